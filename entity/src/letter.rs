@@ -1,0 +1,42 @@
+//! A letter being signed.
+
+use crate::{Language, LetterStatus, ListOrder, Moderation};
+use sea_orm::entity::prelude::*;
+
+/// A letter, its settings and its status.
+#[sea_orm::model]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "letters")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    #[sea_orm(unique)]
+    pub slug: String,
+    pub title: String,
+    /// Markdown.
+    pub body: String,
+    pub addressees: String,
+    pub language: Language,
+    pub deadline: Option<DateTimeUtc>,
+    pub moderation: Moderation,
+    pub accept_individuals: bool,
+    pub list_order: ListOrder,
+    /// A JSON array of names listed first.
+    pub lead_signatories: String,
+    pub retention_days: i32,
+    /// A JSON object from language code to `{title, body, addressees}`.
+    pub translations: String,
+    pub status: LetterStatus,
+    /// Goes up by one whenever the text changes, so a signature records what was signed.
+    pub revision: i32,
+    pub created_by: Option<i64>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub delivered_at: Option<DateTimeUtc>,
+    #[sea_orm(has_many)]
+    pub coordinators: HasMany<super::letter_coordinator::Entity>,
+    #[sea_orm(has_many)]
+    pub signatures: HasMany<super::signature::Entity>,
+}
+
+impl ActiveModelBehavior for ActiveModel {}

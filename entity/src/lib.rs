@@ -1,0 +1,18 @@
+//! The sea-orm entities of signon: one module per table, in the 2.0 dense entity format.
+//!
+//! These are storage types. The domain rules live in the `signon` crate; the enumerations here
+//! are shared because their stored spelling is also their spelling in the public API.
+
+pub mod access_token;
+pub mod audit_event;
+pub mod enums;
+pub mod letter;
+pub mod letter_coordinator;
+pub mod membership;
+pub mod organization;
+pub mod outbox;
+pub mod signature;
+pub mod signature_token;
+pub mod user;
+
+pub use enums::*;

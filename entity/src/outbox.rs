@@ -1,0 +1,27 @@
+//! Emails waiting to be sent, written in the same transaction as the change that causes them.
+
+use sea_orm::entity::prelude::*;
+
+/// One email; `sent_at` is set once it has left.
+#[sea_orm::model]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "outbox")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub signature_id: Option<i64>,
+    pub kind: String,
+    /// Personal data, like the signature's contact fields.
+    pub recipient: String,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: String,
+    pub attempts: i32,
+    pub created_at: DateTimeUtc,
+    pub next_attempt_at: DateTimeUtc,
+    pub locked_until: Option<DateTimeUtc>,
+    pub sent_at: Option<DateTimeUtc>,
+    pub last_error: Option<String>,
+}
+
+impl ActiveModelBehavior for ActiveModel {}

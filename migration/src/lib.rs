@@ -1,0 +1,17 @@
+//! Database migrations for signon, applied in order by `signon migrate` and `signon serve`.
+//!
+//! Each migration is a file named `mYYYYMMDD_HHMMSS_verb_noun.rs` with an `up` and a `down`.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_create_schema;
+
+/// The list of all migrations, oldest first.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261123_000001_create_schema::Migration)]
+    }
+}

@@ -1,0 +1,590 @@
+//! Letters for staff: create, read, list, edit, move through their life, add co-leads, audit.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use entity::{Language, LetterStatus, ListOrder, Moderation, audit_event};
+use poem::web::Data;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::types::MaybeUndefined;
+use poem_openapi::{ApiResponse, Object, OpenApi};
+
+use super::ApiTags;
+use super::auth::StaffAuth;
+use super::error::ApiError;
+use super::pagination::page;
+use crate::domain::{
+    FieldErrors, LeadSignatories, MAX_ADDRESSEES_CHARS, MAX_BODY_CHARS, MAX_NAME_CHARS,
+    RetentionDays, Slug, Translation, bounded_text, optional_text,
+};
+use crate::error::AppError;
+use crate::service::letters::{self, Counts, LetterChanges, LetterView, NewLetter};
+use crate::state::AppState;
+
+/// A letter's text in a second language.
+#[derive(Object, Clone)]
+#[oai(rename = "LetterTranslation", deny_unknown_fields)]
+pub struct TranslationDto {
+    /// The translated title.
+    pub title: String,
+    /// The translated body, Markdown.
+    #[oai(default)]
+    pub body: String,
+    /// The translated addressee block.
+    #[oai(default)]
+    pub addressees: String,
+}
+
+/// The settings of a letter, as sent to create or edit one. Every field may be left out:
+/// on creation it takes its default (only `slug` and `title` are required), on edit it stays as it is.
+#[derive(Object)]
+#[oai(rename = "LetterInput", deny_unknown_fields)]
+pub struct LetterInput {
+    /// The lead organization, on creation; may be left out when you belong to one organization only.
+    organization_id: Option<i64>,
+    /// The public address, `/l/{slug}`: lowercase letters, digits and hyphens. Fixed once the letter opens.
+    slug: Option<String>,
+    /// The title, up to 300 characters.
+    title: Option<String>,
+    /// The text, Markdown (paragraphs, emphasis, lists, links).
+    body: Option<String>,
+    /// Who the letter is addressed to, one per line.
+    addressees: Option<String>,
+    /// The language the letter is written in (default `en`).
+    language: Option<Language>,
+    /// When the sign-on form closes by itself (RFC 3339); `null` removes it.
+    deadline: MaybeUndefined<DateTime<Utc>>,
+    /// `auto` (default): approved once the contact confirms; `manual`: a coordinator approves.
+    moderation: Option<Moderation>,
+    /// Whether individuals may sign, besides organizations (default false).
+    accept_individuals: Option<bool>,
+    /// The order of the signatory list (default `alphabetical`).
+    order: Option<ListOrder>,
+    /// Names listed first, in this order.
+    lead_signatories: Option<Vec<String>>,
+    /// Days after delivery until contact data is erased, 0 to 3650 (default 90).
+    retention_days: Option<i64>,
+    /// The letter in other languages, by language code: `{"es": {"title", "body", "addressees"}}`.
+    /// Replaces the whole set.
+    translations: Option<BTreeMap<String, TranslationDto>>,
+}
+
+/// How many signatures are in each state.
+#[derive(Object)]
+#[oai(rename = "SignatureCounts")]
+pub struct CountsDto {
+    /// Waiting for the contact person to confirm.
+    pending_verification: u64,
+    /// Confirmed, waiting for moderation.
+    verified: u64,
+    /// On the public list.
+    approved: u64,
+    /// Refused by a coordinator.
+    rejected: u64,
+    /// Withdrawn by the signer.
+    withdrawn: u64,
+    /// All of them.
+    total: u64,
+}
+
+impl From<&Counts> for CountsDto {
+    fn from(c: &Counts) -> Self {
+        Self {
+            pending_verification: c.pending_verification,
+            verified: c.verified,
+            approved: c.approved,
+            rejected: c.rejected,
+            withdrawn: c.withdrawn,
+            total: c.total(),
+        }
+    }
+}
+
+/// A coordinating organization.
+#[derive(Object)]
+#[oai(rename = "Coordinator")]
+pub struct CoordinatorDto {
+    /// The organization's id.
+    organization_id: i64,
+    /// Its name.
+    name: String,
+    /// Whether it is the lead organization; the others co-lead.
+    lead: bool,
+}
+
+/// A letter as staff see it.
+#[derive(Object)]
+#[oai(rename = "Letter")]
+pub struct LetterDto {
+    /// Its id.
+    id: i64,
+    /// The public address, `/l/{slug}`.
+    slug: String,
+    /// The title.
+    title: String,
+    /// The text, Markdown.
+    body: String,
+    /// Who it is addressed to.
+    addressees: String,
+    /// The language it is written in.
+    language: Language,
+    /// When the sign-on form closes by itself.
+    deadline: Option<DateTime<Utc>>,
+    /// Automatic or manual approval of verified signatures.
+    moderation: Moderation,
+    /// Whether individuals may sign.
+    accept_individuals: bool,
+    /// The order of the signatory list.
+    order: ListOrder,
+    /// Names listed first.
+    lead_signatories: Vec<String>,
+    /// Days after delivery until contact data is erased.
+    retention_days: i32,
+    /// The letter in other languages.
+    translations: BTreeMap<String, TranslationDto>,
+    /// Where it is in its life.
+    status: LetterStatus,
+    /// Goes up when the text changes; each signature records the revision it signed.
+    revision: i32,
+    /// Whether the public form takes signatures right now.
+    accepting_signatures: bool,
+    /// Signatures by state.
+    counts: CountsDto,
+    /// The lead organization first, then the co-leads.
+    coordinators: Vec<CoordinatorDto>,
+    /// When it was created.
+    created_at: DateTime<Utc>,
+    /// When it last changed.
+    updated_at: DateTime<Utc>,
+    /// When it was delivered.
+    delivered_at: Option<DateTime<Utc>>,
+}
+
+impl From<LetterView> for LetterDto {
+    fn from(view: LetterView) -> Self {
+        let accepting_signatures = view.accepting_signatures(Utc::now());
+        let lead_signatories = view.lead_signatories().names().to_vec();
+        let translations = translations_dto(&view);
+        let LetterView {
+            letter,
+            coordinators,
+            counts,
+        } = view;
+        Self {
+            id: letter.id,
+            slug: letter.slug,
+            title: letter.title,
+            body: letter.body,
+            addressees: letter.addressees,
+            language: letter.language,
+            deadline: letter.deadline,
+            moderation: letter.moderation,
+            accept_individuals: letter.accept_individuals,
+            order: letter.list_order,
+            lead_signatories,
+            retention_days: letter.retention_days,
+            translations,
+            status: letter.status,
+            revision: letter.revision,
+            accepting_signatures,
+            counts: CountsDto::from(&counts),
+            coordinators: coordinators
+                .into_iter()
+                .map(|c| CoordinatorDto {
+                    organization_id: c.organization_id,
+                    name: c.name,
+                    lead: c.is_lead,
+                })
+                .collect(),
+            created_at: letter.created_at,
+            updated_at: letter.updated_at,
+            delivered_at: letter.delivered_at,
+        }
+    }
+}
+
+/// The translations of a letter keyed by language code, as the API shows them.
+pub fn translations_dto(view: &LetterView) -> BTreeMap<String, TranslationDto> {
+    view.translations()
+        .entries()
+        .iter()
+        .map(|(language, t)| {
+            (
+                language_code(*language).to_owned(),
+                TranslationDto {
+                    title: t.title.clone(),
+                    body: t.body.clone(),
+                    addressees: t.addressees.clone(),
+                },
+            )
+        })
+        .collect()
+}
+
+fn language_code(language: Language) -> &'static str {
+    match language {
+        Language::En => "en",
+        Language::Es => "es",
+    }
+}
+
+fn parse_language_code(code: &str) -> Option<Language> {
+    match code {
+        "en" => Some(Language::En),
+        "es" => Some(Language::Es),
+        _ => None,
+    }
+}
+
+/// Turns the request's fields into domain values, collecting every error at once.
+fn parse_input(input: LetterInput) -> Result<(Option<i64>, LetterChanges), AppError> {
+    let mut errors = FieldErrors::default();
+    let slug = input
+        .slug
+        .as_deref()
+        .and_then(|s| errors.check("slug", Slug::parse(s)));
+    let title = input
+        .title
+        .as_deref()
+        .and_then(|t| errors.check("title", bounded_text(t, MAX_NAME_CHARS)));
+    let body = input.body.as_deref().and_then(|b| {
+        errors
+            .check("body", optional_text(Some(b), MAX_BODY_CHARS, true))
+            .map(Option::unwrap_or_default)
+    });
+    let addressees = input.addressees.as_deref().and_then(|a| {
+        errors
+            .check(
+                "addressees",
+                optional_text(Some(a), MAX_ADDRESSEES_CHARS, true),
+            )
+            .map(Option::unwrap_or_default)
+    });
+    let lead_signatories = input
+        .lead_signatories
+        .as_deref()
+        .and_then(|names| errors.check("lead_signatories", LeadSignatories::parse(names)));
+    let retention_days = input
+        .retention_days
+        .and_then(|days| errors.check("retention_days", RetentionDays::parse(days)));
+    let translations = input.translations.map(|entries| {
+        let mut parsed = BTreeMap::new();
+        for (code, t) in entries {
+            let Some(language) = parse_language_code(&code) else {
+                errors.add(
+                    "translations",
+                    format!("Unsupported language \"{code}\": use en or es."),
+                );
+                continue;
+            };
+            if let Some(t) = errors.check(
+                "translations",
+                Translation::parse(&t.title, &t.body, &t.addressees),
+            ) {
+                parsed.insert(language, t);
+            }
+        }
+        parsed
+    });
+    let deadline = match input.deadline {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => Some(None),
+        MaybeUndefined::Value(deadline) => Some(Some(deadline)),
+    };
+    if !errors.is_empty() {
+        return Err(AppError::invalid(errors));
+    }
+    Ok((
+        input.organization_id,
+        LetterChanges {
+            slug,
+            title,
+            body,
+            addressees,
+            language: input.language,
+            deadline,
+            moderation: input.moderation,
+            accept_individuals: input.accept_individuals,
+            list_order: input.order,
+            lead_signatories,
+            retention_days,
+            translations,
+        },
+    ))
+}
+
+/// A requested status change.
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+struct StatusChange {
+    /// The new status: `open` publishes the letter, `closed` stops signatures, `delivered` is final.
+    status: LetterStatus,
+}
+
+/// An organization to add as a co-lead.
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+struct CoordinatorRequest {
+    /// The organization's name, exactly as its account has it.
+    organization: String,
+}
+
+/// One page of letters.
+#[derive(Object)]
+pub struct LetterList {
+    /// The letters of this page.
+    items: Vec<LetterDto>,
+    /// How many letters there are in all.
+    total: u64,
+}
+
+/// One recorded action.
+#[derive(Object)]
+#[oai(rename = "AuditEvent")]
+pub struct EventDto {
+    /// Its id; later events have larger ids.
+    id: i64,
+    /// Who: a staff email, `signer` or `system`.
+    actor: String,
+    /// What, such as `letter.status_changed`.
+    action: String,
+    /// The signature concerned, if any.
+    signature_id: Option<i64>,
+    /// The state before.
+    before: Option<serde_json::Value>,
+    /// The state after.
+    after: Option<serde_json::Value>,
+    /// When.
+    created_at: DateTime<Utc>,
+}
+
+impl From<audit_event::Model> for EventDto {
+    fn from(event: audit_event::Model) -> Self {
+        let parse = |stored: Option<String>| stored.and_then(|s| serde_json::from_str(&s).ok());
+        Self {
+            id: event.id,
+            actor: event.actor,
+            action: event.action,
+            signature_id: event.signature_id,
+            before: parse(event.before),
+            after: parse(event.after),
+            created_at: event.created_at,
+        }
+    }
+}
+
+/// One page of the audit trail.
+#[derive(Object)]
+pub struct EventList {
+    /// The events of this page, newest first.
+    items: Vec<EventDto>,
+    /// How many events there are in all.
+    total: u64,
+}
+
+#[derive(ApiResponse)]
+enum CreateLetterResponse {
+    /// The letter was created as a draft.
+    #[oai(status = 201)]
+    Created(Json<LetterDto>),
+}
+
+#[derive(ApiResponse)]
+enum LetterResponse {
+    /// The letter.
+    #[oai(status = 200)]
+    Ok(Json<LetterDto>),
+}
+
+#[derive(ApiResponse)]
+enum LetterListResponse {
+    /// The caller's letters, most recently changed first.
+    #[oai(status = 200)]
+    Ok(Json<LetterList>),
+}
+
+#[derive(ApiResponse)]
+enum AddCoordinatorResponse {
+    /// The organization now co-leads the letter.
+    #[oai(status = 201)]
+    Created(Json<LetterDto>),
+}
+
+#[derive(ApiResponse)]
+enum EventListResponse {
+    /// The letter's audit trail.
+    #[oai(status = 200)]
+    Ok(Json<EventList>),
+}
+
+pub struct LettersApi;
+
+#[OpenApi(tag = "ApiTags::Letters")]
+impl LettersApi {
+    /// List your letters
+    ///
+    /// Letters coordinated by any of your organizations.
+    #[oai(path = "/letters", method = "get", operation_id = "list_letters")]
+    async fn list(
+        &self,
+        state: Data<&AppState>,
+        auth: StaffAuth,
+        /// Page size, 1 to 1000 (default 100).
+        #[oai(validator(minimum(value = "1"), maximum(value = "1000")))]
+        limit: Query<Option<u64>>,
+        /// How many items to skip.
+        offset: Query<Option<u64>>,
+    ) -> Result<LetterListResponse, ApiError> {
+        let (limit, offset) = page(limit.0, offset.0);
+        let (letters, total) = letters::list(&state.db, &auth.0, limit, offset).await?;
+        Ok(LetterListResponse::Ok(Json(LetterList {
+            items: letters.into_iter().map(LetterDto::from).collect(),
+            total,
+        })))
+    }
+
+    /// Create a letter
+    ///
+    /// Creates a draft led by your organization. `slug` and `title` are required.
+    #[oai(path = "/letters", method = "post", operation_id = "create_letter")]
+    async fn create(
+        &self,
+        state: Data<&AppState>,
+        auth: StaffAuth,
+        body: Json<LetterInput>,
+    ) -> Result<CreateLetterResponse, ApiError> {
+        let (organization_id, mut settings) = parse_input(body.0)?;
+        let mut missing = FieldErrors::default();
+        for (field, absent) in [
+            ("slug", settings.slug.is_none()),
+            ("title", settings.title.is_none()),
+        ] {
+            if absent {
+                missing.add(field, "This field is required.");
+            }
+        }
+        let (Some(slug), Some(title)) = (settings.slug.take(), settings.title.take()) else {
+            return Err(AppError::invalid(missing).into());
+        };
+        let view = letters::create(
+            &state.db,
+            &auth.0,
+            NewLetter {
+                organization_id,
+                slug,
+                title,
+                settings,
+            },
+        )
+        .await?;
+        Ok(CreateLetterResponse::Created(Json(view.into())))
+    }
+
+    /// Read a letter
+    #[oai(path = "/letters/:id", method = "get", operation_id = "get_letter")]
+    async fn get(
+        &self,
+        state: Data<&AppState>,
+        auth: StaffAuth,
+        id: Path<i64>,
+    ) -> Result<LetterResponse, ApiError> {
+        let view = letters::get(&state.db, &auth.0, id.0).await?;
+        Ok(LetterResponse::Ok(Json(view.into())))
+    }
+
+    /// Edit a letter
+    ///
+    /// Changes the fields sent and leaves the others. A delivered letter no longer changes,
+    /// and the slug is fixed once the letter has opened.
+    #[oai(
+        path = "/letters/:id",
+        method = "patch",
+        operation_id = "update_letter"
+    )]
+    async fn update(
+        &self,
+        state: Data<&AppState>,
+        auth: StaffAuth,
+        id: Path<i64>,
+        body: Json<LetterInput>,
+    ) -> Result<LetterResponse, ApiError> {
+        let (organization_id, changes) = parse_input(body.0)?;
+        if organization_id.is_some() {
+            return Err(AppError::invalid_field(
+                "organization_id",
+                "The lead organization is chosen when the letter is created; add co-leads instead.",
+            )
+            .into());
+        }
+        let view = letters::update(&state.db, &auth.0, id.0, changes).await?;
+        Ok(LetterResponse::Ok(Json(view.into())))
+    }
+
+    /// Change a letter's status
+    ///
+    /// draft → open → closed → delivered; a closed letter may reopen; nothing leaves delivered.
+    /// Asking for the current status changes nothing.
+    #[oai(
+        path = "/letters/:id/status",
+        method = "post",
+        operation_id = "set_letter_status"
+    )]
+    async fn set_status(
+        &self,
+        state: Data<&AppState>,
+        auth: StaffAuth,
+        id: Path<i64>,
+        body: Json<StatusChange>,
+    ) -> Result<LetterResponse, ApiError> {
+        let view = letters::set_status(&state.db, &auth.0, id.0, body.0.status).await?;
+        Ok(LetterResponse::Ok(Json(view.into())))
+    }
+
+    /// Add a co-leading organization
+    ///
+    /// Its members get the same access to this letter as the lead organization's.
+    #[oai(
+        path = "/letters/:id/coordinators",
+        method = "post",
+        operation_id = "add_coordinator"
+    )]
+    async fn add_coordinator(
+        &self,
+        state: Data<&AppState>,
+        auth: StaffAuth,
+        id: Path<i64>,
+        body: Json<CoordinatorRequest>,
+    ) -> Result<AddCoordinatorResponse, ApiError> {
+        let view =
+            letters::add_coordinator(&state.db, &auth.0, id.0, body.0.organization.trim()).await?;
+        Ok(AddCoordinatorResponse::Created(Json(view.into())))
+    }
+
+    /// A letter's audit trail
+    ///
+    /// Who did what to the letter and its signatures, newest first.
+    #[oai(
+        path = "/letters/:id/events",
+        method = "get",
+        operation_id = "list_letter_events"
+    )]
+    async fn events(
+        &self,
+        state: Data<&AppState>,
+        auth: StaffAuth,
+        id: Path<i64>,
+        /// Page size, 1 to 1000 (default 100).
+        #[oai(validator(minimum(value = "1"), maximum(value = "1000")))]
+        limit: Query<Option<u64>>,
+        /// How many items to skip.
+        offset: Query<Option<u64>>,
+    ) -> Result<EventListResponse, ApiError> {
+        let (limit, offset) = page(limit.0, offset.0);
+        let (events, total) = letters::events(&state.db, &auth.0, id.0, limit, offset).await?;
+        Ok(EventListResponse::Ok(Json(EventList {
+            items: events.into_iter().map(EventDto::from).collect(),
+            total,
+        })))
+    }
+}

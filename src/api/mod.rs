@@ -1,0 +1,46 @@
+//! The JSON API under `/api/v1`, described by the OpenAPI document it generates.
+//!
+//! Handlers convert request bodies into domain types, call one service function and convert
+//! the result back; they hold no SQL and no business rules.
+
+mod auth;
+pub mod error;
+mod letters;
+pub mod middleware;
+mod pagination;
+mod public;
+
+use poem_openapi::{OpenApiService, Tags};
+
+pub use auth::StaffAuth;
+pub use error::{ApiError, ErrorBody};
+
+/// Where the API is mounted.
+pub const API_PREFIX: &str = "/api/v1";
+
+/// Groups of operations in the documentation.
+#[derive(Tags)]
+enum ApiTags {
+    /// Logging in and out.
+    Auth,
+    /// Writing letters and moving them from draft to delivered (staff).
+    Letters,
+    /// What anyone can read and do without an account.
+    Public,
+}
+
+/// The API with its OpenAPI description; `serve` mounts it and `signon openapi` prints its spec.
+pub fn openapi_service()
+-> OpenApiService<(auth::AuthApi, letters::LettersApi, public::PublicApi), ()> {
+    OpenApiService::new(
+        (auth::AuthApi, letters::LettersApi, public::PublicApi),
+        "signon",
+        env!("CARGO_PKG_VERSION"),
+    )
+    .description(
+        "Coalition sign-on letters. Staff endpoints take `Authorization: Bearer TOKEN` from \
+         `POST /auth/login`. Every error has the same JSON shape: `error` (a code), `message` \
+         (for people) and `fields` (what is wrong with each field, when input was invalid).",
+    )
+    .server(API_PREFIX)
+}

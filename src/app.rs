@@ -1,0 +1,116 @@
+//! Builds the running service from settings: database, routes, listener; runs until stopped.
+
+use std::future::Future;
+
+use anyhow::Context;
+use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
+use poem::web::Json;
+use poem::{EndpointExt, IntoResponse, Response, Route, Server, get, handler, http::StatusCode};
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+
+use crate::api::{self, API_PREFIX, middleware};
+use crate::config::Settings;
+use crate::db;
+use crate::state::AppState;
+
+/// A service ready to serve: migrated database, bound port.
+pub struct Application {
+    acceptor: TcpAcceptor,
+    port: u16,
+    state: AppState,
+}
+
+impl Application {
+    /// Connects to the database, applies pending migrations and binds the listening socket,
+    /// so that every configuration problem shows up before the first request.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let db = db::connect(&settings.database_url).await?;
+        db::migrate(&db).await?;
+        Self::with_database(settings, db).await
+    }
+
+    /// Like [`Application::build`], over a database that is already connected and migrated.
+    pub async fn with_database(settings: Settings, db: DatabaseConnection) -> anyhow::Result<Self> {
+        let acceptor = TcpListener::bind(settings.bind.clone())
+            .into_acceptor()
+            .await
+            .with_context(|| format!("cannot listen on {}", settings.bind))?;
+        let port = acceptor
+            .local_addr()
+            .first()
+            .and_then(|addr| addr.as_socket_addr().map(|a| a.port()))
+            .context("the listener has no socket address")?;
+        Ok(Self {
+            acceptor,
+            port,
+            state: AppState {
+                db,
+                settings: Arc::new(settings),
+            },
+        })
+    }
+
+    /// The port actually listened on (useful with port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The shared state, for callers that need the database too.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then lets requests in flight finish within the grace period.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send) -> std::io::Result<()> {
+        let grace = self.state.settings.shutdown_grace;
+        tracing::info!(port = self.port, "serving");
+        Server::new_with_acceptor(self.acceptor)
+            .run_with_graceful_shutdown(routes(self.state), shutdown, Some(grace))
+            .await
+    }
+}
+
+/// Every route of the service, with its middleware.
+pub fn routes(state: AppState) -> impl poem::Endpoint {
+    let api = api::openapi_service();
+    let spec = api.spec_endpoint();
+    let docs = api.swagger_ui();
+    let max_body_bytes = state.settings.max_body_bytes;
+    Route::new()
+        .nest(API_PREFIX, api)
+        .at("/api/openapi.json", spec)
+        .nest("/api/docs", docs)
+        .at("/healthz", get(healthz))
+        .at("/readyz", get(readyz))
+        .around(move |next, req| middleware::limit_body(next, req, max_body_bytes))
+        .catch_all_error(|err| async move { api::error::render_poem_error(err) })
+        .around(middleware::log_request)
+        .data(state)
+}
+
+/// The process is up.
+#[handler]
+fn healthz() -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "status": "ok" }))
+}
+
+/// The database answers.
+#[handler]
+async fn readyz(state: poem::web::Data<&AppState>) -> Response {
+    match state.db.ping().await {
+        Ok(()) => Json(serde_json::json!({ "status": "ok" })).into_response(),
+        Err(err) => {
+            tracing::warn!(error = %err, "database unreachable");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(serde_json::json!({
+                    "error": "unavailable",
+                    "message": "The database does not answer.",
+                    "fields": {},
+                })),
+            )
+                .into_response()
+        }
+    }
+}

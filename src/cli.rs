@@ -1,0 +1,276 @@
+//! The command line: parse, configure, dispatch. Any failure is one line on stderr and exit code 2.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+use entity::Role;
+use secrecy::SecretString;
+use url::Url;
+
+use crate::app::Application;
+use crate::config::{DEFAULT_BIND, DEFAULT_DATABASE_URL, Settings};
+use crate::domain::{Email, Password, bounded_text};
+use crate::error::AppError;
+use crate::service::accounts::{self, NewStaff};
+use crate::telemetry::{self, LogFormat};
+use crate::{api, db};
+
+/// signon runs coalition sign-on letters: coordinators write a letter and open it for
+/// endorsements, groups sign through a public form and confirm by email, staff moderate and
+/// export the final letter with its signatories.
+#[derive(Parser, Debug)]
+#[command(name = "signon", version, about, long_about = None)]
+pub struct Cli {
+    /// The database: sqlite://PATH?mode=rwc (a file, created if missing) or postgres://USER@HOST:PORT/DB.
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true, hide_env_values = true)]
+    database_url: String,
+
+    /// How log lines are written to standard error.
+    #[arg(
+        long,
+        env = "SIGNON_LOG_FORMAT",
+        value_enum,
+        default_value = "text",
+        global = true
+    )]
+    log_format: LogFormat,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Apply pending database migrations, then serve the web pages and the API.
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage staff accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Print the OpenAPI document of the JSON API (JSON, or YAML with --yaml).
+    Openapi {
+        /// Print YAML instead of JSON.
+        #[arg(long)]
+        yaml: bool,
+    },
+}
+
+#[derive(Args, Debug)]
+struct ServeArgs {
+    /// The address and port to listen on.
+    #[arg(long, env = "SIGNON_BIND", default_value = DEFAULT_BIND)]
+    bind: String,
+
+    /// The public address of this service, used in links inside emails [default: http://BIND/].
+    #[arg(long, env = "SIGNON_BASE_URL")]
+    base_url: Option<Url>,
+
+    /// Send email through this SMTP server, e.g. smtp://user:pass@host:587. Without it, emails
+    /// are written as .eml files to the mail directory.
+    #[arg(long, env = "SIGNON_SMTP_URL", hide_env_values = true)]
+    smtp_url: Option<String>,
+
+    /// Where .eml files are written when no SMTP server is set.
+    #[arg(long, env = "SIGNON_MAIL_DIR", default_value = "mail")]
+    mail_dir: PathBuf,
+
+    /// The From address of outgoing email.
+    #[arg(
+        long,
+        env = "SIGNON_MAIL_FROM",
+        default_value = "signon <signon@localhost>"
+    )]
+    mail_from: String,
+}
+
+#[derive(Subcommand, Debug)]
+enum UserCommand {
+    /// Create a staff account in an organization (the organization is created if missing)
+    /// and print the new user's id. The password is read from standard input.
+    Add {
+        /// The login email.
+        #[arg(long)]
+        email: String,
+        /// The person's name.
+        #[arg(long)]
+        name: String,
+        /// The organization's name.
+        #[arg(long)]
+        org: String,
+        /// owner manages members; editor writes letters, moderates and exports; viewer reads and exports.
+        #[arg(long, value_enum, default_value = "editor")]
+        role: RoleArg,
+        /// Read the password from standard input (required, so it stays out of shell history).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum RoleArg {
+    Owner,
+    Editor,
+    Viewer,
+}
+
+impl From<RoleArg> for Role {
+    fn from(role: RoleArg) -> Self {
+        match role {
+            RoleArg::Owner => Role::Owner,
+            RoleArg::Editor => Role::Editor,
+            RoleArg::Viewer => Role::Viewer,
+        }
+    }
+}
+
+/// Runs the command line and returns the process's exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    telemetry::init(cli.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => return fail(anyhow::Error::new(err).context("cannot start the async runtime")),
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => fail(err),
+    }
+}
+
+fn fail(err: anyhow::Error) -> ExitCode {
+    eprintln!("signon: error: {err:#}");
+    ExitCode::from(2)
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Openapi { yaml } => {
+            let service = api::openapi_service();
+            println!(
+                "{}",
+                if yaml {
+                    service.spec_yaml()
+                } else {
+                    service.spec()
+                }
+            );
+            Ok(())
+        }
+        Command::Migrate => {
+            let db = db::connect(&cli.database_url).await?;
+            db::migrate(&db).await?;
+            eprintln!("signon: the database is up to date");
+            Ok(())
+        }
+        Command::User(UserCommand::Add {
+            email,
+            name,
+            org,
+            role,
+            password_stdin,
+        }) => {
+            let new = parse_new_staff(&email, &name, &org, role.into(), password_stdin)?;
+            let db = db::connect(&cli.database_url).await?;
+            db::migrate(&db).await?;
+            let id = accounts::add_staff(&db, new).await.map_err(describe)?;
+            println!("{id}");
+            Ok(())
+        }
+        Command::Serve(args) => serve(cli.database_url, args).await,
+    }
+}
+
+fn parse_new_staff(
+    email: &str,
+    name: &str,
+    org: &str,
+    role: Role,
+    password_stdin: bool,
+) -> anyhow::Result<NewStaff> {
+    if !password_stdin {
+        bail!(
+            "give the password on standard input with --password-stdin, e.g. `echo \"$PASSWORD\" | signon user add ... --password-stdin`"
+        );
+    }
+    let email = Email::parse(email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
+    let name = bounded_text(name, 300).map_err(|e| anyhow::anyhow!("--name: {e}"))?;
+    let organization = bounded_text(org, 300).map_err(|e| anyhow::anyhow!("--org: {e}"))?;
+    let mut input = String::new();
+    std::io::stdin()
+        .read_to_string(&mut input)
+        .context("cannot read the password from standard input")?;
+    let password = input.strip_suffix('\n').unwrap_or(&input);
+    let password = password.strip_suffix('\r').unwrap_or(password).to_owned();
+    let password = Password::parse(password).map_err(|e| anyhow::anyhow!("password: {e}"))?;
+    Ok(NewStaff {
+        email,
+        name,
+        organization,
+        role,
+        password,
+    })
+}
+
+fn describe(err: AppError) -> anyhow::Error {
+    match err {
+        AppError::Internal(cause) => cause,
+        other => anyhow::anyhow!("{other}"),
+    }
+}
+
+async fn serve(database_url: String, args: ServeArgs) -> anyhow::Result<()> {
+    let base_url = match args.base_url {
+        Some(url) => url,
+        None => default_base_url(&args.bind)?,
+    };
+    let mut settings = Settings::with_database(database_url);
+    settings.bind = args.bind;
+    settings.base_url = base_url;
+    settings.mail.smtp_url = args.smtp_url.map(SecretString::from);
+    settings.mail.dir = args.mail_dir;
+    settings.mail.from = args.mail_from;
+    let app = Application::build(settings).await?;
+    app.run_until(stop_signal())
+        .await
+        .context("the server stopped")?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn default_base_url(bind: &str) -> anyhow::Result<Url> {
+    let host_port = bind
+        .replace("0.0.0.0", "127.0.0.1")
+        .replace("[::]", "[::1]");
+    Url::parse(&format!("http://{host_port}/"))
+        .with_context(|| format!("--bind {bind} is not HOST:PORT"))
+}
+
+/// Completes on Ctrl-C or SIGTERM, so that a supervisor's stop lets requests finish.
+async fn stop_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut stream) => {
+                stream.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("stop signal received; finishing requests in flight");
+}

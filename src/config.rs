@@ -1,0 +1,61 @@
+//! Settings, assembled by the command line from flags, the environment and defaults.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use secrecy::SecretString;
+use url::Url;
+
+/// The database used when none is configured: a file next to where signon runs.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://signon.db?mode=rwc";
+/// The address served when none is configured.
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+
+/// Everything `serve` needs to know.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `sqlite://PATH?mode=rwc` or `postgres://...`.
+    pub database_url: String,
+    /// Address and port to listen on; port 0 picks a free one.
+    pub bind: String,
+    /// The public address of this service, used in links inside emails.
+    pub base_url: Url,
+    /// Outgoing email.
+    pub mail: MailSettings,
+    /// How long a staff login lasts.
+    pub session_lifetime: chrono::Duration,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// How long in-flight requests may take to finish after a stop signal.
+    pub shutdown_grace: Duration,
+}
+
+/// Where emails go.
+#[derive(Debug, Clone)]
+pub struct MailSettings {
+    /// `smtp://user:pass@host:port`; when unset, emails are written as files.
+    pub smtp_url: Option<SecretString>,
+    /// Where `.eml` files go when no SMTP server is set.
+    pub dir: PathBuf,
+    /// The From address.
+    pub from: String,
+}
+
+impl Settings {
+    /// The defaults of the contract for a database URL: bind 127.0.0.1:8080, mail to `./mail`.
+    pub fn with_database(database_url: impl Into<String>) -> Self {
+        Self {
+            database_url: database_url.into(),
+            bind: DEFAULT_BIND.into(),
+            base_url: Url::parse("http://127.0.0.1:8080/").expect("a valid literal URL"),
+            mail: MailSettings {
+                smtp_url: None,
+                dir: PathBuf::from("mail"),
+                from: "signon <signon@localhost>".into(),
+            },
+            session_lifetime: chrono::Duration::days(30),
+            max_body_bytes: 1024 * 1024,
+            shutdown_grace: Duration::from_secs(30),
+        }
+    }
+}

@@ -1,0 +1,63 @@
+//! Who may see and change which letter: members of a coordinating organization, by role.
+
+use entity::{Role, letter, letter_coordinator};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+
+use super::accounts::Staff;
+use crate::error::{AppError, AppResult};
+
+/// Loads a letter for a staff member who needs at least `needed` in one of its coordinating
+/// organizations: 404 when there is no such letter, 403 when it is not theirs or their role
+/// is too low.
+pub async fn letter_for(
+    db: &impl ConnectionTrait,
+    staff: &Staff,
+    letter_id: i64,
+    needed: Role,
+) -> AppResult<letter::Model> {
+    let letter = letter::Entity::find_by_id(letter_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("There is no letter with id {letter_id}.")))?;
+    let best_role = letter_coordinator::Entity::find()
+        .filter(letter_coordinator::Column::LetterId.eq(letter_id))
+        .all(db)
+        .await?
+        .iter()
+        .filter_map(|c| staff.role_in(c.organization_id))
+        .max();
+    match best_role {
+        None => Err(AppError::Forbidden(
+            "This letter belongs to organizations you are not a member of.".into(),
+        )),
+        Some(role) if role < needed => Err(AppError::Forbidden(format!(
+            "Your role here is {}; this needs {} or higher.",
+            role_word(role),
+            role_word(needed)
+        ))),
+        Some(_) => Ok(letter),
+    }
+}
+
+/// Checks that the staff member has at least `needed` in an organization.
+pub fn require_role_in(staff: &Staff, organization_id: i64, needed: Role) -> AppResult<()> {
+    match staff.role_in(organization_id) {
+        None => Err(AppError::Forbidden(
+            "You are not a member of this organization.".into(),
+        )),
+        Some(role) if role < needed => Err(AppError::Forbidden(format!(
+            "Your role in this organization is {}; this needs {} or higher.",
+            role_word(role),
+            role_word(needed)
+        ))),
+        Some(_) => Ok(()),
+    }
+}
+
+fn role_word(role: Role) -> &'static str {
+    match role {
+        Role::Viewer => "viewer",
+        Role::Editor => "editor",
+        Role::Owner => "owner",
+    }
+}

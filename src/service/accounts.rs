@@ -1,0 +1,269 @@
+//! Staff accounts: creating them, logging in and out, and recognizing a bearer token.
+
+use std::sync::LazyLock;
+
+use anyhow::Context;
+use argon2::Argon2;
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use chrono::{DateTime, Utc};
+use entity::{Role, access_token, membership, organization, user};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter, QueryOrder,
+};
+
+use crate::domain::{Email, Password, Token, TokenHash};
+use crate::error::{AppError, AppResult};
+
+/// The one message for every failed login, whether the email exists or not.
+pub const LOGIN_FAILED: &str = "Invalid email or password.";
+
+/// A staff account to create.
+pub struct NewStaff {
+    /// Login email.
+    pub email: Email,
+    /// Display name.
+    pub name: String,
+    /// Organization name; created when it does not exist yet.
+    pub organization: String,
+    /// Role in that organization.
+    pub role: Role,
+    /// Initial password.
+    pub password: Password,
+}
+
+/// One organization the staff member belongs to.
+#[derive(Debug, Clone)]
+pub struct Membership {
+    /// The organization.
+    pub organization_id: i64,
+    /// Its name.
+    pub organization_name: String,
+    /// The member's role there.
+    pub role: Role,
+}
+
+/// A logged-in staff member, as recognized from a bearer token.
+#[derive(Debug, Clone)]
+pub struct Staff {
+    /// The user.
+    pub user_id: i64,
+    /// The login email.
+    pub email: String,
+    /// The display name.
+    pub name: String,
+    /// Every organization of the user, with the role there.
+    pub memberships: Vec<Membership>,
+    /// The access token in use, so logout can revoke exactly it.
+    pub access_token_id: i64,
+}
+
+impl Staff {
+    /// The user's role in an organization, if a member.
+    pub fn role_in(&self, organization_id: i64) -> Option<Role> {
+        self.memberships
+            .iter()
+            .find(|m| m.organization_id == organization_id)
+            .map(|m| m.role)
+    }
+}
+
+/// A bearer token just issued; the token itself is shown to the client once and never stored.
+pub struct IssuedToken {
+    /// The secret to send as `Authorization: Bearer ...`.
+    pub token: Token,
+    /// When it stops working.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Creates a staff account in an organization (created if missing) and returns the user's id.
+#[tracing::instrument(skip_all)]
+pub async fn add_staff(db: &DatabaseConnection, new: NewStaff) -> AppResult<i64> {
+    let password_hash = hash_password(new.password).await?;
+    let email = new.email.to_login_key();
+    let txn = crate::db::begin_write(db).await?;
+    if user::Entity::find()
+        .filter(user::Column::Email.eq(&email))
+        .one(&txn)
+        .await?
+        .is_some()
+    {
+        return Err(AppError::taken(
+            "email",
+            "A staff account with this email already exists.",
+        ));
+    }
+    let now = Utc::now();
+    let organization_id = find_or_create_organization(&txn, &new.organization).await?;
+    let user = user::ActiveModel {
+        email: Set(email),
+        name: Set(new.name),
+        password_hash: Set(password_hash),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    membership::ActiveModel {
+        user_id: Set(user.id),
+        organization_id: Set(organization_id),
+        role: Set(new.role),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(user.id)
+}
+
+async fn find_or_create_organization(db: &impl ConnectionTrait, name: &str) -> AppResult<i64> {
+    if let Some(existing) = organization::Entity::find()
+        .filter(organization::Column::Name.eq(name))
+        .one(db)
+        .await?
+    {
+        return Ok(existing.id);
+    }
+    let created = organization::ActiveModel {
+        name: Set(name.to_owned()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(created.id)
+}
+
+/// Checks an email and password and issues a bearer token valid for `lifetime`.
+///
+/// An unknown email costs the same password check as a known one, so the answer's timing
+/// does not tell whether an account exists.
+#[tracing::instrument(skip_all)]
+pub async fn login(
+    db: &DatabaseConnection,
+    email: &str,
+    password: &str,
+    lifetime: chrono::Duration,
+) -> AppResult<IssuedToken> {
+    let found = user::Entity::find()
+        .filter(user::Column::Email.eq(email.trim().to_lowercase()))
+        .one(db)
+        .await?;
+    let stored_hash = found
+        .as_ref()
+        .map(|u| u.password_hash.clone())
+        .unwrap_or_else(|| DUMMY_HASH.clone());
+    let password_ok = verify_password(password.to_owned(), stored_hash).await?;
+    let Some(user) = found.filter(|_| password_ok) else {
+        return Err(AppError::Unauthorized(LOGIN_FAILED.into()));
+    };
+    let token = Token::generate();
+    let now = Utc::now();
+    let expires_at = now + lifetime;
+    access_token::ActiveModel {
+        user_id: Set(user.id),
+        token_hash: Set(token.hash().as_str().to_owned()),
+        created_at: Set(now),
+        expires_at: Set(expires_at),
+        revoked_at: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    tracing::info!(user_id = user.id, "staff login");
+    Ok(IssuedToken { token, expires_at })
+}
+
+/// Revokes the token in use; it stops working at once.
+#[tracing::instrument(skip_all, fields(user_id = staff.user_id))]
+pub async fn logout(db: &DatabaseConnection, staff: &Staff) -> AppResult<()> {
+    access_token::ActiveModel {
+        id: Set(staff.access_token_id),
+        revoked_at: Set(Some(Utc::now())),
+        ..Default::default()
+    }
+    .update(db)
+    .await?;
+    Ok(())
+}
+
+/// Recognizes a presented bearer token: unknown, expired and revoked tokens are all refused
+/// with the same message.
+pub async fn authenticate(db: &DatabaseConnection, presented: &str) -> AppResult<Staff> {
+    let refused = || {
+        AppError::Unauthorized("The access token is invalid or has expired; log in again.".into())
+    };
+    let hash = TokenHash::of(presented);
+    let Some((token, Some(user))) = access_token::Entity::find()
+        .filter(access_token::Column::TokenHash.eq(hash.as_str()))
+        .find_also_related(user::Entity)
+        .one(db)
+        .await?
+    else {
+        return Err(refused());
+    };
+    if token.revoked_at.is_some() || token.expires_at <= Utc::now() {
+        return Err(refused());
+    }
+    let memberships = membership::Entity::find()
+        .filter(membership::Column::UserId.eq(user.id))
+        .find_also_related(organization::Entity)
+        .order_by_asc(membership::Column::OrganizationId)
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|(m, org)| {
+            org.map(|org| Membership {
+                organization_id: m.organization_id,
+                organization_name: org.name,
+                role: m.role,
+            })
+        })
+        .collect();
+    Ok(Staff {
+        user_id: user.id,
+        email: user.email,
+        name: user.name,
+        memberships,
+        access_token_id: token.id,
+    })
+}
+
+/// A hash of a random password, checked against when the email is unknown.
+static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
+    let unguessable = Token::generate();
+    Argon2::default()
+        .hash_password(unguessable.expose().as_bytes())
+        .expect("hashing a fixed-length password cannot fail")
+        .to_string()
+});
+
+async fn hash_password(password: Password) -> AppResult<String> {
+    // Argon2 is deliberately slow: keep it off the async workers.
+    let hashed = tokio::task::spawn_blocking(move || {
+        Argon2::default()
+            .hash_password(password.expose().as_bytes())
+            .map(|hash| hash.to_string())
+            .map_err(|e| anyhow::anyhow!("argon2: {e}"))
+    })
+    .await
+    .context("the password hashing task failed")??;
+    Ok(hashed)
+}
+
+async fn verify_password(password: String, stored_hash: String) -> AppResult<bool> {
+    let ok = tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&stored_hash)
+            .map(|parsed| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
+            .unwrap_or(false)
+    })
+    .await
+    .context("the password check task failed")?;
+    Ok(ok)
+}

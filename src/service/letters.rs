@@ -1,0 +1,593 @@
+//! Letters: writing them, their life from draft to delivered, who leads them, and the public read.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+use entity::{
+    Language, LetterStatus, ListOrder, Moderation, Role, SignatureStatus, letter,
+    letter_coordinator, organization, signature,
+};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::Query,
+};
+use serde_json::json;
+
+use super::access;
+use super::accounts::Staff;
+use super::audit::{self, Actor, Event};
+use crate::domain::{
+    LeadSignatories, RetentionDays, Slug, Translation, Translations, check_transition,
+};
+use crate::error::{AppError, AppResult};
+
+/// Changes to a letter's settings; `None` leaves a field as it is.
+#[derive(Debug, Default)]
+pub struct LetterChanges {
+    /// A new slug (only while the letter is a draft).
+    pub slug: Option<Slug>,
+    /// A new title.
+    pub title: Option<String>,
+    /// A new body, Markdown.
+    pub body: Option<String>,
+    /// A new addressee block.
+    pub addressees: Option<String>,
+    /// The language the letter is written in.
+    pub language: Option<Language>,
+    /// `Some(None)` removes the deadline.
+    pub deadline: Option<Option<DateTime<Utc>>>,
+    /// Automatic or manual approval.
+    pub moderation: Option<Moderation>,
+    /// Whether individuals may sign.
+    pub accept_individuals: Option<bool>,
+    /// The order of the signatory list.
+    pub list_order: Option<ListOrder>,
+    /// Names listed first.
+    pub lead_signatories: Option<LeadSignatories>,
+    /// Days contact data is kept after delivery.
+    pub retention_days: Option<RetentionDays>,
+    /// The whole set of translations, replacing the current one.
+    pub translations: Option<BTreeMap<Language, Translation>>,
+}
+
+/// A letter to create.
+#[derive(Debug)]
+pub struct NewLetter {
+    /// The lead organization; may be left out when the author belongs to just one.
+    pub organization_id: Option<i64>,
+    /// Its public address.
+    pub slug: Slug,
+    /// Its title.
+    pub title: String,
+    /// Everything else; unset fields take their defaults.
+    pub settings: LetterChanges,
+}
+
+/// A coordinating organization of a letter.
+#[derive(Debug, Clone)]
+pub struct Coordinator {
+    /// The organization.
+    pub organization_id: i64,
+    /// Its name.
+    pub name: String,
+    /// Whether it is the lead organization (the others co-lead).
+    pub is_lead: bool,
+}
+
+/// How many signatures a letter has in each state.
+#[derive(Debug, Clone, Default)]
+pub struct Counts {
+    /// Waiting for the contact person.
+    pub pending_verification: u64,
+    /// Confirmed, waiting for moderation.
+    pub verified: u64,
+    /// On the public list.
+    pub approved: u64,
+    /// Refused.
+    pub rejected: u64,
+    /// Withdrawn by the signer.
+    pub withdrawn: u64,
+}
+
+impl Counts {
+    fn add(&mut self, status: SignatureStatus, n: u64) {
+        match status {
+            SignatureStatus::PendingVerification => self.pending_verification += n,
+            SignatureStatus::Verified => self.verified += n,
+            SignatureStatus::Approved => self.approved += n,
+            SignatureStatus::Rejected => self.rejected += n,
+            SignatureStatus::Withdrawn => self.withdrawn += n,
+        }
+    }
+
+    /// Every signature, whatever its state.
+    pub fn total(&self) -> u64 {
+        self.pending_verification + self.verified + self.approved + self.rejected + self.withdrawn
+    }
+}
+
+/// A letter with what staff and the public pages show around it.
+#[derive(Debug, Clone)]
+pub struct LetterView {
+    /// The letter.
+    pub letter: letter::Model,
+    /// Its coordinating organizations, the lead first.
+    pub coordinators: Vec<Coordinator>,
+    /// Its signatures by state.
+    pub counts: Counts,
+}
+
+impl LetterView {
+    /// Whether the public form takes signatures now: open and before the deadline.
+    pub fn accepting_signatures(&self, now: DateTime<Utc>) -> bool {
+        self.letter.status == LetterStatus::Open
+            && self.letter.deadline.is_none_or(|deadline| now < deadline)
+    }
+
+    /// The names listed first.
+    pub fn lead_signatories(&self) -> LeadSignatories {
+        LeadSignatories::from_json(&self.letter.lead_signatories)
+    }
+
+    /// The letter in other languages.
+    pub fn translations(&self) -> Translations {
+        Translations::from_json(&self.letter.translations)
+    }
+}
+
+/// Creates a draft letter led by one of the author's organizations.
+#[tracing::instrument(skip_all, fields(user_id = staff.user_id))]
+pub async fn create(
+    db: &DatabaseConnection,
+    staff: &Staff,
+    new: NewLetter,
+) -> AppResult<LetterView> {
+    let organization_id = lead_organization(staff, new.organization_id)?;
+    access::require_role_in(staff, organization_id, Role::Editor)?;
+
+    let txn = crate::db::begin_write(db).await?;
+    ensure_slug_free(&txn, &new.slug, None).await?;
+    let now = Utc::now();
+    let mut draft = letter::ActiveModel {
+        slug: Set(new.slug.as_str().to_owned()),
+        title: Set(new.title),
+        body: Set(String::new()),
+        addressees: Set(String::new()),
+        language: Set(Language::En),
+        deadline: Set(None),
+        moderation: Set(Moderation::Auto),
+        accept_individuals: Set(false),
+        list_order: Set(ListOrder::Alphabetical),
+        lead_signatories: Set(LeadSignatories::default().to_json()),
+        retention_days: Set(RetentionDays::DEFAULT.days()),
+        translations: Set(Translations::default().to_json()),
+        status: Set(LetterStatus::Draft),
+        revision: Set(1),
+        created_by: Set(Some(staff.user_id)),
+        created_at: Set(now),
+        updated_at: Set(now),
+        delivered_at: Set(None),
+        ..Default::default()
+    };
+    apply_changes(&mut draft, new.settings, now)?;
+    let letter = draft.insert(&txn).await?;
+    letter_coordinator::ActiveModel {
+        letter_id: Set(letter.id),
+        organization_id: Set(organization_id),
+        is_lead: Set(true),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        Event {
+            actor: &Actor::from(staff),
+            action: "letter.created",
+            letter_id: Some(letter.id),
+            signature_id: None,
+            before: None,
+            after: Some(audit_snapshot(&letter)),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    view(db, letter).await
+}
+
+fn lead_organization(staff: &Staff, requested: Option<i64>) -> AppResult<i64> {
+    if let Some(id) = requested {
+        return Ok(id);
+    }
+    match staff.memberships.as_slice() {
+        [only] => Ok(only.organization_id),
+        [] => Err(AppError::Forbidden(
+            "You are not a member of any organization.".into(),
+        )),
+        _ => Err(AppError::invalid_field(
+            "organization_id",
+            "You belong to several organizations: say which one leads this letter.",
+        )),
+    }
+}
+
+async fn ensure_slug_free(
+    db: &impl ConnectionTrait,
+    slug: &Slug,
+    except_letter: Option<i64>,
+) -> AppResult<()> {
+    let mut query = letter::Entity::find().filter(letter::Column::Slug.eq(slug.as_str()));
+    if let Some(id) = except_letter {
+        query = query.filter(letter::Column::Id.ne(id));
+    }
+    if query.count(db).await? > 0 {
+        return Err(AppError::taken(
+            "slug",
+            "Another letter already uses this slug.",
+        ));
+    }
+    Ok(())
+}
+
+/// Applies changes to a letter being created or edited, and checks the rules that depend on
+/// several fields at once.
+fn apply_changes(
+    letter: &mut letter::ActiveModel,
+    changes: LetterChanges,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let text_changed = changes.title.is_some()
+        || changes.body.is_some()
+        || changes.addressees.is_some()
+        || changes.translations.is_some();
+    if let Some(slug) = changes.slug {
+        letter.slug = Set(slug.as_str().to_owned());
+    }
+    if let Some(title) = changes.title {
+        letter.title = Set(title);
+    }
+    if let Some(body) = changes.body {
+        letter.body = Set(body);
+    }
+    if let Some(addressees) = changes.addressees {
+        letter.addressees = Set(addressees);
+    }
+    if let Some(language) = changes.language {
+        letter.language = Set(language);
+    }
+    if let Some(deadline) = changes.deadline {
+        if deadline.is_some_and(|d| d <= now) {
+            return Err(AppError::invalid_field(
+                "deadline",
+                "The deadline must be in the future.",
+            ));
+        }
+        letter.deadline = Set(deadline);
+    }
+    if let Some(moderation) = changes.moderation {
+        letter.moderation = Set(moderation);
+    }
+    if let Some(accept) = changes.accept_individuals {
+        letter.accept_individuals = Set(accept);
+    }
+    if let Some(order) = changes.list_order {
+        letter.list_order = Set(order);
+    }
+    if let Some(lead) = changes.lead_signatories {
+        letter.lead_signatories = Set(lead.to_json());
+    }
+    if let Some(days) = changes.retention_days {
+        letter.retention_days = Set(days.days());
+    }
+    let language = *letter.language.as_ref();
+    let translations = match changes.translations {
+        Some(entries) => Translations::new(language, entries),
+        None => Translations::new(
+            language,
+            Translations::from_json(letter.translations.as_ref())
+                .entries()
+                .clone(),
+        ),
+    }
+    .map_err(|message| AppError::invalid_field("translations", message))?;
+    letter.translations = Set(translations.to_json());
+    if text_changed && letter.id.is_set() {
+        letter.revision = Set(letter.revision.as_ref() + 1);
+    }
+    letter.updated_at = Set(now);
+    Ok(())
+}
+
+/// Edits a letter's settings; a delivered letter no longer changes.
+#[tracing::instrument(skip_all, fields(user_id = staff.user_id, letter_id))]
+pub async fn update(
+    db: &DatabaseConnection,
+    staff: &Staff,
+    letter_id: i64,
+    changes: LetterChanges,
+) -> AppResult<LetterView> {
+    let txn = crate::db::begin_write(db).await?;
+    let current = access::letter_for(&txn, staff, letter_id, Role::Editor).await?;
+    if current.status == LetterStatus::Delivered {
+        return Err(AppError::conflict(
+            "This letter was delivered; it can no longer change.",
+        ));
+    }
+    if let Some(slug) = &changes.slug {
+        if slug.as_str() != current.slug && current.status != LetterStatus::Draft {
+            return Err(AppError::taken(
+                "slug",
+                "The slug of a letter that has been opened cannot change: its address is already out there.",
+            ));
+        }
+        ensure_slug_free(&txn, slug, Some(letter_id)).await?;
+    }
+    let mut edited = current.clone().into_active_model();
+    apply_changes(&mut edited, changes, Utc::now())?;
+    let updated = edited.update(&txn).await?;
+    audit::record(
+        &txn,
+        Event {
+            actor: &Actor::from(staff),
+            action: "letter.updated",
+            letter_id: Some(letter_id),
+            signature_id: None,
+            before: Some(audit_snapshot(&current)),
+            after: Some(audit_snapshot(&updated)),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    view(db, updated).await
+}
+
+/// Moves a letter along its life; asking for the status it already has changes nothing.
+#[tracing::instrument(skip_all, fields(user_id = staff.user_id, letter_id))]
+pub async fn set_status(
+    db: &DatabaseConnection,
+    staff: &Staff,
+    letter_id: i64,
+    to: LetterStatus,
+) -> AppResult<LetterView> {
+    let txn = crate::db::begin_write(db).await?;
+    let current = access::letter_for(&txn, staff, letter_id, Role::Editor).await?;
+    if current.status == to {
+        txn.commit().await?;
+        return view(db, current).await;
+    }
+    check_transition(current.status, to).map_err(AppError::conflict)?;
+    let now = Utc::now();
+    if to == LetterStatus::Open {
+        if current.body.trim().is_empty() {
+            return Err(AppError::conflict(
+                "Write the letter's body before opening it for signatures.",
+            ));
+        }
+        if current.deadline.is_some_and(|deadline| deadline <= now) {
+            return Err(AppError::conflict(
+                "The deadline has passed: set a later one before reopening.",
+            ));
+        }
+    }
+    let mut changed = current.clone().into_active_model();
+    changed.status = Set(to);
+    changed.updated_at = Set(now);
+    if to == LetterStatus::Delivered {
+        changed.delivered_at = Set(Some(now));
+    }
+    let updated = changed.update(&txn).await?;
+    audit::record(
+        &txn,
+        Event {
+            actor: &Actor::from(staff),
+            action: "letter.status_changed",
+            letter_id: Some(letter_id),
+            signature_id: None,
+            before: Some(json!({ "status": current.status })),
+            after: Some(json!({ "status": to })),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    view(db, updated).await
+}
+
+/// Adds a co-leading organization, whose members get the same access as the lead's.
+#[tracing::instrument(skip_all, fields(user_id = staff.user_id, letter_id))]
+pub async fn add_coordinator(
+    db: &DatabaseConnection,
+    staff: &Staff,
+    letter_id: i64,
+    organization_name: &str,
+) -> AppResult<LetterView> {
+    let txn = crate::db::begin_write(db).await?;
+    let letter = access::letter_for(&txn, staff, letter_id, Role::Editor).await?;
+    if letter.status == LetterStatus::Delivered {
+        return Err(AppError::conflict(
+            "This letter was delivered; it can no longer change.",
+        ));
+    }
+    let organization = organization::Entity::find()
+        .filter(organization::Column::Name.eq(organization_name))
+        .one(&txn)
+        .await?
+        .ok_or_else(|| {
+            AppError::invalid_field(
+                "organization",
+                "No organization with this name has an account here; its staff must be added first.",
+            )
+        })?;
+    let already = letter_coordinator::Entity::find()
+        .filter(letter_coordinator::Column::LetterId.eq(letter_id))
+        .filter(letter_coordinator::Column::OrganizationId.eq(organization.id))
+        .count(&txn)
+        .await?;
+    if already > 0 {
+        return Err(AppError::taken(
+            "organization",
+            "This organization already coordinates this letter.",
+        ));
+    }
+    letter_coordinator::ActiveModel {
+        letter_id: Set(letter_id),
+        organization_id: Set(organization.id),
+        is_lead: Set(false),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        Event {
+            actor: &Actor::from(staff),
+            action: "letter.coordinator_added",
+            letter_id: Some(letter_id),
+            signature_id: None,
+            before: None,
+            after: Some(
+                json!({ "organization_id": organization.id, "organization": organization.name }),
+            ),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    view(db, letter).await
+}
+
+/// One letter, for a staff member who may read it.
+pub async fn get(db: &DatabaseConnection, staff: &Staff, letter_id: i64) -> AppResult<LetterView> {
+    let letter = access::letter_for(db, staff, letter_id, Role::Viewer).await?;
+    view(db, letter).await
+}
+
+/// A letter's audit trail, newest first, for a staff member who may read the letter.
+pub async fn events(
+    db: &DatabaseConnection,
+    staff: &Staff,
+    letter_id: i64,
+    limit: u64,
+    offset: u64,
+) -> AppResult<(Vec<entity::audit_event::Model>, u64)> {
+    access::letter_for(db, staff, letter_id, Role::Viewer).await?;
+    audit::list_for_letter(db, letter_id, limit, offset).await
+}
+
+/// The letters coordinated by any of the staff member's organizations, most recently changed
+/// first, with the total count.
+pub async fn list(
+    db: &DatabaseConnection,
+    staff: &Staff,
+    limit: u64,
+    offset: u64,
+) -> AppResult<(Vec<LetterView>, u64)> {
+    let organization_ids: Vec<i64> = staff
+        .memberships
+        .iter()
+        .map(|m| m.organization_id)
+        .collect();
+    let coordinated = Query::select()
+        .column(letter_coordinator::Column::LetterId)
+        .from(letter_coordinator::Entity)
+        .and_where(letter_coordinator::Column::OrganizationId.is_in(organization_ids))
+        .to_owned();
+    let query = letter::Entity::find().filter(letter::Column::Id.in_subquery(coordinated));
+    let total = query.clone().count(db).await?;
+    let letters = query
+        .order_by_desc(letter::Column::UpdatedAt)
+        .order_by_desc(letter::Column::Id)
+        .limit(limit)
+        .offset(offset)
+        .all(db)
+        .await?;
+    Ok((views(db, letters).await?, total))
+}
+
+/// A letter as the public sees it: open, closed or delivered; a draft does not exist.
+pub async fn public_by_slug(db: &DatabaseConnection, slug: &str) -> AppResult<LetterView> {
+    let letter = letter::Entity::find()
+        .filter(letter::Column::Slug.eq(slug))
+        .filter(letter::Column::Status.ne(LetterStatus::Draft))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("There is no published letter at this address."))?;
+    view(db, letter).await
+}
+
+async fn view(db: &DatabaseConnection, letter: letter::Model) -> AppResult<LetterView> {
+    let mut all = views(db, vec![letter]).await?;
+    Ok(all.remove(0))
+}
+
+/// Loads coordinators and counts for several letters in two queries, whatever their number.
+async fn views(db: &DatabaseConnection, letters: Vec<letter::Model>) -> AppResult<Vec<LetterView>> {
+    let ids: Vec<i64> = letters.iter().map(|l| l.id).collect();
+    let mut coordinators: HashMap<i64, Vec<Coordinator>> = HashMap::new();
+    for (link, organization) in letter_coordinator::Entity::find()
+        .filter(letter_coordinator::Column::LetterId.is_in(ids.clone()))
+        .find_also_related(organization::Entity)
+        .order_by_desc(letter_coordinator::Column::IsLead)
+        .order_by_asc(letter_coordinator::Column::Id)
+        .all(db)
+        .await?
+    {
+        if let Some(organization) = organization {
+            coordinators
+                .entry(link.letter_id)
+                .or_default()
+                .push(Coordinator {
+                    organization_id: organization.id,
+                    name: organization.name,
+                    is_lead: link.is_lead,
+                });
+        }
+    }
+    let mut counts: HashMap<i64, Counts> = HashMap::new();
+    let rows: Vec<(i64, SignatureStatus, i64)> = signature::Entity::find()
+        .select_only()
+        .column(signature::Column::LetterId)
+        .column(signature::Column::Status)
+        .column_as(signature::Column::Id.count(), "n")
+        .filter(signature::Column::LetterId.is_in(ids))
+        .group_by(signature::Column::LetterId)
+        .group_by(signature::Column::Status)
+        .into_tuple()
+        .all(db)
+        .await?;
+    for (letter_id, status, n) in rows {
+        counts
+            .entry(letter_id)
+            .or_default()
+            .add(status, n.max(0) as u64);
+    }
+    Ok(letters
+        .into_iter()
+        .map(|letter| LetterView {
+            coordinators: coordinators.remove(&letter.id).unwrap_or_default(),
+            counts: counts.remove(&letter.id).unwrap_or_default(),
+            letter,
+        })
+        .collect())
+}
+
+/// What the audit trail keeps of a letter: its settings and text, no signatures.
+fn audit_snapshot(letter: &letter::Model) -> serde_json::Value {
+    json!({
+        "slug": letter.slug,
+        "title": letter.title,
+        "body": letter.body,
+        "addressees": letter.addressees,
+        "language": letter.language,
+        "deadline": letter.deadline,
+        "moderation": letter.moderation,
+        "accept_individuals": letter.accept_individuals,
+        "order": letter.list_order,
+        "lead_signatories": LeadSignatories::from_json(&letter.lead_signatories).names(),
+        "retention_days": letter.retention_days,
+        "translations": Translations::from_json(&letter.translations).entries(),
+        "status": letter.status,
+        "revision": letter.revision,
+    })
+}

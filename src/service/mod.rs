@@ -1,0 +1,7 @@
+//! Use cases. They take a connection (or a transaction the caller chose) and domain types,
+//! and know nothing of HTTP.
+
+pub mod access;
+pub mod accounts;
+pub mod audit;
+pub mod letters;
