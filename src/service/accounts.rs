@@ -105,17 +105,52 @@ pub async fn add_staff(db: &DatabaseConnection, new: NewStaff) -> AppResult<i64>
     }
     .insert(&txn)
     .await?;
-    membership::ActiveModel {
-        user_id: Set(user.id),
-        organization_id: Set(organization_id),
-        role: Set(new.role),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
+    join(&txn, user.id, organization_id, new.role).await?;
     txn.commit().await?;
     Ok(user.id)
+}
+
+/// Makes an existing user a member of an organization (created if missing).
+#[tracing::instrument(skip_all, fields(user_id))]
+pub async fn add_membership(
+    db: &DatabaseConnection,
+    user_id: i64,
+    organization: &str,
+    role: Role,
+) -> AppResult<()> {
+    let txn = crate::db::begin_write(db).await?;
+    let organization_id = find_or_create_organization(&txn, organization).await?;
+    let existing = membership::Entity::find()
+        .filter(membership::Column::UserId.eq(user_id))
+        .filter(membership::Column::OrganizationId.eq(organization_id))
+        .one(&txn)
+        .await?;
+    if existing.is_some() {
+        return Err(AppError::conflict(
+            "This user is already a member of this organization.",
+        ));
+    }
+    join(&txn, user_id, organization_id, role).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+async fn join(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    organization_id: i64,
+    role: Role,
+) -> AppResult<()> {
+    membership::ActiveModel {
+        user_id: Set(user_id),
+        organization_id: Set(organization_id),
+        role: Set(role),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
 }
 
 async fn find_or_create_organization(db: &impl ConnectionTrait, name: &str) -> AppResult<i64> {

@@ -170,7 +170,7 @@ pub async fn create(
         delivered_at: Set(None),
         ..Default::default()
     };
-    apply_changes(&mut draft, new.settings, now)?;
+    apply_changes(&mut draft, new.settings, now)?; // a new letter is at revision 1 whatever it holds
     let letter = draft.insert(&txn).await?;
     letter_coordinator::ActiveModel {
         letter_id: Set(letter.id),
@@ -232,12 +232,12 @@ async fn ensure_slug_free(
 }
 
 /// Applies changes to a letter being created or edited, and checks the rules that depend on
-/// several fields at once.
+/// several fields at once. Tells whether the text that signers read has changed.
 fn apply_changes(
     letter: &mut letter::ActiveModel,
     changes: LetterChanges,
     now: DateTime<Utc>,
-) -> AppResult<()> {
+) -> AppResult<bool> {
     let text_changed = changes.title.is_some()
         || changes.body.is_some()
         || changes.addressees.is_some()
@@ -293,11 +293,8 @@ fn apply_changes(
     }
     .map_err(|message| AppError::invalid_field("translations", message))?;
     letter.translations = Set(translations.to_json());
-    if text_changed && letter.id.is_set() {
-        letter.revision = Set(letter.revision.as_ref() + 1);
-    }
     letter.updated_at = Set(now);
-    Ok(())
+    Ok(text_changed)
 }
 
 /// Edits a letter's settings; a delivered letter no longer changes.
@@ -325,7 +322,9 @@ pub async fn update(
         ensure_slug_free(&txn, slug, Some(letter_id)).await?;
     }
     let mut edited = current.clone().into_active_model();
-    apply_changes(&mut edited, changes, Utc::now())?;
+    if apply_changes(&mut edited, changes, Utc::now())? {
+        edited.revision = Set(current.revision + 1);
+    }
     let updated = edited.update(&txn).await?;
     audit::record(
         &txn,

@@ -1,0 +1,333 @@
+//! `TestApp`: the real service on a random port with a database of its own, and request helpers.
+
+use std::path::PathBuf;
+
+use reqwest::{Client, Method, Response, StatusCode};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use serde_json::{Value, json};
+use signon::app::Application;
+use signon::config::Settings;
+use signon::domain::{Email, Password};
+use signon::service::accounts::{self, NewStaff};
+
+/// The password every test account gets.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// Runs a test body once on SQLite and once on PostgreSQL (when `SIGNON_TEST_POSTGRES` is set),
+/// as `name::sqlite` and `name::postgres`.
+macro_rules! db_test {
+    ($name:ident, |$app:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn run($app: $crate::helpers::TestApp) $body
+
+            #[tokio::test]
+            async fn sqlite() {
+                run($crate::helpers::TestApp::spawn($crate::helpers::Backend::Sqlite).await).await
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                if let Some(app) = $crate::helpers::TestApp::spawn_postgres().await {
+                    run(app).await
+                }
+            }
+        }
+    };
+}
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Removes what a test's database left behind when the test ends, pass or fail.
+enum DbGuard {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+impl Drop for DbGuard {
+    fn drop(&mut self) {
+        if let DbGuard::Postgres { admin_url, name } = self {
+            let (admin_url, name) = (admin_url.clone(), name.clone());
+            // Drop runs outside any async context we can rely on: use a runtime of its own.
+            let _ = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                runtime.block_on(async {
+                    if let Ok(admin) = Database::connect(&admin_url).await {
+                        let _ = admin
+                            .execute_unprepared(&format!(
+                                "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                            ))
+                            .await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+/// A running service and a client for it.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`.
+    pub address: String,
+    /// The database URL the service uses.
+    pub database_url: String,
+    /// A connection of the test's own to the same database.
+    pub db: DatabaseConnection,
+    client: Client,
+    server: tokio::task::JoinHandle<()>,
+    _guard: DbGuard,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// A fresh database URL with the guard that removes it.
+async fn fresh_database(backend: Backend) -> (String, DbGuard) {
+    match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().expect("a temporary directory");
+            let path: PathBuf = dir.path().join("signon.db");
+            (
+                format!("sqlite://{}?mode=rwc", path.display()),
+                DbGuard::Sqlite(dir),
+            )
+        }
+        Backend::Postgres => {
+            let admin_url =
+                std::env::var("SIGNON_TEST_POSTGRES").expect("SIGNON_TEST_POSTGRES is set");
+            let name = format!("signon_test_{}", uuid::Uuid::new_v4().simple());
+            let admin = Database::connect(&admin_url)
+                .await
+                .expect("the PostgreSQL server answers");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                .await
+                .expect("a test database can be created");
+            let mut url = url::Url::parse(&admin_url).expect("SIGNON_TEST_POSTGRES is a URL");
+            url.set_path(&format!("/{name}"));
+            (url.to_string(), DbGuard::Postgres { admin_url, name })
+        }
+    }
+}
+
+/// A database URL that exists and is empty, for tests that start signon themselves.
+pub struct EmptyDatabase {
+    pub url: String,
+    _guard: DbGuard,
+}
+
+impl EmptyDatabase {
+    pub async fn new(backend: Backend) -> Self {
+        let (url, guard) = fresh_database(backend).await;
+        Self { url, _guard: guard }
+    }
+}
+
+/// Whether the PostgreSQL tests run; when they do not, say so once per test.
+pub fn postgres_configured() -> bool {
+    let configured = std::env::var("SIGNON_TEST_POSTGRES").is_ok_and(|v| !v.is_empty());
+    if !configured {
+        eprintln!("SIGNON_TEST_POSTGRES is not set: skipping the PostgreSQL run of this test");
+    }
+    configured
+}
+
+impl TestApp {
+    /// Starts the service on a fresh database of the given kind.
+    pub async fn spawn(backend: Backend) -> Self {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// Starts the service on a fresh PostgreSQL database, or returns `None` when none is configured.
+    pub async fn spawn_postgres() -> Option<Self> {
+        if postgres_configured() {
+            Some(Self::spawn(Backend::Postgres).await)
+        } else {
+            None
+        }
+    }
+
+    /// Starts the service with adjusted settings.
+    pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> Self {
+        signon::telemetry::init(signon::telemetry::LogFormat::Text);
+        let (database_url, guard) = fresh_database(backend).await;
+        let mut settings = Settings::with_database(database_url.clone());
+        settings.bind = "127.0.0.1:0".into();
+        adjust(&mut settings);
+        let app = Application::build(settings)
+            .await
+            .expect("the service starts");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let db = app.state().db.clone();
+        let server = tokio::spawn(async move {
+            app.run_until(std::future::pending())
+                .await
+                .expect("the server runs");
+        });
+        Self {
+            address,
+            database_url,
+            db,
+            client: Client::new(),
+            server,
+            _guard: guard,
+        }
+    }
+
+    /// Creates a staff account directly through the service layer; returns the user's id.
+    pub async fn add_staff(&self, email: &str, organization: &str, role: entity::Role) -> i64 {
+        accounts::add_staff(
+            &self.db,
+            NewStaff {
+                email: Email::parse(email).unwrap(),
+                name: "Test Staff".into(),
+                organization: organization.into(),
+                role,
+                password: Password::parse(PASSWORD.into()).unwrap(),
+            },
+        )
+        .await
+        .expect("the staff account is created")
+    }
+
+    /// Logs in through the API and returns the bearer token.
+    pub async fn login(&self, email: &str) -> String {
+        let response = self
+            .post(
+                "/api/v1/auth/login",
+                None,
+                &json!({ "email": email, "password": PASSWORD }),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::OK, "login of {email} fails");
+        response.json::<Value>().await.unwrap()["token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// A new account in `organization` with `role`, logged in: its bearer token.
+    pub async fn staff_token(&self, email: &str, organization: &str, role: entity::Role) -> String {
+        self.add_staff(email, organization, role).await;
+        self.login(email).await
+    }
+
+    /// Sends a request with an optional bearer token and JSON body.
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> Response {
+        let mut request = self
+            .client
+            .request(method, format!("{}{}", self.address, path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        request.send().await.expect("the service answers")
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
+        self.request(Method::GET, path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
+        self.request(Method::POST, path, token, Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
+        self.request(Method::PATCH, path, token, Some(body)).await
+    }
+
+    /// Sends raw bytes with a content type, for malformed and oversized bodies.
+    pub async fn send_raw(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Response {
+        let mut request = self
+            .client
+            .request(method, format!("{}{}", self.address, path))
+            .header("content-type", content_type)
+            .body(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("the service answers")
+    }
+
+    /// Creates a letter and returns it as JSON; the body must be valid.
+    pub async fn create_letter(&self, token: &str, body: &Value) -> Value {
+        let response = self.post("/api/v1/letters", Some(token), body).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::CREATED,
+            "creating {body} fails"
+        );
+        response.json().await.unwrap()
+    }
+
+    /// Creates an open letter with the given slug and returns its id.
+    pub async fn open_letter(&self, token: &str, slug: &str) -> i64 {
+        let letter = self
+            .create_letter(
+                token,
+                &json!({ "slug": slug, "title": "A letter", "body": "We ask you to act." }),
+            )
+            .await;
+        let id = letter["id"].as_i64().unwrap();
+        let response = self
+            .post(
+                &format!("/api/v1/letters/{id}/status"),
+                Some(token),
+                &json!({ "status": "open" }),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        id
+    }
+}
+
+/// Asserts an answer's status and that its body has the API's error shape; returns the body.
+pub async fn assert_error(response: Response, status: StatusCode, code: &str) -> Value {
+    assert_eq!(response.status(), status, "unexpected status");
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    assert!(
+        content_type.starts_with("application/json"),
+        "error is not JSON: {content_type}"
+    );
+    let body: Value = response.json().await.expect("an error body in JSON");
+    assert_eq!(body["error"], code, "error code in {body}");
+    assert!(
+        body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "message in {body}"
+    );
+    assert!(body["fields"].is_object(), "fields in {body}");
+    body
+}

@@ -1,0 +1,13 @@
+//! Black-box tests: the real service on a random port over a fresh database per test,
+//! on SQLite always and on PostgreSQL too when `SIGNON_TEST_POSTGRES` names a server.
+
+#[macro_use]
+mod helpers;
+
+mod auth;
+mod cli;
+mod errors;
+mod letters;
+mod migrations;
+mod openapi;
+mod public;
