@@ -12,7 +12,13 @@ use std::sync::Arc;
 use crate::api::{self, API_PREFIX, middleware};
 use crate::config::Settings;
 use crate::db;
+use crate::mail::{self, Transport};
+use crate::rate_limit::RateLimit;
+use crate::service::keys::Keys;
+use crate::service::signing::SigningContext;
+use crate::service::writer::SignatureWriter;
 use crate::state::AppState;
+use tokio::sync::Notify;
 
 /// A service ready to serve: migrated database, bound port.
 pub struct Application {
@@ -30,22 +36,44 @@ impl Application {
         Self::with_database(settings, db).await
     }
 
-    /// Like [`Application::build`], over a database that is already connected and migrated.
+    /// Like [`Application::build`], over a database that is already connected and migrated:
+    /// loads the keys, starts the signature writer and the mail worker, binds the socket.
     pub async fn with_database(settings: Settings, db: DatabaseConnection) -> anyhow::Result<Self> {
+        let transport = Arc::new(Transport::from_settings(&settings.mail)?);
+        let keys = Arc::new(Keys::load(&db, settings.secret_key.as_ref()).await?);
         let acceptor = TcpListener::bind(settings.bind.clone())
             .into_acceptor()
             .await
             .with_context(|| format!("cannot listen on {}", settings.bind))?;
-        let port = acceptor
+        let address = *acceptor
             .local_addr()
             .first()
-            .and_then(|addr| addr.as_socket_addr().map(|a| a.port()))
+            .and_then(|addr| addr.as_socket_addr())
             .context("the listener has no socket address")?;
+        let port = address.port();
+        let base_url = match &settings.base_url {
+            Some(url) => url.clone(),
+            None => listened_url(address)?,
+        };
+        let committed = Arc::new(Notify::new());
+        let writer = SignatureWriter::start(
+            db.clone(),
+            SigningContext {
+                keys: keys.clone(),
+                base_url,
+                token_lifetime: settings.token_lifetime,
+            },
+            committed.clone(),
+        );
+        mail::start(db.clone(), transport, committed);
         Ok(Self {
             acceptor,
             port,
             state: AppState {
                 db,
+                keys,
+                writer,
+                sign_rate: Arc::new(RateLimit::per_minute(settings.sign_rate_per_minute)),
                 settings: Arc::new(settings),
             },
         })
@@ -69,6 +97,20 @@ impl Application {
             .run_with_graceful_shutdown(routes(self.state), shutdown, Some(grace))
             .await
     }
+}
+
+/// `http://HOST:PORT/` for the address listened on; a wildcard address becomes loopback.
+fn listened_url(address: std::net::SocketAddr) -> anyhow::Result<url::Url> {
+    let host = match address.ip() {
+        ip if ip.is_unspecified() && ip.is_ipv4() => "127.0.0.1".to_owned(),
+        ip if ip.is_unspecified() => "[::1]".to_owned(),
+        std::net::IpAddr::V6(v6) => format!("[{v6}]"),
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+    };
+    Ok(url::Url::parse(&format!(
+        "http://{host}:{}/",
+        address.port()
+    ))?)
 }
 
 /// Every route of the service, with its middleware.

@@ -85,6 +85,19 @@ struct ServeArgs {
         default_value = "signon <signon@localhost>"
     )]
     mail_from: String,
+
+    /// Public sign-on submissions allowed per client network and minute; 0 turns the limit off.
+    #[arg(long, env = "SIGNON_SIGN_RATE", default_value_t = 20)]
+    sign_rate: u32,
+
+    /// Days an emailed confirmation link works.
+    #[arg(long, env = "SIGNON_TOKEN_DAYS", default_value_t = 7, value_parser = clap::value_parser!(u16).range(1..=90))]
+    token_days: u16,
+
+    /// The key of the keyed hashes used to look up contact emails. When unset, one is generated
+    /// on first run and kept in the database.
+    #[arg(long, env = "SIGNON_SECRET_KEY", hide_env_values = true)]
+    secret_key: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -226,30 +239,21 @@ fn describe(err: AppError) -> anyhow::Error {
 }
 
 async fn serve(database_url: String, args: ServeArgs) -> anyhow::Result<()> {
-    let base_url = match args.base_url {
-        Some(url) => url,
-        None => default_base_url(&args.bind)?,
-    };
     let mut settings = Settings::with_database(database_url);
     settings.bind = args.bind;
-    settings.base_url = base_url;
+    settings.base_url = args.base_url;
     settings.mail.smtp_url = args.smtp_url.map(SecretString::from);
     settings.mail.dir = args.mail_dir;
     settings.mail.from = args.mail_from;
+    settings.sign_rate_per_minute = args.sign_rate;
+    settings.token_lifetime = chrono::Duration::days(i64::from(args.token_days));
+    settings.secret_key = args.secret_key.map(SecretString::from);
     let app = Application::build(settings).await?;
     app.run_until(stop_signal())
         .await
         .context("the server stopped")?;
     tracing::info!("stopped");
     Ok(())
-}
-
-fn default_base_url(bind: &str) -> anyhow::Result<Url> {
-    let host_port = bind
-        .replace("0.0.0.0", "127.0.0.1")
-        .replace("[::]", "[::1]");
-    Url::parse(&format!("http://{host_port}/"))
-        .with_context(|| format!("--bind {bind} is not HOST:PORT"))
 }
 
 /// Completes on Ctrl-C or SIGTERM, so that a supervisor's stop lets requests finish.

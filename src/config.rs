@@ -18,8 +18,9 @@ pub struct Settings {
     pub database_url: String,
     /// Address and port to listen on; port 0 picks a free one.
     pub bind: String,
-    /// The public address of this service, used in links inside emails.
-    pub base_url: Url,
+    /// The public address of this service, used in links inside emails; when unset, the
+    /// address actually listened on.
+    pub base_url: Option<Url>,
     /// Outgoing email.
     pub mail: MailSettings,
     /// How long a staff login lasts.
@@ -28,6 +29,12 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// How long in-flight requests may take to finish after a stop signal.
     pub shutdown_grace: Duration,
+    /// How long an emailed confirmation link works.
+    pub token_lifetime: chrono::Duration,
+    /// Public submissions allowed per client network and minute; 0 turns the limit off.
+    pub sign_rate_per_minute: u32,
+    /// The key of keyed hashes; when unset, one is generated and kept in the database.
+    pub secret_key: Option<SecretString>,
 }
 
 /// Where emails go.
@@ -47,7 +54,7 @@ impl Settings {
         Self {
             database_url: database_url.into(),
             bind: DEFAULT_BIND.into(),
-            base_url: Url::parse("http://127.0.0.1:8080/").expect("a valid literal URL"),
+            base_url: None,
             mail: MailSettings {
                 smtp_url: None,
                 dir: PathBuf::from("mail"),
@@ -56,6 +63,9 @@ impl Settings {
             session_lifetime: chrono::Duration::days(30),
             max_body_bytes: 1024 * 1024,
             shutdown_grace: Duration::from_secs(30),
+            token_lifetime: chrono::Duration::days(7),
+            sign_rate_per_minute: 20,
+            secret_key: None,
         }
     }
 }

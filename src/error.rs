@@ -16,6 +16,9 @@ pub enum AppError {
     /// Valid credentials, but not allowed to do this.
     #[error("{0}")]
     Forbidden(String),
+    /// A link that worked once and no longer does (used, expired, or its letter delivered).
+    #[error("{0}")]
+    Gone(String),
     /// The request conflicts with the current state (a taken slug, an illegal transition).
     #[error("{message}")]
     Conflict {

@@ -5,12 +5,21 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 
 use crate::config::Settings;
+use crate::rate_limit::RateLimit;
+use crate::service::keys::Keys;
+use crate::service::writer::SignatureWriter;
 
-/// Shared by all requests: the database pool and the settings.
+/// Shared by all requests.
 #[derive(Clone)]
 pub struct AppState {
     /// The connection pool.
     pub db: DatabaseConnection,
     /// The settings the service was started with.
     pub settings: Arc<Settings>,
+    /// Keys of keyed hashes.
+    pub keys: Arc<Keys>,
+    /// The one writer of signatures.
+    pub writer: SignatureWriter,
+    /// The per-network limit on public submissions.
+    pub sign_rate: Arc<RateLimit>,
 }

@@ -11,6 +11,7 @@ pub mod letter_coordinator;
 pub mod membership;
 pub mod organization;
 pub mod outbox;
+pub mod server_secret;
 pub mod signature;
 pub mod signature_token;
 pub mod user;

@@ -36,12 +36,14 @@ pub struct Model {
     pub source: SignatureSource,
     pub language: Language,
     pub letter_revision: i32,
-    pub lead_position: Option<i32>,
     pub duplicate_of: Option<i64>,
     pub ip_hash: Option<String>,
     pub user_agent_hash: Option<String>,
     /// A JSON array of abuse and verification flags.
     pub flags: String,
+    /// Public fields re-submitted for an already confirmed signature, as JSON, applied when
+    /// the signer confirms through the emailed link.
+    pub pending_changes: Option<String>,
     pub emails_sent: i32,
     pub verification_note: Option<String>,
     pub decision_reason: Option<String>,

@@ -19,6 +19,17 @@ impl MigrationTrait for Migration {
         manager
             .create_table(
                 Table::create()
+                    .table(ServerSecrets::Table)
+                    .col(string_len(ServerSecrets::Name, 64).primary_key())
+                    .col(text(ServerSecrets::Value))
+                    .col(timestamp_with_time_zone(ServerSecrets::CreatedAt))
+                    .to_owned(),
+            )
+            .await?;
+
+        manager
+            .create_table(
+                Table::create()
                     .table(Organizations::Table)
                     .col(big_pk_auto(Organizations::Id))
                     .col(string_len_uniq(Organizations::Name, 300))
@@ -212,11 +223,13 @@ impl MigrationTrait for Migration {
                     .col(string_len(Signatures::Source, 16))
                     .col(string_len(Signatures::Language, 2))
                     .col(integer(Signatures::LetterRevision))
-                    .col(integer_null(Signatures::LeadPosition))
                     .col(big_integer_null(Signatures::DuplicateOf))
                     .col(string_len_null(Signatures::IpHash, 64))
                     .col(string_len_null(Signatures::UserAgentHash, 64))
                     .col(text(Signatures::Flags))
+                    // Public fields a signer re-submitted after confirming, applied once they
+                    // confirm again: typing someone's email must not be enough to edit their entry.
+                    .col(text_null(Signatures::PendingChanges))
                     .col(integer(Signatures::EmailsSent))
                     .col(text_null(Signatures::VerificationNote))
                     .col(text_null(Signatures::DecisionReason))
@@ -379,6 +392,7 @@ impl MigrationTrait for Migration {
             Memberships::Table.into_iden(),
             Users::Table.into_iden(),
             Organizations::Table.into_iden(),
+            ServerSecrets::Table.into_iden(),
         ] {
             manager
                 .drop_table(Table::drop().table(table).to_owned())
@@ -414,6 +428,14 @@ async fn plain_index<T: Iden + Copy + 'static, C: Iden + Copy + 'static>(
         index.col(*column);
     }
     manager.create_index(index.to_owned()).await
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+enum ServerSecrets {
+    Table,
+    Name,
+    Value,
+    CreatedAt,
 }
 
 #[derive(DeriveIden, Clone, Copy)]
@@ -514,7 +536,7 @@ enum Signatures {
     Source,
     Language,
     LetterRevision,
-    LeadPosition,
+    PendingChanges,
     DuplicateOf,
     IpHash,
     UserAgentHash,

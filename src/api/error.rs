@@ -14,7 +14,7 @@ use crate::error::AppError;
 #[oai(rename = "Error")]
 pub struct ErrorBody {
     /// A stable code for programs: `bad_request`, `unauthorized`, `forbidden`, `not_found`,
-    /// `method_not_allowed`, `conflict`, `payload_too_large`, `unsupported_media_type`,
+    /// `method_not_allowed`, `conflict`, `gone`, `payload_too_large`, `unsupported_media_type`,
     /// `validation_failed`, `rate_limited`, `internal`.
     pub error: String,
     /// What went wrong, for people.
@@ -52,6 +52,9 @@ pub enum ApiError {
     /// The request conflicts with the current state: a taken slug, an illegal status change.
     #[oai(status = 409)]
     Conflict(Json<ErrorBody>),
+    /// The link was already used or has expired.
+    #[oai(status = 410)]
+    Gone(Json<ErrorBody>),
     /// The request body is too large.
     #[oai(status = 413)]
     PayloadTooLarge(Json<ErrorBody>),
@@ -75,6 +78,7 @@ impl From<AppError> for ApiError {
             AppError::Forbidden(message) => {
                 Self::Forbidden(Json(ErrorBody::new("forbidden", message)))
             }
+            AppError::Gone(message) => Self::Gone(Json(ErrorBody::new("gone", message))),
             AppError::Conflict { message, field } => {
                 let mut body = ErrorBody::new("conflict", message.clone());
                 if let Some(field) = field {
@@ -111,6 +115,7 @@ pub fn render_poem_error(err: poem::Error) -> Response {
         StatusCode::FORBIDDEN => "forbidden",
         StatusCode::NOT_FOUND => "not_found",
         StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::GONE => "gone",
         StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
         StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
         StatusCode::UNPROCESSABLE_ENTITY => "validation_failed",

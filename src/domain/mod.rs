@@ -1,18 +1,25 @@
 //! Types valid by construction, parsed once at the boundary and trusted everywhere after.
 
+mod country;
 mod email;
 mod fields;
 mod letter;
+pub mod mailbox;
+mod names;
 mod password;
+pub mod signature;
 mod slug;
 mod token;
 
+pub use country::CountryCode;
 pub use email::Email;
 pub use fields::{FieldErrors, bounded_text, optional_text};
 pub use letter::{
     LeadSignatories, MAX_ADDRESSEES_CHARS, MAX_BODY_CHARS, MAX_NAME_CHARS, RetentionDays,
     Translation, Translations, check_transition,
 };
+pub use names::name_key;
 pub use password::Password;
+pub use signature::{Contact, PublicDetails, SignatureDraft, SignatureInput};
 pub use slug::Slug;
 pub use token::{Token, TokenHash};

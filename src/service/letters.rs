@@ -121,8 +121,7 @@ pub struct LetterView {
 impl LetterView {
     /// Whether the public form takes signatures now: open and before the deadline.
     pub fn accepting_signatures(&self, now: DateTime<Utc>) -> bool {
-        self.letter.status == LetterStatus::Open
-            && self.letter.deadline.is_none_or(|deadline| now < deadline)
+        accepting_signatures(&self.letter, now)
     }
 
     /// The names listed first.
@@ -589,4 +588,44 @@ fn audit_snapshot(letter: &letter::Model) -> serde_json::Value {
         "status": letter.status,
         "revision": letter.revision,
     })
+}
+
+/// A letter's text in one language.
+#[derive(Debug, Clone)]
+pub struct LetterText {
+    /// The language the text is in.
+    pub language: Language,
+    /// The title.
+    pub title: String,
+    /// The body, Markdown.
+    pub body: String,
+    /// The addressee block.
+    pub addressees: String,
+}
+
+/// The letter's text in the wanted language when it has it, otherwise in its own language.
+pub fn text_in(letter: &letter::Model, wanted: Language) -> LetterText {
+    if wanted != letter.language
+        && let Some(translation) = Translations::from_json(&letter.translations)
+            .entries()
+            .get(&wanted)
+    {
+        return LetterText {
+            language: wanted,
+            title: translation.title.clone(),
+            body: translation.body.clone(),
+            addressees: translation.addressees.clone(),
+        };
+    }
+    LetterText {
+        language: letter.language,
+        title: letter.title.clone(),
+        body: letter.body.clone(),
+        addressees: letter.addressees.clone(),
+    }
+}
+
+/// Whether a letter takes signatures at `now`: open, and before its deadline.
+pub fn accepting_signatures(letter: &letter::Model, now: DateTime<Utc>) -> bool {
+    letter.status == LetterStatus::Open && letter.deadline.is_none_or(|deadline| now < deadline)
 }

@@ -4,4 +4,11 @@
 pub mod access;
 pub mod accounts;
 pub mod audit;
+pub mod contact;
+pub mod emails;
+pub mod keys;
 pub mod letters;
+pub mod outbox;
+pub mod signing;
+pub mod verification;
+pub mod writer;

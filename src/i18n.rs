@@ -1,0 +1,371 @@
+//! Every string a signer reads, in English and Spanish. A struct rather than a lookup table,
+//! so a string missing in one language is a compile error, not a blank on the page.
+
+use entity::Language;
+
+/// The strings of one language.
+pub struct Texts {
+    /// The language's own name, for the language switch.
+    pub language_name: &'static str,
+    /// `<html lang>`.
+    pub code: &'static str,
+    pub addressed_to: &'static str,
+    pub led_by: &'static str,
+    pub signatories_count_one: &'static str,
+    pub signatories_count_many: &'static str,
+    pub see_signatories: &'static str,
+    pub sign_heading: &'static str,
+    pub letter_closed: &'static str,
+    pub letter_delivered: &'static str,
+    pub deadline_label: &'static str,
+    pub not_in_your_language: &'static str,
+    pub who_signs: &'static str,
+    pub kind_organization: &'static str,
+    pub kind_individual: &'static str,
+    pub name_organization: &'static str,
+    pub name_individual: &'static str,
+    pub affiliation: &'static str,
+    pub affiliation_hint: &'static str,
+    pub org_type: &'static str,
+    pub city: &'static str,
+    pub region: &'static str,
+    pub country: &'static str,
+    pub country_none: &'static str,
+    pub website: &'static str,
+    pub contact_heading: &'static str,
+    pub contact_hint: &'static str,
+    pub contact_name: &'static str,
+    pub contact_title: &'static str,
+    pub contact_email: &'static str,
+    pub contact_phone: &'static str,
+    pub comment: &'static str,
+    pub consent: &'static str,
+    pub optional: &'static str,
+    pub submit: &'static str,
+    pub honeypot: &'static str,
+    pub fix_errors: &'static str,
+    pub did_you_mean: &'static str,
+    pub keep_as_typed: &'static str,
+    pub check_email_title: &'static str,
+    pub check_email_body: &'static str,
+    pub check_email_spam: &'static str,
+    pub back_to_letter: &'static str,
+    pub verify_title: &'static str,
+    pub verify_question: &'static str,
+    pub verify_button: &'static str,
+    pub verified_public: &'static str,
+    pub verified_moderated: &'static str,
+    pub withdraw_title: &'static str,
+    pub withdraw_question: &'static str,
+    pub withdraw_button: &'static str,
+    pub withdrawn: &'static str,
+    pub link_used: &'static str,
+    pub link_expired: &'static str,
+    pub link_unknown: &'static str,
+    pub letter_already_delivered: &'static str,
+    pub signature_withdrawn_already: &'static str,
+    pub signatories_title: &'static str,
+    pub organizations: &'static str,
+    pub individuals: &'static str,
+    pub affiliation_note: &'static str,
+    pub no_signatories: &'static str,
+    pub not_found_title: &'static str,
+    pub not_found_body: &'static str,
+    pub rate_limited: &'static str,
+    pub individuals_not_accepted: &'static str,
+    pub email_subject: &'static str,
+    pub email_greeting: &'static str,
+    pub email_intro: &'static str,
+    pub email_confirm: &'static str,
+    pub email_withdraw: &'static str,
+    pub email_expiry: &'static str,
+    pub email_ignore: &'static str,
+}
+
+/// English.
+pub const EN: Texts = Texts {
+    language_name: "English",
+    code: "en",
+    addressed_to: "To",
+    led_by: "Coordinated by",
+    signatories_count_one: "1 signatory",
+    signatories_count_many: "{n} signatories",
+    see_signatories: "See who has signed",
+    sign_heading: "Sign this letter",
+    letter_closed: "This letter is closed to new signatures.",
+    letter_delivered: "This letter was delivered to its addressees.",
+    deadline_label: "Signatures close on",
+    not_in_your_language: "This letter is not available in English; it is shown in its original language.",
+    who_signs: "Who is signing?",
+    kind_organization: "An organization",
+    kind_individual: "An individual",
+    name_organization: "Organization name",
+    name_individual: "Full name",
+    affiliation: "Institutional affiliation",
+    affiliation_hint: "Listed for identification purposes only.",
+    org_type: "Type of organization",
+    city: "City",
+    region: "State or province",
+    country: "Country",
+    country_none: "International / no single country",
+    website: "Website",
+    contact_heading: "Contact person",
+    contact_hint: "Never published. We email this person a link to confirm the signature.",
+    contact_name: "Name",
+    contact_title: "Title or position",
+    contact_email: "Email",
+    contact_phone: "Phone",
+    comment: "Message to the coordinators (not published)",
+    consent: "I agree that the name above is listed publicly as a signatory of this letter.",
+    optional: "optional",
+    submit: "Sign the letter",
+    honeypot: "Leave this field empty",
+    fix_errors: "Please correct the marked fields.",
+    did_you_mean: "Did you mean {suggestion}? Check the address, or send the form again to keep it as typed.",
+    keep_as_typed: "The address is correct as typed",
+    check_email_title: "Check your email",
+    check_email_body: "We sent a confirmation link to the contact person's email. The signature counts once it is confirmed; the link works for {days} days.",
+    check_email_spam: "Nothing arrived? Look in the spam folder, or sign again to receive a new link.",
+    back_to_letter: "Back to the letter",
+    verify_title: "Confirm the signature",
+    verify_question: "Confirm that {name} signs “{title}”.",
+    verify_button: "Confirm the signature",
+    verified_public: "Thank you. The signature of {name} is confirmed and appears on the list of signatories.",
+    verified_moderated: "Thank you. The signature of {name} is confirmed; it will appear on the list once the coordinators have reviewed it.",
+    withdraw_title: "Withdraw the signature",
+    withdraw_question: "Withdraw the signature of {name} from “{title}”?",
+    withdraw_button: "Withdraw the signature",
+    withdrawn: "The signature of {name} was withdrawn. It no longer appears on the letter.",
+    link_used: "This link was already used.",
+    link_expired: "This link has expired. Sign the letter again to receive a new one.",
+    link_unknown: "This link is not valid. Check that it was copied whole.",
+    letter_already_delivered: "This letter was already delivered; its signatures can no longer change.",
+    signature_withdrawn_already: "This signature was withdrawn. Sign the letter again to add it back.",
+    signatories_title: "Signatories",
+    organizations: "Organizations",
+    individuals: "Individuals",
+    affiliation_note: "Institutional affiliations are listed for identification purposes only.",
+    no_signatories: "No signatures yet.",
+    not_found_title: "Not found",
+    not_found_body: "There is no letter at this address.",
+    rate_limited: "Too many submissions from your network. Please wait a minute and try again.",
+    individuals_not_accepted: "This letter is signed by organizations only.",
+    email_subject: "Confirm your signature: {title}",
+    email_greeting: "Hello {name},",
+    email_intro: "{signatory} was submitted as a signatory of the letter “{title}”, with you as the contact person.",
+    email_confirm: "To confirm the signature, open this link and press the button:",
+    email_withdraw: "To withdraw the signature at any time before the letter is delivered:",
+    email_expiry: "The confirmation link works for {days} days.",
+    email_ignore: "If you did not ask for this, ignore this email: nothing is published without confirmation.",
+};
+
+/// Spanish.
+pub const ES: Texts = Texts {
+    language_name: "Español",
+    code: "es",
+    addressed_to: "Para",
+    led_by: "Coordinan",
+    signatories_count_one: "1 firmante",
+    signatories_count_many: "{n} firmantes",
+    see_signatories: "Ver quiénes han firmado",
+    sign_heading: "Firmar esta carta",
+    letter_closed: "Esta carta ya no recibe firmas.",
+    letter_delivered: "Esta carta fue entregada a sus destinatarios.",
+    deadline_label: "Se reciben firmas hasta el",
+    not_in_your_language: "Esta carta no está disponible en español; se muestra en su idioma original.",
+    who_signs: "¿Quién firma?",
+    kind_organization: "Una organización",
+    kind_individual: "Una persona",
+    name_organization: "Nombre de la organización",
+    name_individual: "Nombre completo",
+    affiliation: "Afiliación institucional",
+    affiliation_hint: "Se indica solo con fines de identificación.",
+    org_type: "Tipo de organización",
+    city: "Ciudad",
+    region: "Estado o provincia",
+    country: "País",
+    country_none: "Internacional / ningún país en particular",
+    website: "Sitio web",
+    contact_heading: "Persona de contacto",
+    contact_hint: "Nunca se publica. Le enviamos un enlace por correo para confirmar la firma.",
+    contact_name: "Nombre",
+    contact_title: "Cargo",
+    contact_email: "Correo electrónico",
+    contact_phone: "Teléfono",
+    comment: "Mensaje para las organizaciones coordinadoras (no se publica)",
+    consent: "Acepto que el nombre indicado aparezca públicamente como firmante de esta carta.",
+    optional: "opcional",
+    submit: "Firmar la carta",
+    honeypot: "Deje este campo vacío",
+    fix_errors: "Corrija los campos señalados.",
+    did_you_mean: "¿Quiso decir {suggestion}? Revise la dirección, o envíe el formulario de nuevo para dejarla como está.",
+    keep_as_typed: "La dirección es correcta tal como está",
+    check_email_title: "Revise su correo",
+    check_email_body: "Enviamos un enlace de confirmación al correo de la persona de contacto. La firma cuenta una vez confirmada; el enlace vale por {days} días.",
+    check_email_spam: "¿No llegó nada? Revise la carpeta de correo no deseado, o firme de nuevo para recibir otro enlace.",
+    back_to_letter: "Volver a la carta",
+    verify_title: "Confirmar la firma",
+    verify_question: "Confirme que {name} firma «{title}».",
+    verify_button: "Confirmar la firma",
+    verified_public: "Gracias. La firma de {name} está confirmada y aparece en la lista de firmantes.",
+    verified_moderated: "Gracias. La firma de {name} está confirmada; aparecerá en la lista cuando las organizaciones coordinadoras la hayan revisado.",
+    withdraw_title: "Retirar la firma",
+    withdraw_question: "¿Retirar la firma de {name} de «{title}»?",
+    withdraw_button: "Retirar la firma",
+    withdrawn: "La firma de {name} fue retirada. Ya no aparece en la carta.",
+    link_used: "Este enlace ya fue utilizado.",
+    link_expired: "Este enlace ha caducado. Firme la carta de nuevo para recibir otro.",
+    link_unknown: "Este enlace no es válido. Verifique que se haya copiado completo.",
+    letter_already_delivered: "Esta carta ya fue entregada; sus firmas ya no pueden cambiar.",
+    signature_withdrawn_already: "Esta firma fue retirada. Firme la carta de nuevo para volver a sumarla.",
+    signatories_title: "Firmantes",
+    organizations: "Organizaciones",
+    individuals: "Personas",
+    affiliation_note: "Las afiliaciones institucionales se indican solo con fines de identificación.",
+    no_signatories: "Todavía no hay firmas.",
+    not_found_title: "No encontrada",
+    not_found_body: "No hay ninguna carta en esta dirección.",
+    rate_limited: "Demasiados envíos desde su red. Espere un minuto e intente de nuevo.",
+    individuals_not_accepted: "Esta carta solo la firman organizaciones.",
+    email_subject: "Confirme su firma: {title}",
+    email_greeting: "Hola, {name}:",
+    email_intro: "Se registró a {signatory} como firmante de la carta «{title}», con usted como persona de contacto.",
+    email_confirm: "Para confirmar la firma, abra este enlace y pulse el botón:",
+    email_withdraw: "Para retirar la firma en cualquier momento antes de que se entregue la carta:",
+    email_expiry: "El enlace de confirmación vale por {days} días.",
+    email_ignore: "Si usted no lo pidió, ignore este correo: nada se publica sin confirmación.",
+};
+
+/// The strings of a language.
+pub fn texts(language: Language) -> &'static Texts {
+    match language {
+        Language::En => &EN,
+        Language::Es => &ES,
+    }
+}
+
+/// Fills `{name}`-style placeholders.
+pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    values
+        .iter()
+        .fold(template.to_owned(), |text, (key, value)| {
+            text.replace(&format!("{{{key}}}"), value)
+        })
+}
+
+/// Picks the reader's language: an explicit `?lang=` first, then the browser's
+/// Accept-Language preferences, then `fallback`.
+pub fn negotiate(
+    explicit: Option<&str>,
+    accept_language: Option<&str>,
+    fallback: Language,
+) -> Language {
+    if let Some(language) = explicit.and_then(parse_code) {
+        return language;
+    }
+    let Some(header) = accept_language else {
+        return fallback;
+    };
+    let mut preferences: Vec<(f32, Language)> = header
+        .split(',')
+        .filter_map(|part| {
+            let mut pieces = part.trim().split(';');
+            let tag = pieces.next()?.trim();
+            let quality = pieces
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.parse::<f32>().ok())
+                .unwrap_or(1.0);
+            let primary = tag.split('-').next()?.to_ascii_lowercase();
+            parse_code(&primary).map(|language| (quality, language))
+        })
+        .filter(|(quality, _)| *quality > 0.0)
+        .collect();
+    // Stable: among equal qualities the header's order wins.
+    preferences.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal));
+    preferences
+        .first()
+        .map(|(_, language)| *language)
+        .unwrap_or(fallback)
+}
+
+/// `en` or `es`.
+pub fn parse_code(code: &str) -> Option<Language> {
+    match code.trim() {
+        "en" => Some(Language::En),
+        "es" => Some(Language::Es),
+        _ => None,
+    }
+}
+
+/// The code of a language.
+pub fn code(language: Language) -> &'static str {
+    texts(language).code
+}
+
+/// "23 November 2026" or "23 de noviembre de 2026".
+pub fn long_date(date: chrono::NaiveDate, language: Language) -> String {
+    use chrono::Datelike;
+    const EN_MONTHS: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    const ES_MONTHS: [&str; 12] = [
+        "enero",
+        "febrero",
+        "marzo",
+        "abril",
+        "mayo",
+        "junio",
+        "julio",
+        "agosto",
+        "septiembre",
+        "octubre",
+        "noviembre",
+        "diciembre",
+    ];
+    let month = date.month0() as usize;
+    match language {
+        Language::En => format!("{} {} {}", date.day(), EN_MONTHS[month], date.year()),
+        Language::Es => format!("{} de {} de {}", date.day(), ES_MONTHS[month], date.year()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_explicit_choice_wins_then_the_browser_then_the_letter() {
+        assert_eq!(
+            negotiate(Some("es"), Some("en-US"), Language::En),
+            Language::Es
+        );
+        assert_eq!(
+            negotiate(None, Some("es-MX,es;q=0.9,en;q=0.8"), Language::En),
+            Language::Es
+        );
+        assert_eq!(
+            negotiate(None, Some("fr-FR, en;q=0.5, es;q=0.7"), Language::En),
+            Language::Es
+        );
+        assert_eq!(negotiate(None, Some("fr"), Language::Es), Language::Es);
+        assert_eq!(negotiate(Some("de"), None, Language::En), Language::En);
+    }
+
+    #[test]
+    fn dates_read_naturally() {
+        let date = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        assert_eq!(long_date(date, Language::En), "23 November 2026");
+        assert_eq!(long_date(date, Language::Es), "23 de noviembre de 2026");
+    }
+}

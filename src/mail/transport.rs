@@ -1,0 +1,117 @@
+//! Where emails go: an SMTP server, or `.eml` files for a machine without one.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use entity::outbox;
+use lettre::message::{Mailbox, MultiPart};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use secrecy::ExposeSecret;
+
+use crate::config::MailSettings;
+use crate::domain::Email;
+
+/// A configured way to send email.
+pub enum Transport {
+    /// Through an SMTP server.
+    Smtp {
+        /// The connection pool.
+        mailer: AsyncSmtpTransport<Tokio1Executor>,
+        /// The From header.
+        from: Mailbox,
+    },
+    /// As `.eml` files in a folder; each confirmation link is also logged so a developer can
+    /// follow it without a mail client.
+    Files {
+        /// The folder.
+        dir: PathBuf,
+        /// The From header.
+        from: Mailbox,
+    },
+}
+
+impl Transport {
+    /// Builds the transport the settings ask for; a bad SMTP URL or From address is an error.
+    pub fn from_settings(settings: &MailSettings) -> anyhow::Result<Self> {
+        let from: Mailbox = settings.from.parse().with_context(|| {
+            format!(
+                "SIGNON_MAIL_FROM {:?} is not an email address",
+                settings.from
+            )
+        })?;
+        match &settings.smtp_url {
+            Some(url) => {
+                let mailer = AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose_secret())
+                    .map_err(|_| {
+                        anyhow::anyhow!(
+                            "SIGNON_SMTP_URL is not a valid SMTP URL (smtp://user:pass@host:587)"
+                        )
+                    })?
+                    .build();
+                Ok(Self::Smtp { mailer, from })
+            }
+            None => Ok(Self::Files {
+                dir: settings.dir.clone(),
+                from,
+            }),
+        }
+    }
+
+    /// Sends one outbox email to its recipient.
+    pub async fn send(&self, email: &outbox::Model, recipient: &Email) -> anyhow::Result<()> {
+        let from = match self {
+            Self::Smtp { from, .. } | Self::Files { from, .. } => from.clone(),
+        };
+        let message = build(email, from, recipient)?;
+        match self {
+            Self::Smtp { mailer, .. } => {
+                mailer
+                    .send(message)
+                    .await
+                    .context("the SMTP server refused the email")?;
+            }
+            Self::Files { dir, .. } => {
+                tokio::fs::create_dir_all(dir)
+                    .await
+                    .with_context(|| format!("cannot create the mail folder {}", dir.display()))?;
+                // A fixed name per email: sending again after a crash rewrites the same file.
+                let path = dir.join(format!("outbox-{:08}.eml", email.id));
+                let partial = path.with_extension("eml.partial");
+                tokio::fs::write(&partial, message.formatted()).await?;
+                tokio::fs::rename(&partial, &path).await?;
+                match email
+                    .body_text
+                    .lines()
+                    .find(|line| line.contains("/verify/"))
+                {
+                    Some(link) => {
+                        tracing::info!(outbox_id = email.id, file = %path.display(), link = link.trim(), "email written; confirmation link")
+                    }
+                    None => {
+                        tracing::info!(outbox_id = email.id, file = %path.display(), "email written")
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn build(email: &outbox::Model, from: Mailbox, recipient: &Email) -> anyhow::Result<Message> {
+    let to: Mailbox = recipient
+        .as_str()
+        .parse()
+        .context("the recipient address is not valid")?;
+    let domain = from.email.domain().to_owned();
+    Message::builder()
+        .from(from)
+        .to(to)
+        .subject(email.subject.clone())
+        // Stable per outbox row, so a receiver can tell a resend after a crash from a new email.
+        .message_id(Some(format!("<outbox-{}@{domain}>", email.id)))
+        .multipart(MultiPart::alternative_plain_html(
+            email.body_text.clone(),
+            email.body_html.clone(),
+        ))
+        .map_err(|e| anyhow::anyhow!("cannot build the email: {e}"))
+}

@@ -1,0 +1,117 @@
+//! The one place signatures are written. Submissions queue here and are written in batches,
+//! one transaction (one disk sync) per batch, each submission in a savepoint of its own so that
+//! one bad submission does not undo the others: group commit.
+
+use std::sync::Arc;
+
+use sea_orm::{DatabaseConnection, TransactionTrait};
+use tokio::sync::{Notify, mpsc, oneshot};
+
+use super::signing::{self, SignRequest, SigningContext};
+use crate::error::{AppError, AppResult};
+
+/// How many submissions one transaction takes at most.
+const MAX_BATCH: usize = 256;
+
+struct Job {
+    request: SignRequest,
+    reply: oneshot::Sender<AppResult<()>>,
+}
+
+/// A handle to the writer task; cheap to clone.
+#[derive(Clone)]
+pub struct SignatureWriter {
+    sender: mpsc::Sender<Job>,
+}
+
+impl SignatureWriter {
+    /// Starts the writer task. `committed` is notified after each batch, to wake the mail worker.
+    pub fn start(db: DatabaseConnection, ctx: SigningContext, committed: Arc<Notify>) -> Self {
+        let (sender, receiver) = mpsc::channel(4 * MAX_BATCH);
+        tokio::spawn(run(db, ctx, receiver, committed));
+        Self { sender }
+    }
+
+    /// Records a submission; returns once it is durably committed.
+    pub async fn sign(&self, request: SignRequest) -> AppResult<()> {
+        let (reply, answer) = oneshot::channel();
+        self.sender
+            .send(Job { request, reply })
+            .await
+            .map_err(|_| anyhow::anyhow!("the signature writer has stopped"))?;
+        answer
+            .await
+            .map_err(|_| anyhow::anyhow!("the signature writer dropped a submission"))?
+    }
+}
+
+async fn run(
+    db: DatabaseConnection,
+    ctx: SigningContext,
+    mut receiver: mpsc::Receiver<Job>,
+    committed: Arc<Notify>,
+) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let jobs = std::mem::take(&mut batch);
+        match write_batch(&db, &ctx, &jobs).await {
+            Ok(outcomes) => {
+                committed.notify_one();
+                for (job, outcome) in jobs.into_iter().zip(outcomes) {
+                    let _ = job.reply.send(outcome);
+                }
+            }
+            Err(err) => {
+                tracing::error!(
+                    error = format!("{err:#}"),
+                    jobs = jobs.len(),
+                    "a batch of signatures failed to commit"
+                );
+                for job in jobs {
+                    let _ = job.reply.send(Err(AppError::Internal(anyhow::anyhow!(
+                        "the batch failed to commit"
+                    ))));
+                }
+            }
+        }
+    }
+}
+
+/// Writes a batch; the outer error means nothing was committed.
+async fn write_batch(
+    db: &DatabaseConnection,
+    ctx: &SigningContext,
+    jobs: &[Job],
+) -> anyhow::Result<Vec<AppResult<()>>> {
+    let txn = crate::db::begin_write(db).await?;
+    let mut outcomes = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        let mut outcome = in_savepoint(&txn, ctx, &job.request).await?;
+        if matches!(&outcome, Err(AppError::Conflict { field: Some(field), .. }) if field == "contact_email")
+        {
+            // The same signer was inserted concurrently elsewhere: this time it is found.
+            outcome = in_savepoint(&txn, ctx, &job.request).await?;
+        }
+        outcomes.push(outcome);
+    }
+    txn.commit().await?;
+    Ok(outcomes)
+}
+
+async fn in_savepoint(
+    txn: &sea_orm::DatabaseTransaction,
+    ctx: &SigningContext,
+    request: &SignRequest,
+) -> anyhow::Result<AppResult<()>> {
+    let savepoint = txn.begin().await?;
+    match signing::record(&savepoint, ctx, request).await {
+        Ok(()) => {
+            savepoint.commit().await?;
+            Ok(Ok(()))
+        }
+        Err(err) => {
+            savepoint.rollback().await?;
+            Ok(Err(err))
+        }
+    }
+}
