@@ -61,6 +61,9 @@ pub enum ApiError {
     /// Some fields are invalid; `fields` says what is wrong with each.
     #[oai(status = 422)]
     Unprocessable(Json<ErrorBody>),
+    /// Too many submissions from this network; try again after `Retry-After` seconds.
+    #[oai(status = 429)]
+    TooManyRequests(Json<ErrorBody>, #[oai(header = "Retry-After")] u64),
     /// Something failed on our side; the details are in the server's log.
     #[oai(status = 500)]
     Internal(Json<ErrorBody>),
@@ -99,6 +102,19 @@ impl From<AppError> for ApiError {
                 )))
             }
         }
+    }
+}
+
+impl ApiError {
+    /// A 429 telling the client when to try again.
+    pub fn rate_limited(retry_after: std::time::Duration) -> Self {
+        Self::TooManyRequests(
+            Json(ErrorBody::new(
+                "rate_limited",
+                "Too many submissions from your network. Please wait a minute and try again.",
+            )),
+            retry_after.as_secs().max(1),
+        )
     }
 }
 

@@ -8,7 +8,8 @@ pub mod error;
 mod letters;
 pub mod middleware;
 mod pagination;
-mod public;
+pub mod public;
+mod signatures;
 
 use poem_openapi::{OpenApiService, Tags};
 
@@ -27,13 +28,27 @@ enum ApiTags {
     Letters,
     /// What anyone can read and do without an account.
     Public,
+    /// Moderating a letter's signatures (staff).
+    Signatures,
 }
 
 /// The API with its OpenAPI description; `serve` mounts it and `signon openapi` prints its spec.
-pub fn openapi_service()
--> OpenApiService<(auth::AuthApi, letters::LettersApi, public::PublicApi), ()> {
+pub fn openapi_service() -> OpenApiService<
+    (
+        auth::AuthApi,
+        letters::LettersApi,
+        signatures::SignaturesApi,
+        public::PublicApi,
+    ),
+    (),
+> {
     OpenApiService::new(
-        (auth::AuthApi, letters::LettersApi, public::PublicApi),
+        (
+            auth::AuthApi,
+            letters::LettersApi,
+            signatures::SignaturesApi,
+            public::PublicApi,
+        ),
         "signon",
         env!("CARGO_PKG_VERSION"),
     )

@@ -3,17 +3,181 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use entity::{Language, LetterStatus};
+use entity::{Language, LetterStatus, SignatureKind, signature};
+use poem::Request;
 use poem::web::Data;
-use poem_openapi::param::Path;
+use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use super::ApiTags;
 use super::error::ApiError;
 use super::letters::{TranslationDto, translations_dto};
-use crate::service::letters;
+use super::pagination::page;
+use crate::client::ClientInfo;
+use crate::domain::{Intake, SignatureInput};
+use crate::error::AppError;
+use crate::i18n;
+use crate::service::signing::SignRequest;
+use crate::service::verification::{self, LinkProblem, LinkTarget};
+use crate::service::{letters, signatures};
 use crate::state::AppState;
+
+/// A signature as submitted through the API: the same fields as the public form.
+#[derive(Object, Default)]
+#[oai(rename = "SignatureSubmission", deny_unknown_fields)]
+pub struct SubmissionDto {
+    /// `organization` (default) or `individual` (only where the letter accepts individuals).
+    pub kind: Option<SignatureKind>,
+    /// The organization's name, or the individual's full name; up to 300 characters.
+    pub name: Option<String>,
+    /// An individual's institution, listed for identification only.
+    pub affiliation: Option<String>,
+    /// The kind of organization.
+    pub org_type: Option<String>,
+    /// City.
+    pub city: Option<String>,
+    /// State, province or region.
+    pub region: Option<String>,
+    /// ISO 3166-1 alpha-2 country code, such as `MX`.
+    pub country: Option<String>,
+    /// The organization's website.
+    pub website: Option<String>,
+    /// The contact person's name (required for organizations; never published).
+    pub contact_name: Option<String>,
+    /// The contact person's title (never published).
+    pub contact_title: Option<String>,
+    /// The contact person's email: the confirmation link goes there (never published).
+    pub contact_email: Option<String>,
+    /// The contact person's phone (never published).
+    pub contact_phone: Option<String>,
+    /// A note to the coordinators (never published).
+    pub comment: Option<String>,
+    /// The signer agrees to be listed publicly; required.
+    pub consent: Option<bool>,
+}
+
+impl SubmissionDto {
+    /// The fields as the domain parser takes them.
+    pub fn into_input(self) -> SignatureInput {
+        SignatureInput {
+            kind: self.kind.map(|kind| {
+                match kind {
+                    SignatureKind::Organization => "organization",
+                    SignatureKind::Individual => "individual",
+                }
+                .to_owned()
+            }),
+            name: self.name,
+            affiliation: self.affiliation,
+            org_type: self.org_type,
+            city: self.city,
+            region: self.region,
+            country: self.country,
+            website: self.website,
+            contact_name: self.contact_name,
+            contact_title: self.contact_title,
+            contact_email: self.contact_email,
+            contact_phone: self.contact_phone,
+            comment: self.comment,
+            consent: self.consent.unwrap_or(false),
+        }
+    }
+}
+
+/// The answer to a submission: the same whether or not the email had signed before.
+#[derive(Object)]
+struct Submitted {
+    /// Always `pending_verification`: the contact person must follow the emailed link.
+    status: String,
+}
+
+#[derive(ApiResponse)]
+enum SignResponse {
+    /// Received; a confirmation link was emailed to the contact person.
+    #[oai(status = 202)]
+    Accepted(Json<Submitted>),
+}
+
+/// One signatory on the public list.
+#[derive(Object)]
+#[oai(rename = "PublicSignatory")]
+struct PublicSignatory {
+    /// The organization's or person's name.
+    name: String,
+    /// Organization or individual.
+    kind: SignatureKind,
+    /// An individual's institution, for identification only.
+    affiliation: Option<String>,
+    /// The kind of organization.
+    org_type: Option<String>,
+    /// City.
+    city: Option<String>,
+    /// Region.
+    region: Option<String>,
+    /// ISO country code.
+    country: Option<String>,
+}
+
+impl From<signature::Model> for PublicSignatory {
+    fn from(row: signature::Model) -> Self {
+        Self {
+            name: row.name,
+            kind: row.kind,
+            affiliation: row.affiliation,
+            org_type: row.org_type,
+            city: row.city,
+            region: row.region,
+            country: row.country,
+        }
+    }
+}
+
+/// One page of the public list.
+#[derive(Object)]
+struct SignatoryList {
+    /// The signatories of this page, in the letter's order.
+    items: Vec<PublicSignatory>,
+    /// How many approved signatories there are.
+    total: u64,
+}
+
+#[derive(ApiResponse)]
+enum SignatoryListResponse {
+    /// The approved signatories.
+    #[oai(status = 200)]
+    Ok(Json<SignatoryList>),
+}
+
+/// The state of a signature after following a link.
+#[derive(Object)]
+struct LinkResult {
+    /// `approved` (now public), `verified` (waiting for the coordinators) or `withdrawn`.
+    status: String,
+    /// The signatory's public name.
+    signatory: String,
+    /// The letter's slug.
+    letter: String,
+}
+
+#[derive(ApiResponse)]
+enum LinkResponse {
+    /// Done.
+    #[oai(status = 200)]
+    Ok(Json<LinkResult>),
+}
+
+fn link_answer(
+    outcome: Result<LinkTarget, LinkProblem>,
+    status: impl Fn(&LinkTarget) -> &'static str,
+) -> Result<LinkResponse, ApiError> {
+    let target = outcome.map_err(LinkProblem::into_error)?;
+    Ok(LinkResponse::Ok(Json(LinkResult {
+        status: status(&target).to_owned(),
+        signatory: target.signatory,
+        letter: target.letter_slug,
+    })))
+}
 
 /// A published letter as the public sees it.
 #[derive(Object)]
@@ -86,5 +250,128 @@ impl PublicApi {
             coordinators: view.coordinators.into_iter().map(|c| c.name).collect(),
             approved_count: view.counts.approved,
         })))
+    }
+
+    /// Sign a letter
+    ///
+    /// Records the signature as `pending_verification` and emails a confirmation link to the
+    /// contact person. Signing again with the same contact email updates that signature and
+    /// sends the link again; the answer is the same either way.
+    #[oai(
+        path = "/public/letters/:slug/signatures",
+        method = "post",
+        operation_id = "sign_letter"
+    )]
+    async fn sign(
+        &self,
+        state: Data<&AppState>,
+        req: &Request,
+        slug: Path<String>,
+        /// The language of the confirmation email, `en` or `es` (default: Accept-Language, then the letter's).
+        lang: Query<Option<String>>,
+        #[oai(name = "Accept-Language")] accept_language: Header<Option<String>>,
+        body: Json<SubmissionDto>,
+    ) -> Result<SignResponse, ApiError> {
+        let client = ClientInfo::of(req);
+        state
+            .sign_rate
+            .check(client.ip)
+            .map_err(ApiError::rate_limited)?;
+        let draft = body
+            .0
+            .into_input()
+            .parse(Intake::Public)
+            .map_err(AppError::invalid)?;
+        let language = lang.0.as_deref().and_then(i18n::parse_code).or_else(|| {
+            accept_language
+                .0
+                .as_deref()
+                .map(|h| i18n::negotiate(None, Some(h), Language::En))
+        });
+        let (network_hash, agent_hash) = client.hashes(&state.keys);
+        state
+            .writer
+            .sign(SignRequest {
+                slug: slug.0,
+                draft,
+                language,
+                network_hash,
+                agent_hash,
+                honeypot: false,
+            })
+            .await?;
+        Ok(SignResponse::Accepted(Json(Submitted {
+            status: "pending_verification".into(),
+        })))
+    }
+
+    /// The public list of signatories
+    ///
+    /// Approved signatories only, lead signatories first, in the letter's order. No contact data.
+    #[oai(
+        path = "/public/letters/:slug/signatories",
+        method = "get",
+        operation_id = "list_public_signatories"
+    )]
+    async fn signatories(
+        &self,
+        state: Data<&AppState>,
+        slug: Path<String>,
+        /// Page size, 1 to 1000 (default 100).
+        #[oai(validator(minimum(value = "1"), maximum(value = "1000")))]
+        limit: Query<Option<u64>>,
+        /// How many items to skip.
+        offset: Query<Option<u64>>,
+    ) -> Result<SignatoryListResponse, ApiError> {
+        let (limit, offset) = page(limit.0, offset.0);
+        let (_, rows) = signatures::public_list(&state.db, &slug.0).await?;
+        let total = rows.len() as u64;
+        let items = rows
+            .into_iter()
+            .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .map(PublicSignatory::from)
+            .collect();
+        Ok(SignatoryListResponse::Ok(Json(SignatoryList {
+            items,
+            total,
+        })))
+    }
+
+    /// Confirm a signature
+    ///
+    /// Follows the confirmation link emailed to the contact person. A used or expired link is 410.
+    #[oai(
+        path = "/public/verifications/:token",
+        method = "post",
+        operation_id = "confirm_signature"
+    )]
+    async fn confirm(
+        &self,
+        state: Data<&AppState>,
+        token: Path<String>,
+    ) -> Result<LinkResponse, ApiError> {
+        let outcome = verification::confirm(&state.db, &token.0, Language::En).await?;
+        link_answer(
+            outcome,
+            |t| if t.approved { "approved" } else { "verified" },
+        )
+    }
+
+    /// Withdraw a signature
+    ///
+    /// Follows the withdrawal link emailed to the contact person; possible until the letter is delivered.
+    #[oai(
+        path = "/public/withdrawals/:token",
+        method = "post",
+        operation_id = "withdraw_signature"
+    )]
+    async fn withdraw(
+        &self,
+        state: Data<&AppState>,
+        token: Path<String>,
+    ) -> Result<LinkResponse, ApiError> {
+        let outcome = verification::withdraw(&state.db, &token.0, Language::En).await?;
+        link_answer(outcome, |_| "withdrawn")
     }
 }

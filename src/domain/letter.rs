@@ -64,6 +64,30 @@ impl LeadSignatories {
         &self.0
     }
 
+    /// The list with `name` added at the end, unless already there.
+    pub fn with(mut self, name: &str) -> Self {
+        if !self.0.iter().any(|n| n == name) {
+            self.0.push(name.to_owned());
+        }
+        self
+    }
+
+    /// The list without `name`.
+    pub fn without(mut self, name: &str) -> Self {
+        self.0.retain(|n| n != name);
+        self
+    }
+
+    /// The list with `old` replaced by `new` in its place.
+    pub fn renamed(mut self, old: &str, new: &str) -> Self {
+        for n in &mut self.0 {
+            if n == old {
+                new.clone_into(n);
+            }
+        }
+        self
+    }
+
     /// The stored form, a JSON array.
     pub fn to_json(&self) -> String {
         serde_json::to_string(&self.0).expect("a list of strings always serializes")

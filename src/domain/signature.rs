@@ -93,13 +93,22 @@ pub struct SignatureDraft {
     pub kind: SignatureKind,
     /// What will be public.
     pub public: PublicDetails,
-    /// Who to contact.
-    pub contact: Contact,
+    /// Who to contact; always there for public submissions, optional for rows staff vouch for.
+    pub contact: Option<Contact>,
+}
+
+/// Who is submitting, which decides what is required.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Intake {
+    /// The public form or API: a contact email and consent are required.
+    Public,
+    /// Staff adding or importing rows they vouch for: contact details are optional.
+    Vouched,
 }
 
 impl SignatureInput {
     /// Parses every field, collecting every error, so the signer fixes them all at once.
-    pub fn parse(&self) -> Result<SignatureDraft, FieldErrors> {
+    pub fn parse(&self, intake: Intake) -> Result<SignatureDraft, FieldErrors> {
         let mut errors = FieldErrors::default();
         let kind = match self.kind.as_deref().map(str::trim) {
             None | Some("") | Some("organization") => Some(SignatureKind::Organization),
@@ -116,30 +125,37 @@ impl SignatureInput {
         let region = errors.check("region", optional(&self.region, MAX_SHORT_CHARS));
         let country = errors.check("country", parse_country(self.country.as_deref()));
         let website = errors.check("website", parse_website(self.website.as_deref()));
+        let public_intake = intake == Intake::Public;
         let contact_name = match kind {
-            // An individual is their own contact person.
-            Some(SignatureKind::Individual) => {
-                errors.check("contact_name", optional(&self.contact_name, MAX_NAME_CHARS))
-            }
-            _ => errors.check(
+            // An individual is their own contact person, and staff may not know one.
+            Some(SignatureKind::Organization) if public_intake => errors.check(
                 "contact_name",
                 required(&self.contact_name, MAX_NAME_CHARS).map(Some),
             ),
+            _ => errors.check("contact_name", optional(&self.contact_name, MAX_NAME_CHARS)),
         };
         let contact_title = errors.check(
             "contact_title",
             optional(&self.contact_title, MAX_SHORT_CHARS),
         );
-        let email = errors.check(
-            "contact_email",
-            Email::parse(self.contact_email.as_deref().unwrap_or_default()),
-        );
+        let email_typed = self
+            .contact_email
+            .as_deref()
+            .is_some_and(|e| !e.trim().is_empty());
+        let email = if public_intake || email_typed {
+            errors.check(
+                "contact_email",
+                Email::parse(self.contact_email.as_deref().unwrap_or_default()).map(Some),
+            )
+        } else {
+            Some(None)
+        };
         let phone = errors.check("contact_phone", parse_phone(self.contact_phone.as_deref()));
         let comment = errors.check(
             "comment",
             optional_text(self.comment.as_deref(), MAX_COMMENT_CHARS, true),
         );
-        if !self.consent {
+        if public_intake && !self.consent {
             errors.add(
                 "consent",
                 "Tick the box to agree to be listed as a signatory.",
@@ -179,7 +195,13 @@ impl SignatureInput {
         else {
             return Err(errors);
         };
-        let contact_name = contact_name.unwrap_or_else(|| name.clone());
+        let contact = email.map(|email| Contact {
+            name: contact_name.unwrap_or_else(|| name.clone()),
+            title,
+            email,
+            phone,
+            comment,
+        });
         Ok(SignatureDraft {
             kind,
             public: PublicDetails {
@@ -191,13 +213,7 @@ impl SignatureInput {
                 country: country.map(|c| c.as_str().to_owned()),
                 website,
             },
-            contact: Contact {
-                name: contact_name,
-                title,
-                email,
-                phone,
-                comment,
-            },
+            contact,
         })
     }
 }
@@ -275,7 +291,7 @@ mod tests {
 
     #[test]
     fn a_complete_organization_parses() {
-        let draft = organization().parse().unwrap();
+        let draft = organization().parse(Intake::Public).unwrap();
         assert_eq!(draft.kind, SignatureKind::Organization);
         assert_eq!(draft.public.name, "Asociación Civil Sin Fronteras, A.C.");
         assert_eq!(draft.public.country.as_deref(), Some("MX"));
@@ -283,7 +299,7 @@ mod tests {
             draft.public.website.as_deref(),
             Some("https://www.sinfronteras.org.mx/")
         );
-        assert_eq!(draft.contact.name, "Ana Pérez");
+        assert_eq!(draft.contact.unwrap().name, "Ana Pérez");
     }
 
     #[test]
@@ -298,7 +314,7 @@ mod tests {
             consent: false,
             ..Default::default()
         };
-        let errors = input.parse().unwrap_err();
+        let errors = input.parse(Intake::Public).unwrap_err();
         for field in [
             "kind",
             "name",
@@ -322,8 +338,8 @@ mod tests {
             consent: true,
             ..Default::default()
         };
-        let draft = input.parse().unwrap();
-        assert_eq!(draft.contact.name, "María José Ortega");
+        let draft = input.parse(Intake::Public).unwrap();
+        assert_eq!(draft.contact.unwrap().name, "María José Ortega");
         assert_eq!(draft.public.affiliation.as_deref(), Some("UNAM"));
     }
 
@@ -333,11 +349,22 @@ mod tests {
         input.contact_name = None;
         assert!(
             input
-                .parse()
+                .parse(Intake::Public)
                 .unwrap_err()
                 .as_map()
                 .contains_key("contact_name")
         );
+    }
+
+    #[test]
+    fn staff_may_add_a_signature_without_contact_or_consent() {
+        let input = SignatureInput {
+            name: Some("Red Jesuita con Migrantes".into()),
+            ..Default::default()
+        };
+        assert!(input.parse(Intake::Public).is_err());
+        let draft = input.parse(Intake::Vouched).unwrap();
+        assert!(draft.contact.is_none());
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod emails;
 pub mod keys;
 pub mod letters;
 pub mod outbox;
+pub mod signatures;
 pub mod signing;
 pub mod verification;
 pub mod writer;

@@ -83,7 +83,11 @@ pub async fn record(
     }
     let language = request.language.unwrap_or(letter.language);
     let signed_text = text_in(&letter, language);
-    let email_key = ctx.keys.email_key(&draft.contact.email);
+    let contact = draft
+        .contact
+        .as_ref()
+        .ok_or_else(|| AppError::invalid_field("contact_email", "This field is required."))?;
+    let email_key = ctx.keys.email_key(&contact.email);
     let existing = signature::Entity::find()
         .filter(signature::Column::LetterId.eq(letter.id))
         .filter(signature::Column::ContactEmailKey.eq(&email_key))
@@ -116,7 +120,7 @@ pub async fn record(
                 ..Default::default()
             };
             write_public(&mut row, draft.kind, &draft.public);
-            contact::store(&draft.contact, &ctx.keys, &mut row);
+            contact::store(contact, &ctx.keys, &mut row);
             let saved = row.insert(db).await.map_err(|err| match err.sql_err() {
                 // Another instance inserted the same signer a moment ago; the writer retries
                 // this submission, which then finds that row.
@@ -133,7 +137,7 @@ pub async fn record(
             match current.status {
                 SignatureStatus::PendingVerification | SignatureStatus::Withdrawn => {
                     write_public(&mut row, draft.kind, &draft.public);
-                    contact::store(&draft.contact, &ctx.keys, &mut row);
+                    contact::store(contact, &ctx.keys, &mut row);
                     row.status = Set(SignatureStatus::PendingVerification);
                     row.withdrawn_at = Set(None);
                     row.language = Set(signed_text.language);

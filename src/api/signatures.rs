@@ -1,0 +1,454 @@
+//! A letter's signatures for staff: the moderation queue, decisions, edits, merges, additions.
+
+use chrono::{DateTime, Utc};
+use entity::{Language, SignatureKind, SignatureSource, SignatureStatus};
+use poem::web::Data;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::types::MaybeUndefined;
+use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
+
+use super::ApiTags;
+use super::auth::StaffAuth;
+use super::error::ApiError;
+use super::pagination::page;
+use super::public::SubmissionDto;
+use crate::domain::signature::{
+    MAX_COMMENT_CHARS, MAX_SHORT_CHARS, parse_country, parse_phone, parse_website,
+};
+use crate::domain::{Email, FieldErrors, Intake, MAX_NAME_CHARS, bounded_text, optional_text};
+use crate::error::AppError;
+use crate::service::signatures::{self, Decision, SignatureEdit, SignatureFilter, StaffSignature};
+use crate::state::AppState;
+
+/// What staff see to judge a signature.
+#[derive(Object)]
+#[oai(rename = "VerificationSignals")]
+struct SignalsDto {
+    /// The contact's email domain is the organization's website domain.
+    email_matches_website: bool,
+    /// The contact uses a free-mail address.
+    free_mail: bool,
+    /// Other signatures, on any letter, with the same contact email.
+    same_contact_elsewhere: u64,
+    /// Other signatures on this letter from the same network.
+    same_network: u64,
+    /// Flags raised on submission (`honeypot`: a field people never fill was filled).
+    flags: Vec<String>,
+}
+
+/// A signature as staff see it, contact details included.
+#[derive(Object)]
+#[oai(rename = "Signature")]
+struct SignatureDto {
+    id: i64,
+    status: SignatureStatus,
+    source: SignatureSource,
+    kind: SignatureKind,
+    name: String,
+    affiliation: Option<String>,
+    org_type: Option<String>,
+    city: Option<String>,
+    region: Option<String>,
+    country: Option<String>,
+    website: Option<String>,
+    contact_name: Option<String>,
+    contact_title: Option<String>,
+    contact_email: Option<String>,
+    contact_phone: Option<String>,
+    comment: Option<String>,
+    /// The signer agreed to be listed.
+    consent: bool,
+    /// The language of the version signed.
+    language: Language,
+    /// The letter's text revision when it was signed.
+    letter_revision: i32,
+    /// Listed first, among the letter's lead signatories.
+    lead: bool,
+    /// How the contact was verified by other means, or who added it.
+    verification_note: Option<String>,
+    /// Why it was approved or rejected.
+    decision_reason: Option<String>,
+    /// The signature this one was merged into.
+    merged_into: Option<i64>,
+    /// Other signatures on the letter that may be the same signatory (same normalized name and country).
+    duplicate_of: Vec<i64>,
+    /// The signer re-submitted changes that wait for their confirmation.
+    changes_pending: bool,
+    /// How many confirmation emails were sent.
+    emails_sent: i32,
+    signals: SignalsDto,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    verified_at: Option<DateTime<Utc>>,
+    decided_at: Option<DateTime<Utc>>,
+    withdrawn_at: Option<DateTime<Utc>>,
+    /// When the contact data was erased.
+    contact_erased_at: Option<DateTime<Utc>>,
+}
+
+impl From<StaffSignature> for SignatureDto {
+    fn from(s: StaffSignature) -> Self {
+        let StaffSignature {
+            row,
+            contact,
+            lead,
+            signals,
+            duplicate_candidates,
+        } = s;
+        let (contact_name, contact_title, contact_email, contact_phone, comment) = match contact {
+            Some(c) => (
+                Some(c.name),
+                c.title,
+                Some(c.email.as_str().to_owned()),
+                c.phone,
+                c.comment,
+            ),
+            None => (None, None, None, None, None),
+        };
+        Self {
+            id: row.id,
+            status: row.status,
+            source: row.source,
+            kind: row.kind,
+            name: row.name,
+            affiliation: row.affiliation,
+            org_type: row.org_type,
+            city: row.city,
+            region: row.region,
+            country: row.country,
+            website: row.website,
+            contact_name,
+            contact_title,
+            contact_email,
+            contact_phone,
+            comment,
+            consent: row.consent,
+            language: row.language,
+            letter_revision: row.letter_revision,
+            lead,
+            verification_note: row.verification_note,
+            decision_reason: row.decision_reason,
+            merged_into: row.duplicate_of,
+            duplicate_of: duplicate_candidates,
+            changes_pending: row.pending_changes.is_some(),
+            emails_sent: row.emails_sent,
+            signals: SignalsDto {
+                email_matches_website: signals.email_matches_website,
+                free_mail: signals.free_mail,
+                same_contact_elsewhere: signals.same_contact_elsewhere,
+                same_network: signals.same_network,
+                flags: signals.flags,
+            },
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            verified_at: row.verified_at,
+            decided_at: row.decided_at,
+            withdrawn_at: row.withdrawn_at,
+            contact_erased_at: row.contact_erased_at,
+        }
+    }
+}
+
+/// One page of signatures.
+#[derive(Object)]
+struct SignatureList {
+    /// The signatures of this page, newest first.
+    items: Vec<SignatureDto>,
+    /// How many match in all.
+    total: u64,
+}
+
+/// Changes to a signature; fields left out stay as they are, `null` clears an optional one.
+#[derive(Object)]
+#[oai(rename = "SignatureChanges", deny_unknown_fields)]
+struct SignatureChangesDto {
+    kind: Option<SignatureKind>,
+    /// Fix a misspelled name.
+    name: Option<String>,
+    affiliation: MaybeUndefined<String>,
+    org_type: MaybeUndefined<String>,
+    city: MaybeUndefined<String>,
+    region: MaybeUndefined<String>,
+    /// ISO 3166-1 alpha-2 code.
+    country: MaybeUndefined<String>,
+    website: MaybeUndefined<String>,
+    contact_name: Option<String>,
+    contact_title: MaybeUndefined<String>,
+    contact_email: Option<String>,
+    contact_phone: MaybeUndefined<String>,
+    comment: MaybeUndefined<String>,
+    /// Marks the contact verified by other means, saying how ("called the office on 3 May").
+    verification_note: Option<String>,
+    /// List it first among the lead signatories, or not.
+    lead: Option<bool>,
+}
+
+/// approve or reject.
+#[derive(Enum, Clone, Copy)]
+#[oai(rename_all = "lowercase")]
+enum DecisionDto {
+    /// Put it on the public list.
+    Approve,
+    /// Keep it off the list.
+    Reject,
+}
+
+/// A coordinator's decision.
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+struct DecisionRequest {
+    decision: DecisionDto,
+    /// Why; kept in the audit trail, never public.
+    reason: Option<String>,
+}
+
+/// Which signature a duplicate merges into.
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+struct MergeRequest {
+    /// The signature that stays.
+    into: i64,
+}
+
+#[derive(ApiResponse)]
+enum SignatureListResponse {
+    /// The signatures.
+    #[oai(status = 200)]
+    Ok(Json<SignatureList>),
+}
+
+#[derive(ApiResponse)]
+enum SignatureResponse {
+    /// The signature.
+    #[oai(status = 200)]
+    Ok(Json<SignatureDto>),
+}
+
+#[derive(ApiResponse)]
+enum AddSignatureResponse {
+    /// Added, approved, with source `staff`.
+    #[oai(status = 201)]
+    Created(Json<SignatureDto>),
+}
+
+fn nullable(value: MaybeUndefined<String>) -> Option<Option<String>> {
+    match value {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => Some(None),
+        MaybeUndefined::Value(v) => Some(Some(v)),
+    }
+}
+
+fn parse_changes(dto: SignatureChangesDto) -> Result<SignatureEdit, AppError> {
+    let mut errors = FieldErrors::default();
+    let mut optional_field =
+        |field: &str,
+         value: MaybeUndefined<String>,
+         parse: &dyn Fn(Option<&str>) -> Result<Option<String>, String>| {
+            nullable(value).and_then(|v| errors.check(field, parse(v.as_deref())))
+        };
+    let short = |v: Option<&str>| optional_text(v, MAX_SHORT_CHARS, false);
+    let affiliation = optional_field("affiliation", dto.affiliation, &|v| {
+        optional_text(v, MAX_NAME_CHARS, false)
+    });
+    let org_type = optional_field("org_type", dto.org_type, &short);
+    let city = optional_field("city", dto.city, &short);
+    let region = optional_field("region", dto.region, &short);
+    let country = optional_field("country", dto.country, &|v| {
+        parse_country(v).map(|c| c.map(|c| c.as_str().to_owned()))
+    });
+    let website = optional_field("website", dto.website, &parse_website);
+    let contact_title = optional_field("contact_title", dto.contact_title, &short);
+    let contact_phone = optional_field("contact_phone", dto.contact_phone, &parse_phone);
+    let comment = optional_field("comment", dto.comment, &|v| {
+        optional_text(v, MAX_COMMENT_CHARS, true)
+    });
+    let name = dto
+        .name
+        .and_then(|n| errors.check("name", bounded_text(&n, MAX_NAME_CHARS)));
+    let contact_name = dto
+        .contact_name
+        .and_then(|n| errors.check("contact_name", bounded_text(&n, MAX_NAME_CHARS)));
+    let contact_email = dto
+        .contact_email
+        .and_then(|e| errors.check("contact_email", Email::parse(&e)));
+    let verification_note = dto
+        .verification_note
+        .and_then(|n| errors.check("verification_note", bounded_text(&n, 1000)));
+    if !errors.is_empty() {
+        return Err(AppError::invalid(errors));
+    }
+    Ok(SignatureEdit {
+        kind: dto.kind,
+        name,
+        affiliation,
+        org_type,
+        city,
+        region,
+        country,
+        website,
+        contact_name,
+        contact_title,
+        contact_email,
+        contact_phone,
+        comment,
+        verification_note,
+        lead: dto.lead,
+    })
+}
+
+pub struct SignaturesApi;
+
+#[OpenApi(tag = "ApiTags::Signatures")]
+impl SignaturesApi {
+    /// List a letter's signatures
+    ///
+    /// The moderation queue: filter by `status`, search names, places and types with `q`
+    /// (or give a contact email to find its signature).
+    #[oai(
+        path = "/letters/:id/signatures",
+        method = "get",
+        operation_id = "list_signatures"
+    )]
+    async fn list(
+        &self,
+        state: Data<&AppState>,
+        auth: StaffAuth,
+        id: Path<i64>,
+        /// Only signatures in this state.
+        status: Query<Option<SignatureStatus>>,
+        /// Text to search for.
+        q: Query<Option<String>>,
+        /// Page size, 1 to 1000 (default 100).
+        #[oai(validator(minimum(value = "1"), maximum(value = "1000")))]
+        limit: Query<Option<u64>>,
+        /// How many items to skip.
+        offset: Query<Option<u64>>,
+    ) -> Result<SignatureListResponse, ApiError> {
+        let (limit, offset) = page(limit.0, offset.0);
+        let filter = SignatureFilter {
+            status: status.0,
+            query: q.0,
+        };
+        let (items, total) =
+            signatures::list(&state.db, &state.keys, &auth.0, id.0, filter, limit, offset).await?;
+        Ok(SignatureListResponse::Ok(Json(SignatureList {
+            items: items.into_iter().map(SignatureDto::from).collect(),
+            total,
+        })))
+    }
+
+    /// Add a signature
+    ///
+    /// A signature staff vouch for (a phone call, a paper list): approved at once, source `staff`.
+    /// The contact email is optional here.
+    #[oai(
+        path = "/letters/:id/signatures",
+        method = "post",
+        operation_id = "add_signature"
+    )]
+    async fn add(
+        &self,
+        state: Data<&AppState>,
+        auth: StaffAuth,
+        id: Path<i64>,
+        body: Json<SubmissionDto>,
+    ) -> Result<AddSignatureResponse, ApiError> {
+        let draft = body
+            .0
+            .into_input()
+            .parse(Intake::Vouched)
+            .map_err(AppError::invalid)?;
+        let added = signatures::add(&state.db, &state.keys, &auth.0, id.0, draft).await?;
+        Ok(AddSignatureResponse::Created(Json(added.into())))
+    }
+
+    /// Read a signature
+    #[oai(
+        path = "/letters/:id/signatures/:sid",
+        method = "get",
+        operation_id = "get_signature"
+    )]
+    async fn get(
+        &self,
+        state: Data<&AppState>,
+        auth: StaffAuth,
+        id: Path<i64>,
+        sid: Path<i64>,
+    ) -> Result<SignatureResponse, ApiError> {
+        let found = signatures::get(&state.db, &auth.0, id.0, sid.0).await?;
+        Ok(SignatureResponse::Ok(Json(found.into())))
+    }
+
+    /// Edit a signature
+    ///
+    /// Fix the public part, update the contact, record a verification by other means
+    /// (`verification_note`), or make it a lead signatory (`lead`).
+    #[oai(
+        path = "/letters/:id/signatures/:sid",
+        method = "patch",
+        operation_id = "update_signature"
+    )]
+    async fn update(
+        &self,
+        state: Data<&AppState>,
+        auth: StaffAuth,
+        id: Path<i64>,
+        sid: Path<i64>,
+        body: Json<SignatureChangesDto>,
+    ) -> Result<SignatureResponse, ApiError> {
+        let changes = parse_changes(body.0)?;
+        let edited =
+            signatures::edit(&state.db, &state.keys, &auth.0, id.0, sid.0, changes).await?;
+        Ok(SignatureResponse::Ok(Json(edited.into())))
+    }
+
+    /// Approve or reject a signature
+    #[oai(
+        path = "/letters/:id/signatures/:sid/decision",
+        method = "post",
+        operation_id = "decide_signature"
+    )]
+    async fn decide(
+        &self,
+        state: Data<&AppState>,
+        auth: StaffAuth,
+        id: Path<i64>,
+        sid: Path<i64>,
+        body: Json<DecisionRequest>,
+    ) -> Result<SignatureResponse, ApiError> {
+        let decision = match body.0.decision {
+            DecisionDto::Approve => Decision::Approve,
+            DecisionDto::Reject => Decision::Reject,
+        };
+        let reason = match body.0.reason.as_deref() {
+            Some(text) => optional_text(Some(text), 1000, true)
+                .map_err(|e| AppError::invalid_field("reason", e))?,
+            None => None,
+        };
+        let decided = signatures::decide(&state.db, &auth.0, id.0, sid.0, decision, reason).await?;
+        Ok(SignatureResponse::Ok(Json(decided.into())))
+    }
+
+    /// Merge a duplicate
+    ///
+    /// Merges this signature into `into`: it leaves the list, and the one kept gains its
+    /// missing details. Both keep their audit trail.
+    #[oai(
+        path = "/letters/:id/signatures/:sid/merge",
+        method = "post",
+        operation_id = "merge_signature"
+    )]
+    async fn merge(
+        &self,
+        state: Data<&AppState>,
+        auth: StaffAuth,
+        id: Path<i64>,
+        sid: Path<i64>,
+        body: Json<MergeRequest>,
+    ) -> Result<SignatureResponse, ApiError> {
+        let kept = signatures::merge(&state.db, &auth.0, id.0, sid.0, body.0.into).await?;
+        Ok(SignatureResponse::Ok(Json(kept.into())))
+    }
+}

@@ -1,0 +1,697 @@
+//! Signatures for staff: the moderation queue with its signals, decisions, edits, merges,
+//! signatures added by hand; and the public list of approved signatories.
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use entity::{
+    LetterStatus, Moderation, Role, SignatureKind, SignatureSource, SignatureStatus, letter,
+    signature,
+};
+use sea_orm::sea_query::{Expr, ExprTrait, Func};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
+    DatabaseConnection, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+use serde_json::json;
+
+use super::access;
+use super::accounts::Staff;
+use super::audit::{self, Actor, Event};
+use super::contact;
+use super::keys::Keys;
+use super::signing::{audit_public, write_public};
+use crate::domain::mailbox::{email_matches_website, is_free_mail};
+use crate::domain::{Contact, Email, LeadSignatories, PublicDetails, SignatureDraft};
+use crate::error::{AppError, AppResult};
+
+/// What staff look at when deciding whether a signature is genuine.
+#[derive(Debug, Clone, Default)]
+pub struct Signals {
+    /// The contact's email domain is the organization's website domain.
+    pub email_matches_website: bool,
+    /// The contact uses an address anyone can get.
+    pub free_mail: bool,
+    /// How many other signatures, on any letter, have the same contact email.
+    pub same_contact_elsewhere: u64,
+    /// How many other signatures on this letter came from the same network.
+    pub same_network: u64,
+    /// Flags raised on submission, such as `honeypot`.
+    pub flags: Vec<String>,
+}
+
+/// A signature as staff see it.
+#[derive(Debug, Clone)]
+pub struct StaffSignature {
+    /// The stored row (its contact columns are read through `contact` only).
+    pub row: signature::Model,
+    /// The contact person, unless erased or never given.
+    pub contact: Option<Contact>,
+    /// Whether it is one of the letter's lead signatories.
+    pub lead: bool,
+    /// Verification signals.
+    pub signals: Signals,
+    /// Other signatures on the letter that may be the same signatory.
+    pub duplicate_candidates: Vec<i64>,
+}
+
+/// Which signatures to list.
+#[derive(Debug, Default)]
+pub struct SignatureFilter {
+    /// Only this state.
+    pub status: Option<SignatureStatus>,
+    /// A name, place or type to search for, or a contact email.
+    pub query: Option<String>,
+}
+
+/// A page of a letter's signatures, newest first, with the total.
+pub async fn list(
+    db: &DatabaseConnection,
+    keys: &Keys,
+    staff: &Staff,
+    letter_id: i64,
+    filter: SignatureFilter,
+    limit: u64,
+    offset: u64,
+) -> AppResult<(Vec<StaffSignature>, u64)> {
+    let letter = access::letter_for(db, staff, letter_id, Role::Viewer).await?;
+    let mut query = signature::Entity::find().filter(signature::Column::LetterId.eq(letter_id));
+    if let Some(status) = filter.status {
+        query = query.filter(signature::Column::Status.eq(status));
+    }
+    if let Some(text) = filter
+        .query
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        query = match Email::parse(text) {
+            Ok(email) if text.contains('@') => {
+                query.filter(signature::Column::ContactEmailKey.eq(keys.email_key(&email)))
+            }
+            _ => {
+                let pattern = format!(
+                    "%{}%",
+                    text.to_lowercase().replace('%', "").replace('_', "")
+                );
+                let mut any = Condition::any();
+                for column in [
+                    signature::Column::Name,
+                    signature::Column::City,
+                    signature::Column::Region,
+                    signature::Column::OrgType,
+                    signature::Column::Affiliation,
+                ] {
+                    any = any.add(Expr::expr(Func::lower(Expr::col(column))).like(pattern.clone()));
+                }
+                query.filter(any)
+            }
+        };
+    }
+    let total = query.clone().count(db).await?;
+    let rows = query
+        .order_by_desc(signature::Column::Id)
+        .limit(limit)
+        .offset(offset)
+        .all(db)
+        .await?;
+    Ok((enrich(db, &letter, rows).await?, total))
+}
+
+/// One signature of a letter.
+pub async fn get(
+    db: &DatabaseConnection,
+    staff: &Staff,
+    letter_id: i64,
+    signature_id: i64,
+) -> AppResult<StaffSignature> {
+    let letter = access::letter_for(db, staff, letter_id, Role::Viewer).await?;
+    let row = find(db, letter_id, signature_id).await?;
+    one(db, &letter, row).await
+}
+
+async fn find(
+    db: &impl ConnectionTrait,
+    letter_id: i64,
+    signature_id: i64,
+) -> AppResult<signature::Model> {
+    signature::Entity::find_by_id(signature_id)
+        .filter(signature::Column::LetterId.eq(letter_id))
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            AppError::not_found(format!(
+                "Letter {letter_id} has no signature with id {signature_id}."
+            ))
+        })
+}
+
+async fn one(
+    db: &DatabaseConnection,
+    letter: &letter::Model,
+    row: signature::Model,
+) -> AppResult<StaffSignature> {
+    Ok(enrich(db, letter, vec![row]).await?.remove(0))
+}
+
+/// Adds the signals and duplicate candidates to a page of signatures, in a fixed number of queries.
+async fn enrich(
+    db: &DatabaseConnection,
+    letter: &letter::Model,
+    rows: Vec<signature::Model>,
+) -> AppResult<Vec<StaffSignature>> {
+    let lead = LeadSignatories::from_json(&letter.lead_signatories);
+    let name_keys: Vec<String> = rows.iter().map(|r| r.name_key.clone()).collect();
+    let namesakes = signature::Entity::find()
+        .filter(signature::Column::LetterId.eq(letter.id))
+        .filter(signature::Column::NameKey.is_in(name_keys))
+        .filter(signature::Column::Status.ne(SignatureStatus::Withdrawn))
+        .filter(signature::Column::DuplicateOf.is_null())
+        .all(db)
+        .await?;
+    let email_keys: Vec<String> = rows
+        .iter()
+        .filter_map(|r| r.contact_email_key.clone())
+        .collect();
+    let contact_uses: HashMap<String, i64> = signature::Entity::find()
+        .select_only()
+        .column(signature::Column::ContactEmailKey)
+        .column_as(signature::Column::Id.count(), "n")
+        .filter(signature::Column::ContactEmailKey.is_in(email_keys))
+        .group_by(signature::Column::ContactEmailKey)
+        .into_tuple::<(String, i64)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let network_keys: Vec<String> = rows.iter().filter_map(|r| r.ip_hash.clone()).collect();
+    let network_uses: HashMap<String, i64> = signature::Entity::find()
+        .select_only()
+        .column(signature::Column::IpHash)
+        .column_as(signature::Column::Id.count(), "n")
+        .filter(signature::Column::LetterId.eq(letter.id))
+        .filter(signature::Column::IpHash.is_in(network_keys))
+        .group_by(signature::Column::IpHash)
+        .into_tuple::<(String, i64)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let contact = contact::load(&row);
+            let others = |uses: &HashMap<String, i64>, key: &Option<String>| {
+                key.as_ref()
+                    .and_then(|k| uses.get(k))
+                    .map_or(0, |n| u64::try_from(*n - 1).unwrap_or(0))
+            };
+            let signals = Signals {
+                email_matches_website: match (&contact, &row.website) {
+                    (Some(c), Some(website)) => email_matches_website(&c.email, website),
+                    _ => false,
+                },
+                free_mail: contact.as_ref().is_some_and(|c| is_free_mail(&c.email)),
+                same_contact_elsewhere: others(&contact_uses, &row.contact_email_key),
+                same_network: others(&network_uses, &row.ip_hash),
+                flags: serde_json::from_str(&row.flags).unwrap_or_default(),
+            };
+            let duplicate_candidates = namesakes
+                .iter()
+                .filter(|other| {
+                    other.id != row.id
+                        && other.name_key == row.name_key
+                        && (other.country == row.country
+                            || other.country.is_none()
+                            || row.country.is_none())
+                })
+                .map(|other| other.id)
+                .collect();
+            StaffSignature {
+                lead: lead.names().iter().any(|name| *name == row.name),
+                contact,
+                signals,
+                duplicate_candidates,
+                row,
+            }
+        })
+        .collect())
+}
+
+fn ensure_changeable(letter: &letter::Model) -> AppResult<()> {
+    if letter.status == LetterStatus::Delivered {
+        return Err(AppError::conflict(
+            "This letter was delivered; its signatures can no longer change.",
+        ));
+    }
+    Ok(())
+}
+
+/// Adds a signature staff vouch for (source `staff`): approved at once.
+pub async fn add(
+    db: &DatabaseConnection,
+    keys: &Keys,
+    staff: &Staff,
+    letter_id: i64,
+    draft: SignatureDraft,
+) -> AppResult<StaffSignature> {
+    let txn = crate::db::begin_write(db).await?;
+    let letter = access::letter_for(&txn, staff, letter_id, Role::Editor).await?;
+    ensure_changeable(&letter)?;
+    if let Some(contact) = &draft.contact {
+        let taken = signature::Entity::find()
+            .filter(signature::Column::LetterId.eq(letter_id))
+            .filter(signature::Column::ContactEmailKey.eq(keys.email_key(&contact.email)))
+            .count(&txn)
+            .await?;
+        if taken > 0 {
+            return Err(AppError::taken(
+                "contact_email",
+                "Another signature on this letter has this contact email.",
+            ));
+        }
+    }
+    let now = Utc::now();
+    let mut row = signature::ActiveModel {
+        letter_id: Set(letter_id),
+        consent: Set(true),
+        status: Set(SignatureStatus::Approved),
+        source: Set(SignatureSource::Staff),
+        language: Set(letter.language),
+        letter_revision: Set(letter.revision),
+        duplicate_of: Set(None),
+        ip_hash: Set(None),
+        user_agent_hash: Set(None),
+        flags: Set("[]".into()),
+        pending_changes: Set(None),
+        emails_sent: Set(0),
+        verification_note: Set(Some(format!("Added by {}", staff.email))),
+        decision_reason: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        verified_at: Set(Some(now)),
+        decided_at: Set(Some(now)),
+        withdrawn_at: Set(None),
+        contact_erased_at: Set(None),
+        ..Default::default()
+    };
+    write_public(&mut row, draft.kind, &draft.public);
+    if let Some(contact) = &draft.contact {
+        contact::store(contact, keys, &mut row);
+    }
+    let saved = row.insert(&txn).await?;
+    audit::record(
+        &txn,
+        Event {
+            actor: &Actor::from(staff),
+            action: "signature.added",
+            letter_id: Some(letter_id),
+            signature_id: Some(saved.id),
+            before: None,
+            after: Some(audit_public(&saved)),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    one(db, &letter, saved).await
+}
+
+/// Changes staff make to a signature; `None` leaves a field as it is, `Some(None)` clears it.
+#[derive(Debug, Default)]
+pub struct SignatureEdit {
+    /// Organization or individual.
+    pub kind: Option<SignatureKind>,
+    /// The name.
+    pub name: Option<String>,
+    /// An individual's institution.
+    pub affiliation: Option<Option<String>>,
+    /// The kind of organization.
+    pub org_type: Option<Option<String>>,
+    /// City.
+    pub city: Option<Option<String>>,
+    /// Region.
+    pub region: Option<Option<String>>,
+    /// Country code.
+    pub country: Option<Option<String>>,
+    /// Website.
+    pub website: Option<Option<String>>,
+    /// The contact person's name.
+    pub contact_name: Option<String>,
+    /// Their title.
+    pub contact_title: Option<Option<String>>,
+    /// Their email.
+    pub contact_email: Option<Email>,
+    /// Their phone.
+    pub contact_phone: Option<Option<String>>,
+    /// The note to the coordinators.
+    pub comment: Option<Option<String>>,
+    /// Marks the contact verified by other means (a call), with how.
+    pub verification_note: Option<String>,
+    /// Lists the signature first, or not.
+    pub lead: Option<bool>,
+}
+
+/// Edits a signature: fix a misspelled name, record a verification by phone, make it a lead signatory.
+pub async fn edit(
+    db: &DatabaseConnection,
+    keys: &Keys,
+    staff: &Staff,
+    letter_id: i64,
+    signature_id: i64,
+    changes: SignatureEdit,
+) -> AppResult<StaffSignature> {
+    let txn = crate::db::begin_write(db).await?;
+    let letter = access::letter_for(&txn, staff, letter_id, Role::Editor).await?;
+    ensure_changeable(&letter)?;
+    let before = find(&txn, letter_id, signature_id).await?;
+    let now = Utc::now();
+    let mut row = before.clone().into_active_model();
+    let mut lead = LeadSignatories::from_json(&letter.lead_signatories);
+    let was_lead = lead.names().contains(&before.name);
+    let mut public = public_of(&before);
+    let replace = |field: &mut Option<String>, change: Option<Option<String>>| {
+        if let Some(value) = change {
+            *field = value;
+        }
+    };
+    if let Some(name) = changes.name {
+        public.name = name;
+    }
+    replace(&mut public.affiliation, changes.affiliation);
+    replace(&mut public.org_type, changes.org_type);
+    replace(&mut public.city, changes.city);
+    replace(&mut public.region, changes.region);
+    replace(&mut public.country, changes.country);
+    replace(&mut public.website, changes.website);
+    if was_lead {
+        lead = lead.renamed(&before.name, &public.name);
+    }
+    write_public(&mut row, changes.kind.unwrap_or(before.kind), &public);
+    let contact_changed = changes.contact_name.is_some()
+        || changes.contact_title.is_some()
+        || changes.contact_email.is_some()
+        || changes.contact_phone.is_some()
+        || changes.comment.is_some();
+    if contact_changed {
+        let current = contact::load(&before);
+        let Some(email) = changes
+            .contact_email
+            .or_else(|| current.as_ref().map(|c| c.email.clone()))
+        else {
+            return Err(AppError::invalid_field(
+                "contact_email",
+                "Give the contact's email along with their other details.",
+            ));
+        };
+        let mut contact = current.unwrap_or_else(|| Contact {
+            name: public.name.clone(),
+            title: None,
+            email: email.clone(),
+            phone: None,
+            comment: None,
+        });
+        contact.email = email;
+        if let Some(name) = changes.contact_name {
+            contact.name = name;
+        }
+        replace(&mut contact.title, changes.contact_title);
+        replace(&mut contact.phone, changes.contact_phone);
+        replace(&mut contact.comment, changes.comment);
+        let key = keys.email_key(&contact.email);
+        if before.contact_email_key.as_deref() != Some(key.as_str()) {
+            let taken = signature::Entity::find()
+                .filter(signature::Column::LetterId.eq(letter_id))
+                .filter(signature::Column::ContactEmailKey.eq(&key))
+                .count(&txn)
+                .await?;
+            if taken > 0 {
+                return Err(AppError::taken(
+                    "contact_email",
+                    "Another signature on this letter has this contact email.",
+                ));
+            }
+        }
+        contact::store(&contact, keys, &mut row);
+    }
+    if let Some(note) = changes.verification_note {
+        row.verification_note = Set(Some(note));
+        if before.status == SignatureStatus::PendingVerification {
+            row.status = Set(if letter.moderation == Moderation::Auto {
+                SignatureStatus::Approved
+            } else {
+                SignatureStatus::Verified
+            });
+            row.verified_at = Set(Some(now));
+            if letter.moderation == Moderation::Auto {
+                row.decided_at = Set(Some(now));
+            }
+        }
+    }
+    row.updated_at = Set(now);
+    let after = row.update(&txn).await?;
+    if let Some(make_lead) = changes.lead {
+        lead = if make_lead {
+            lead.with(&after.name)
+        } else {
+            lead.without(&after.name)
+        };
+    }
+    if lead.names() != LeadSignatories::from_json(&letter.lead_signatories).names() {
+        letter::ActiveModel {
+            id: Set(letter.id),
+            lead_signatories: Set(lead.to_json()),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .update(&txn)
+        .await?;
+    }
+    let mut after_audit = audit_public(&after);
+    after_audit["lead"] = json!(lead.names().contains(&after.name));
+    if after.verification_note != before.verification_note {
+        after_audit["verification_note"] = json!(after.verification_note);
+    }
+    audit::record(
+        &txn,
+        Event {
+            actor: &Actor::from(staff),
+            action: "signature.edited",
+            letter_id: Some(letter_id),
+            signature_id: Some(signature_id),
+            before: Some(audit_public(&before)),
+            after: Some(after_audit),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    let letter = letter::Entity::find_by_id(letter_id)
+        .one(db)
+        .await?
+        .unwrap_or(letter);
+    one(db, &letter, after).await
+}
+
+/// The public part of a stored signature.
+pub fn public_of(row: &signature::Model) -> PublicDetails {
+    PublicDetails {
+        name: row.name.clone(),
+        affiliation: row.affiliation.clone(),
+        org_type: row.org_type.clone(),
+        city: row.city.clone(),
+        region: row.region.clone(),
+        country: row.country.clone(),
+        website: row.website.clone(),
+    }
+}
+
+/// A coordinator's decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Put it on the public list.
+    Approve,
+    /// Keep it off the list.
+    Reject,
+}
+
+/// Approves or rejects a signature. A withdrawn signature stays withdrawn: the signer decided.
+pub async fn decide(
+    db: &DatabaseConnection,
+    staff: &Staff,
+    letter_id: i64,
+    signature_id: i64,
+    decision: Decision,
+    reason: Option<String>,
+) -> AppResult<StaffSignature> {
+    let txn = crate::db::begin_write(db).await?;
+    let letter = access::letter_for(&txn, staff, letter_id, Role::Editor).await?;
+    ensure_changeable(&letter)?;
+    let before = find(&txn, letter_id, signature_id).await?;
+    if before.status == SignatureStatus::Withdrawn {
+        return Err(AppError::conflict(
+            "The signer withdrew this signature; it cannot be approved or rejected.",
+        ));
+    }
+    if before.duplicate_of.is_some() {
+        return Err(AppError::conflict(
+            "This signature was merged into another one; decide on that one.",
+        ));
+    }
+    let now = Utc::now();
+    let mut row = before.clone().into_active_model();
+    row.status = Set(match decision {
+        Decision::Approve => SignatureStatus::Approved,
+        Decision::Reject => SignatureStatus::Rejected,
+    });
+    row.decision_reason = Set(reason.clone());
+    row.decided_at = Set(Some(now));
+    row.updated_at = Set(now);
+    let after = row.update(&txn).await?;
+    let mut after_audit = audit_public(&after);
+    after_audit["reason"] = json!(reason);
+    audit::record(
+        &txn,
+        Event {
+            actor: &Actor::from(staff),
+            action: match decision {
+                Decision::Approve => "signature.approved",
+                Decision::Reject => "signature.rejected",
+            },
+            letter_id: Some(letter_id),
+            signature_id: Some(signature_id),
+            before: Some(audit_public(&before)),
+            after: Some(after_audit),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    one(db, &letter, after).await
+}
+
+/// Merges a duplicate into the signature that stays: the duplicate leaves the list (rejected,
+/// pointing at the one kept), the one kept gains the duplicate's missing public details and the
+/// further of the two states. Both keep their audit trail.
+pub async fn merge(
+    db: &DatabaseConnection,
+    staff: &Staff,
+    letter_id: i64,
+    duplicate_id: i64,
+    into_id: i64,
+) -> AppResult<StaffSignature> {
+    if duplicate_id == into_id {
+        return Err(AppError::invalid_field(
+            "into",
+            "A signature cannot be merged into itself.",
+        ));
+    }
+    let txn = crate::db::begin_write(db).await?;
+    let letter = access::letter_for(&txn, staff, letter_id, Role::Editor).await?;
+    ensure_changeable(&letter)?;
+    let duplicate = find(&txn, letter_id, duplicate_id).await?;
+    let kept = find(&txn, letter_id, into_id).await.map_err(|_| {
+        AppError::invalid_field("into", "There is no such signature on this letter.")
+    })?;
+    if duplicate.duplicate_of.is_some() {
+        return Err(AppError::conflict("This signature was already merged."));
+    }
+    if kept.duplicate_of.is_some() {
+        return Err(AppError::invalid_field(
+            "into",
+            "That signature was itself merged into another; merge into that one.",
+        ));
+    }
+    let now = Utc::now();
+    let mut public = public_of(&kept);
+    let fill = |mine: &mut Option<String>, theirs: &Option<String>| {
+        if mine.is_none() {
+            mine.clone_from(theirs);
+        }
+    };
+    fill(&mut public.affiliation, &duplicate.affiliation);
+    fill(&mut public.org_type, &duplicate.org_type);
+    fill(&mut public.city, &duplicate.city);
+    fill(&mut public.region, &duplicate.region);
+    fill(&mut public.country, &duplicate.country);
+    fill(&mut public.website, &duplicate.website);
+    let mut kept_row = kept.clone().into_active_model();
+    write_public(&mut kept_row, kept.kind, &public);
+    let progress = |status: SignatureStatus| match status {
+        SignatureStatus::Approved => 3,
+        SignatureStatus::Verified => 2,
+        SignatureStatus::PendingVerification => 1,
+        SignatureStatus::Rejected | SignatureStatus::Withdrawn => 0,
+    };
+    if progress(duplicate.status) > progress(kept.status)
+        && kept.status != SignatureStatus::Withdrawn
+    {
+        kept_row.status = Set(duplicate.status);
+        kept_row.verified_at = Set(kept.verified_at.or(duplicate.verified_at));
+        kept_row.decided_at = Set(kept.decided_at.or(duplicate.decided_at));
+    }
+    kept_row.updated_at = Set(now);
+    let kept_after = kept_row.update(&txn).await?;
+    let mut duplicate_row = duplicate.clone().into_active_model();
+    duplicate_row.status = Set(SignatureStatus::Rejected);
+    duplicate_row.duplicate_of = Set(Some(into_id));
+    duplicate_row.decision_reason = Set(Some(format!("Merged into signature {into_id}.")));
+    duplicate_row.decided_at = Set(Some(now));
+    duplicate_row.updated_at = Set(now);
+    let duplicate_after = duplicate_row.update(&txn).await?;
+    for (id, before, after) in [
+        (duplicate_id, &duplicate, &duplicate_after),
+        (into_id, &kept, &kept_after),
+    ] {
+        let mut after_audit = audit_public(after);
+        after_audit["merged"] = json!({ "duplicate": duplicate_id, "into": into_id });
+        audit::record(
+            &txn,
+            Event {
+                actor: &Actor::from(staff),
+                action: "signature.merged",
+                letter_id: Some(letter_id),
+                signature_id: Some(id),
+                before: Some(audit_public(before)),
+                after: Some(after_audit),
+            },
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    one(db, &letter, kept_after).await
+}
+
+/// A published letter's approved signatories, lead signatories first, then in the letter's order.
+pub async fn public_list(
+    db: &DatabaseConnection,
+    slug: &str,
+) -> AppResult<(letter::Model, Vec<signature::Model>)> {
+    let view = super::letters::public_by_slug(db, slug).await?;
+    let rows = signature::Entity::find()
+        .filter(signature::Column::LetterId.eq(view.letter.id))
+        .filter(signature::Column::Status.eq(SignatureStatus::Approved))
+        .all(db)
+        .await?;
+    let ordered = order(rows, &view.letter);
+    Ok((view.letter, ordered))
+}
+
+/// Lead signatories first in their listed order, then organizations before individuals, each
+/// by name, case-insensitively.
+fn order(mut rows: Vec<signature::Model>, letter: &letter::Model) -> Vec<signature::Model> {
+    let lead = LeadSignatories::from_json(&letter.lead_signatories);
+    let lead_rank = |row: &signature::Model| {
+        lead.names()
+            .iter()
+            .position(|n| *n == row.name)
+            .unwrap_or(usize::MAX)
+    };
+    rows.sort_by_cached_key(|row| {
+        (
+            lead_rank(row),
+            row.kind == SignatureKind::Individual,
+            crate::domain::name_key(&row.name),
+            row.id,
+        )
+    });
+    rows
+}
