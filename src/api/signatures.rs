@@ -240,12 +240,13 @@ fn nullable(value: MaybeUndefined<String>) -> Option<Option<String>> {
     }
 }
 
+/// Parses one optional text field of a change request.
+type FieldParser<'a> = &'a dyn Fn(Option<&str>) -> Result<Option<String>, String>;
+
 fn parse_changes(dto: SignatureChangesDto) -> Result<SignatureEdit, AppError> {
     let mut errors = FieldErrors::default();
     let mut optional_field =
-        |field: &str,
-         value: MaybeUndefined<String>,
-         parse: &dyn Fn(Option<&str>) -> Result<Option<String>, String>| {
+        |field: &str, value: MaybeUndefined<String>, parse: FieldParser<'_>| {
             nullable(value).and_then(|v| errors.check(field, parse(v.as_deref())))
         };
     let short = |v: Option<&str>| optional_text(v, MAX_SHORT_CHARS, false);

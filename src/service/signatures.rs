@@ -91,10 +91,7 @@ pub async fn list(
                 query.filter(signature::Column::ContactEmailKey.eq(keys.email_key(&email)))
             }
             _ => {
-                let pattern = format!(
-                    "%{}%",
-                    text.to_lowercase().replace('%', "").replace('_', "")
-                );
+                let pattern = format!("%{}%", text.to_lowercase().replace(['%', '_'], ""));
                 let mut any = Condition::any();
                 for column in [
                     signature::Column::Name,
@@ -229,7 +226,7 @@ async fn enrich(
                 .map(|other| other.id)
                 .collect();
             StaffSignature {
-                lead: lead.names().iter().any(|name| *name == row.name),
+                lead: lead.names().contains(&row.name),
                 contact,
                 signals,
                 duplicate_candidates,

@@ -84,8 +84,11 @@ pub struct TestApp {
     pub database_url: String,
     /// A connection of the test's own to the same database.
     pub db: DatabaseConnection,
+    /// Where the service writes its emails as `.eml` files.
+    pub mail_dir: PathBuf,
     client: Client,
     server: tokio::task::JoinHandle<()>,
+    _workdir: tempfile::TempDir,
     _guard: DbGuard,
 }
 
@@ -165,9 +168,14 @@ impl TestApp {
     pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> Self {
         signon::telemetry::init(signon::telemetry::LogFormat::Text);
         let (database_url, guard) = fresh_database(backend).await;
+        let workdir = tempfile::tempdir().expect("a temporary directory");
         let mut settings = Settings::with_database(database_url.clone());
         settings.bind = "127.0.0.1:0".into();
+        settings.mail.dir = workdir.path().join("mail");
+        // Tests sign many times from one address; the limit has tests of its own.
+        settings.sign_rate_per_minute = 0;
         adjust(&mut settings);
+        let mail_dir = settings.mail.dir.clone();
         let app = Application::build(settings)
             .await
             .expect("the service starts");
@@ -182,8 +190,10 @@ impl TestApp {
             address,
             database_url,
             db,
+            mail_dir,
             client: Client::new(),
             server,
+            _workdir: workdir,
             _guard: guard,
         }
     }
@@ -330,4 +340,107 @@ pub async fn assert_error(response: Response, status: StatusCode, code: &str) ->
     );
     assert!(body["fields"].is_object(), "fields in {body}");
     body
+}
+
+/// An email the service wrote, parsed.
+#[derive(Debug, Clone)]
+pub struct SentEmail {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+impl SentEmail {
+    /// Parses a raw RFC 5322 message.
+    pub fn parse(raw: &[u8]) -> Self {
+        let message = mail_parser::MessageParser::default()
+            .parse(raw)
+            .expect("a valid email");
+        Self {
+            to: message
+                .to()
+                .and_then(|to| to.first())
+                .and_then(|a| a.address())
+                .unwrap_or_default()
+                .to_owned(),
+            subject: message.subject().unwrap_or_default().to_owned(),
+            text: message.body_text(0).unwrap_or_default().into_owned(),
+            html: message.body_html(0).unwrap_or_default().into_owned(),
+        }
+    }
+
+    /// The first link in the text body whose path starts with `/{page}/`.
+    pub fn link(&self, page: &str) -> String {
+        self.text
+            .split_whitespace()
+            .find(|word| word.starts_with("http") && word.contains(&format!("/{page}/")))
+            .unwrap_or_else(|| panic!("no /{page}/ link in {}", self.text))
+            .to_owned()
+    }
+
+    /// The token of the `/{page}/` link.
+    pub fn token(&self, page: &str) -> String {
+        let link = self.link(page);
+        let after = link.split(&format!("/{page}/")).nth(1).unwrap();
+        after.split('?').next().unwrap().to_owned()
+    }
+}
+
+impl TestApp {
+    /// Every email written so far, oldest first.
+    pub fn emails(&self) -> Vec<SentEmail> {
+        let Ok(entries) = std::fs::read_dir(&self.mail_dir) else {
+            return Vec::new();
+        };
+        let mut paths: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+            .collect();
+        paths.sort();
+        paths
+            .iter()
+            .map(|p| SentEmail::parse(&std::fs::read(p).unwrap()))
+            .collect()
+    }
+
+    /// Waits (up to ten seconds) until at least `count` emails were written, and returns them.
+    pub async fn wait_for_emails(&self, count: usize) -> Vec<SentEmail> {
+        for _ in 0..200 {
+            let emails = self.emails();
+            if emails.len() >= count {
+                return emails;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("expected {count} emails, found {}", self.emails().len());
+    }
+
+    /// Signs a letter through the public API with the given fields.
+    pub async fn sign(&self, slug: &str, fields: &Value) -> Response {
+        self.post(
+            &format!("/api/v1/public/letters/{slug}/signatures"),
+            None,
+            fields,
+        )
+        .await
+    }
+}
+
+/// A complete organization submission with the given name and contact email.
+pub fn organization(name: &str, email: &str) -> Value {
+    json!({
+        "kind": "organization",
+        "name": name,
+        "org_type": "NGO",
+        "city": "Ciudad de México",
+        "country": "MX",
+        "website": "https://www.sinfronteras.org.mx",
+        "contact_name": "Ana Pérez Contacto",
+        "contact_title": "Directora",
+        "contact_email": email,
+        "contact_phone": "+52 55 5514 1521",
+        "comment": "Private note for the coordinators",
+        "consent": true
+    })
 }

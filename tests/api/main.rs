@@ -11,3 +11,4 @@ mod letters;
 mod migrations;
 mod openapi;
 mod public;
+mod signing;
