@@ -5,6 +5,7 @@
 pub mod collation;
 pub mod countries;
 pub mod csv;
+pub mod pdf;
 
 #[cfg(test)]
 mod fixture;
