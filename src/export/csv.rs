@@ -1,0 +1,391 @@
+//! CSV exports: the public signatory list and the staff's full moderation table.
+//!
+//! Both are written for spreadsheets: UTF-8 with a byte-order mark, so Excel reads accents
+//! correctly, and every cell that a spreadsheet would run as a formula is neutralized
+//! (OWASP CSV injection), because signers type those cells.
+
+use entity::{Language, SignatureKind};
+
+use super::{ExportError, Signatory, country_label};
+
+/// The UTF-8 byte-order mark that tells Excel the file is UTF-8.
+pub const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Columns of the public list.
+pub const PUBLIC_HEADER: [&str; 8] = [
+    "name",
+    "kind",
+    "affiliation",
+    "org_type",
+    "city",
+    "region",
+    "country",
+    "country_code",
+];
+
+/// Columns of the staff table.
+pub const STAFF_HEADER: [&str; 24] = [
+    "id",
+    "status",
+    "source",
+    "kind",
+    "name",
+    "affiliation",
+    "org_type",
+    "city",
+    "region",
+    "country",
+    "website",
+    "contact_name",
+    "contact_title",
+    "contact_email",
+    "contact_phone",
+    "comment",
+    "consent",
+    "created_at",
+    "verified_at",
+    "decided_at",
+    "verification_note",
+    "decision_reason",
+    "duplicate_of",
+    "flags",
+];
+
+/// One signature with everything staff see, already formatted as text by the caller.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StaffRow {
+    /// The signature's id.
+    pub id: i64,
+    /// Where the signature is in its life ("approved", "rejected", ...).
+    pub status: String,
+    /// How it arrived ("form", "import", "staff").
+    pub source: String,
+    /// "organization" or "individual".
+    pub kind: String,
+    /// The signatory's name.
+    pub name: String,
+    /// A person's institutional affiliation.
+    pub affiliation: Option<String>,
+    /// The organization's type.
+    pub org_type: Option<String>,
+    /// City.
+    pub city: Option<String>,
+    /// State, province or region.
+    pub region: Option<String>,
+    /// Country, as stored.
+    pub country: Option<String>,
+    /// The organization's website.
+    pub website: Option<String>,
+    /// Who signed on behalf of the organization.
+    pub contact_name: Option<String>,
+    /// The contact person's title.
+    pub contact_title: Option<String>,
+    /// The contact person's email.
+    pub contact_email: Option<String>,
+    /// The contact person's phone.
+    pub contact_phone: Option<String>,
+    /// The signer's comment to the coordinators.
+    pub comment: Option<String>,
+    /// Whether the signer agreed to be contacted.
+    pub consent: bool,
+    /// When the signature arrived.
+    pub created_at: String,
+    /// When the contact person confirmed.
+    pub verified_at: Option<String>,
+    /// When a coordinator approved or rejected it.
+    pub decided_at: Option<String>,
+    /// Notes from verification.
+    pub verification_note: Option<String>,
+    /// Why it was approved or rejected.
+    pub decision_reason: Option<String>,
+    /// The signature this one duplicates, if flagged.
+    pub duplicate_of: Option<i64>,
+    /// Moderation flags, as one string.
+    pub flags: String,
+}
+
+/// The public signatory list, in the given order, with countries named in `language`.
+pub fn public(ordered: &[Signatory], language: Language) -> Result<Vec<u8>, ExportError> {
+    let rows = ordered.iter().map(|signatory| {
+        let country_code = signatory
+            .country
+            .as_deref()
+            .map(str::trim)
+            .and_then(super::countries::code_for)
+            .unwrap_or_default();
+        vec![
+            signatory.name.clone(),
+            kind_word(signatory.kind).to_owned(),
+            text(&signatory.affiliation),
+            text(&signatory.org_type),
+            text(&signatory.city),
+            text(&signatory.region),
+            country_label(signatory.country.as_deref(), language)
+                .map(|label| label.into_owned())
+                .unwrap_or_default(),
+            country_code.to_owned(),
+        ]
+    });
+    write(&PUBLIC_HEADER, rows)
+}
+
+/// The staff table: every field of every signature given.
+pub fn staff(rows: &[StaffRow]) -> Result<Vec<u8>, ExportError> {
+    let records = rows.iter().map(|row| {
+        vec![
+            row.id.to_string(),
+            row.status.clone(),
+            row.source.clone(),
+            row.kind.clone(),
+            row.name.clone(),
+            text(&row.affiliation),
+            text(&row.org_type),
+            text(&row.city),
+            text(&row.region),
+            text(&row.country),
+            text(&row.website),
+            text(&row.contact_name),
+            text(&row.contact_title),
+            text(&row.contact_email),
+            text(&row.contact_phone),
+            text(&row.comment),
+            row.consent.to_string(),
+            row.created_at.clone(),
+            text(&row.verified_at),
+            text(&row.decided_at),
+            text(&row.verification_note),
+            text(&row.decision_reason),
+            row.duplicate_of
+                .map(|id| id.to_string())
+                .unwrap_or_default(),
+            row.flags.clone(),
+        ]
+    });
+    write(&STAFF_HEADER, records)
+}
+
+/// Makes a cell inert in a spreadsheet: one starting with `=`, `+`, `-`, `@`, tab or carriage
+/// return gets a leading `'`, which spreadsheets show as text instead of running a formula.
+pub fn neutralize(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
+fn write(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Result<Vec<u8>, ExportError> {
+    let mut writer = ::csv::Writer::from_writer(BOM.to_vec());
+    writer.write_record(header)?;
+    for row in rows {
+        writer.write_record(row.iter().map(|cell| neutralize(cell).into_owned()))?;
+    }
+    writer
+        .into_inner()
+        .map_err(|error| ExportError::CsvBuffer(error.error().to_string()))
+}
+
+fn text(value: &Option<String>) -> String {
+    value.clone().unwrap_or_default()
+}
+
+fn kind_word(kind: SignatureKind) -> &'static str {
+    match kind {
+        SignatureKind::Organization => "organization",
+        SignatureKind::Individual => "individual",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(bytes: &[u8]) -> (Vec<String>, Vec<Vec<String>>) {
+        assert!(bytes.starts_with(BOM), "the file must start with a BOM");
+        let mut reader = ::csv::Reader::from_reader(&bytes[BOM.len()..]);
+        let header = reader
+            .headers()
+            .unwrap()
+            .iter()
+            .map(str::to_owned)
+            .collect();
+        let rows = reader
+            .records()
+            .map(|record| record.unwrap().iter().map(str::to_owned).collect())
+            .collect();
+        (header, rows)
+    }
+
+    fn signatory(name: &str, country: Option<&str>) -> Signatory {
+        Signatory {
+            id: 1,
+            kind: SignatureKind::Organization,
+            name: name.into(),
+            affiliation: None,
+            org_type: Some("ONG".into()),
+            city: Some("Ciudad de México".into()),
+            region: Some("CDMX".into()),
+            country: country.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn formula_prefixes_are_neutralized_and_nothing_else_changes() {
+        assert_eq!(neutralize("=SUM(A1)"), "'=SUM(A1)");
+        assert_eq!(neutralize("+52 Colectivo"), "'+52 Colectivo");
+        assert_eq!(neutralize("-1"), "'-1");
+        assert_eq!(neutralize("@cmd"), "'@cmd");
+        assert_eq!(neutralize("\tTab"), "'\tTab");
+        assert_eq!(neutralize("\rCR"), "'\rCR");
+        assert_eq!(
+            neutralize("Asociación \"La Voz\", A.C."),
+            "Asociación \"La Voz\", A.C."
+        );
+        assert_eq!(neutralize("a=b"), "a=b");
+        assert_eq!(neutralize(""), "");
+    }
+
+    #[test]
+    fn the_public_list_round_trips_with_spanish_country_names() {
+        let names = [
+            "Asociación Civil Sin Fronteras A.C.",
+            "\"La Voz\" de los Pueblos, A.C.",
+            "L'Union des Femmes (UdF)",
+            "=SUM(A1)",
+            "+52 Colectivo",
+            "-Guion",
+            "@Arroba",
+            "Línea\nnueva",
+            "Łódź Kreyòl São Grüße — 2026",
+        ];
+        let list: Vec<Signatory> = names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                let country = [Some("MX"), Some("de"), Some("Marocco"), None][i % 4];
+                signatory(name, country)
+            })
+            .collect();
+        let bytes = public(&list, Language::Es).unwrap();
+        let (header, rows) = read(&bytes);
+        assert_eq!(header, PUBLIC_HEADER);
+        assert_eq!(rows.len(), names.len());
+        for (row, name) in rows.iter().zip(names) {
+            let expected = if name.starts_with(['=', '+', '-', '@']) {
+                format!("'{name}")
+            } else {
+                name.to_string()
+            };
+            assert_eq!(row[0], expected);
+            assert_eq!(row[1], "organization");
+            assert_eq!(row[3], "ONG");
+            assert_eq!(row[4], "Ciudad de México");
+        }
+        assert_eq!(rows[0][6..], ["México", "MX"]);
+        assert_eq!(rows[1][6..], ["Alemania", "DE"]);
+        assert_eq!(rows[2][6..], ["Marocco", ""]);
+        assert_eq!(rows[3][6..], ["", ""]);
+    }
+
+    #[test]
+    fn the_staff_table_round_trips_every_field() {
+        let row = StaffRow {
+            id: 42,
+            status: "approved".into(),
+            source: "form".into(),
+            kind: "organization".into(),
+            name: "Colectivo \"Tierra\", A.C.".into(),
+            affiliation: None,
+            org_type: Some("ONG".into()),
+            city: Some("Oaxaca".into()),
+            region: Some("Oaxaca".into()),
+            country: Some("MX".into()),
+            website: Some("https://tierra.example.org".into()),
+            contact_name: Some("María José Ñúñez".into()),
+            contact_title: Some("Directora".into()),
+            contact_email: Some("maria@tierra.example.org".into()),
+            contact_phone: Some("+52 951 123 4567".into()),
+            comment: Some("Línea uno\nlínea dos, con \"comillas\"".into()),
+            consent: true,
+            created_at: "2026-11-23T10:00:00Z".into(),
+            verified_at: Some("2026-11-23T10:05:00Z".into()),
+            decided_at: None,
+            verification_note: None,
+            decision_reason: Some("=HYPERLINK(\"http://evil\")".into()),
+            duplicate_of: Some(7),
+            flags: "possible_duplicate".into(),
+        };
+        let bytes = staff(std::slice::from_ref(&row)).unwrap();
+        let (header, rows) = read(&bytes);
+        assert_eq!(header, STAFF_HEADER);
+        assert_eq!(
+            rows,
+            [[
+                "42",
+                "approved",
+                "form",
+                "organization",
+                "Colectivo \"Tierra\", A.C.",
+                "",
+                "ONG",
+                "Oaxaca",
+                "Oaxaca",
+                "MX",
+                "https://tierra.example.org",
+                "María José Ñúñez",
+                "Directora",
+                "maria@tierra.example.org",
+                "'+52 951 123 4567",
+                "Línea uno\nlínea dos, con \"comillas\"",
+                "true",
+                "2026-11-23T10:00:00Z",
+                "2026-11-23T10:05:00Z",
+                "",
+                "",
+                "'=HYPERLINK(\"http://evil\")",
+                "7",
+                "possible_duplicate",
+            ]]
+        );
+    }
+
+    #[test]
+    fn the_400_real_names_round_trip_exactly_in_spanish() {
+        let list = crate::export::fixture::organizations();
+        let bytes = public(&list, Language::Es).unwrap();
+        let (_, rows) = read(&bytes);
+        assert_eq!(rows.len(), 400);
+        for (row, signatory) in rows.iter().zip(&list) {
+            assert_eq!(row[0], *neutralize(&signatory.name));
+            assert_eq!(row[0], signatory.name, "no real name needs neutralizing");
+            assert_eq!(row[3], signatory.org_type.clone().unwrap_or_default());
+        }
+        let country = |name: &str| {
+            let row = rows.iter().find(|row| row[0] == name).unwrap();
+            (row[6].clone(), row[7].clone())
+        };
+        assert_eq!(
+            country("ActionAid Australia"),
+            ("Australia".into(), "AU".into())
+        );
+        assert_eq!(country("11.11.11"), ("Bélgica".into(), "BE".into()));
+        assert_eq!(country("ATTAC Germany"), ("Alemania".into(), "DE".into()));
+        assert_eq!(country("ActionAid International"), ("".into(), "".into()));
+        // Only what the public list shows: never the source table's descriptions.
+        let text = String::from_utf8(bytes).unwrap();
+        for description in crate::export::fixture::descriptions() {
+            assert!(
+                description.len() < 30 || !text.contains(&description),
+                "{description}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_empty_list_is_a_header_only() {
+        let bytes = public(&[], Language::En).unwrap();
+        let (header, rows) = read(&bytes);
+        assert_eq!(header.len(), 8);
+        assert!(rows.is_empty());
+    }
+}
