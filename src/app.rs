@@ -120,6 +120,7 @@ pub fn routes(state: AppState) -> impl poem::Endpoint {
     let docs = api.swagger_ui();
     let max_body_bytes = state.settings.max_body_bytes;
     Route::new()
+        .nest("/", crate::pages::routes())
         .nest(API_PREFIX, api)
         .at("/api/openapi.json", spec)
         .nest("/api/docs", docs)

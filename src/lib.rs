@@ -15,6 +15,7 @@ pub mod error;
 pub mod export;
 pub mod i18n;
 pub mod mail;
+pub mod pages;
 pub mod rate_limit;
 pub mod service;
 pub mod state;

@@ -444,3 +444,46 @@ pub fn organization(name: &str, email: &str) -> Value {
         "consent": true
     })
 }
+
+impl TestApp {
+    /// Posts a form as a browser does, without following redirects.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Response {
+        self.client
+            .post(format!("{}{}", self.address, path))
+            .form(fields)
+            .send()
+            .await
+            .expect("the service answers")
+    }
+
+    /// Gets a page with an Accept-Language header.
+    pub async fn get_page(
+        &self,
+        path: &str,
+        accept_language: Option<&str>,
+    ) -> (StatusCode, String) {
+        let mut request = self.client.get(format!("{}{}", self.address, path));
+        if let Some(language) = accept_language {
+            request = request.header("accept-language", language);
+        }
+        let response = request.send().await.expect("the service answers");
+        (response.status(), response.text().await.unwrap())
+    }
+}
+
+/// The form fields of a complete organization signature.
+pub fn organization_form<'a>(name: &'a str, email: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("kind", "organization"),
+        ("name", name),
+        ("org_type", "NGO"),
+        ("city", "Tijuana"),
+        ("country", "MX"),
+        ("contact_name", "Ana Pérez Contacto"),
+        ("contact_email", email),
+        ("contact_phone", "+52 55 5514 1521"),
+        ("comment", "Private note for the coordinators"),
+        ("consent", "yes"),
+        ("fax", ""),
+    ]
+}

@@ -10,5 +10,6 @@ mod errors;
 mod letters;
 mod migrations;
 mod openapi;
+mod pages;
 mod public;
 mod signing;
