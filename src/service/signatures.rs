@@ -575,15 +575,15 @@ pub async fn merge(
     duplicate_id: i64,
     into_id: i64,
 ) -> AppResult<StaffSignature> {
+    let txn = crate::db::begin_write(db).await?;
+    let letter = access::letter_for(&txn, staff, letter_id, Role::Editor).await?;
+    ensure_changeable(&letter)?;
     if duplicate_id == into_id {
         return Err(AppError::invalid_field(
             "into",
             "A signature cannot be merged into itself.",
         ));
     }
-    let txn = crate::db::begin_write(db).await?;
-    let letter = access::letter_for(&txn, staff, letter_id, Role::Editor).await?;
-    ensure_changeable(&letter)?;
     let duplicate = find(&txn, letter_id, duplicate_id).await?;
     let kept = find(&txn, letter_id, into_id).await.map_err(|_| {
         AppError::invalid_field("into", "There is no such signature on this letter.")
