@@ -13,6 +13,7 @@ const EPSILON: f32 = 0.01;
 /// How a piece of text looks.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Style {
+    /// Regular, bold, italic or both.
     pub face: Face,
     /// Font size in points.
     pub size: f32,
@@ -39,11 +40,14 @@ impl Style {
 /// Text in one style, before line breaking.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Span {
+    /// The text; a line feed forces a line break.
     pub text: String,
+    /// How all of it looks.
     pub style: Style,
 }
 
 impl Span {
+    /// `text` in `style`.
     pub(crate) fn new(text: impl Into<String>, style: Style) -> Self {
         Self {
             text: text.into(),
@@ -55,14 +59,18 @@ impl Span {
 /// Text in one style placed on a line, `x` points from the line's start.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Run {
+    /// Where the run starts, in points from the line's start.
     pub x: f32,
+    /// The characters, spaces included.
     pub text: String,
+    /// How they look.
     pub style: Style,
 }
 
 /// One line of set text.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct TextLine {
+    /// The runs, left to right.
     pub runs: Vec<Run>,
     /// Where the last glyph ends, from the line's start.
     pub width: f32,
@@ -274,14 +282,18 @@ pub(crate) fn wrap(fonts: &Fonts, spans: &[Span], width: f32, hanging: f32) -> V
 /// Horizontal placement of a line in its box.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Align {
+    /// Against the left edge (and the indent).
     Left,
+    /// Centered between the edges.
     Center,
+    /// Against the right edge.
     Right,
 }
 
 /// Lines set full width, as one unit of the flow (a paragraph, a heading, a list item).
 #[derive(Debug, Clone)]
 pub(crate) struct Block {
+    /// The set lines.
     pub lines: Vec<TextLine>,
     /// Distance between baselines.
     pub leading: f32,
@@ -289,6 +301,7 @@ pub(crate) struct Block {
     pub space_before: f32,
     /// Left indent from the frame.
     pub indent: f32,
+    /// Where each line sits between the indent and the right edge.
     pub align: Align,
     /// Never the last thing on a page (headings).
     pub keep_with_next: bool,
@@ -324,9 +337,11 @@ impl Block {
 /// A unit of the flow.
 #[derive(Debug, Clone)]
 pub(crate) enum Flow {
+    /// Lines of text.
     Text(Block),
     /// A thin horizontal line across the frame.
     Rule {
+        /// Vertical space above, dropped at the top of a page.
         space_before: f32,
     },
 }
@@ -334,7 +349,9 @@ pub(crate) enum Flow {
 /// One item of a two-column list (an entry or a group heading), never split across columns.
 #[derive(Debug, Clone)]
 pub(crate) struct Entry {
+    /// The set lines, at most a column wide.
     pub lines: Vec<TextLine>,
+    /// Distance between baselines.
     pub leading: f32,
     /// Vertical space above, dropped at the top of a column.
     pub space_before: f32,
@@ -351,13 +368,18 @@ impl Entry {
 /// The area of a page that holds the flow, in points from the page's lower left corner.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Frame {
+    /// The left edge.
     pub left: f32,
+    /// The right edge.
     pub right: f32,
+    /// The top edge.
     pub top: f32,
+    /// The bottom edge.
     pub bottom: f32,
 }
 
 impl Frame {
+    /// The distance between the left and right edges.
     pub(crate) fn width(&self) -> f32 {
         self.right - self.left
     }
@@ -374,6 +396,8 @@ pub(crate) struct Pages {
 }
 
 impl Pages {
+    /// No pages yet; the first starts at the top of `frame`, drawing with `font_ids` (one per
+    /// face, in the order of `Face::ALL`).
     pub(crate) fn new(frame: Frame, font_ids: [FontId; 4]) -> Self {
         Self {
             frame,
@@ -468,10 +492,14 @@ impl Pages {
         self.space(space_before);
         let column_width = (self.frame.width() - gutter) / 2.0;
         let entries = split_oversized(entries, self.frame.top - self.frame.bottom);
+        let largest_gap = entries
+            .iter()
+            .map(|entry| entry.space_before)
+            .fold(0.0_f32, f32::max);
         let mut rest = entries.as_slice();
         while !rest.is_empty() {
             let room = self.room();
-            if let Some((left_count, height)) = balanced_split(rest, room) {
+            if let Some((left_count, height)) = balanced_split(rest, room, largest_gap) {
                 let (left, right) = rest.split_at(left_count);
                 self.draw_column(left, self.frame.left);
                 self.draw_column(right, self.frame.left + column_width + gutter);
@@ -560,13 +588,21 @@ fn fill(entries: &[Entry], room: f32) -> usize {
 
 /// When all `entries` fit in two columns of height `room`, how many go in the left column so
 /// that the taller column is as short as possible, and that height.
-fn balanced_split(entries: &[Entry], room: f32) -> Option<(usize, f32)> {
+/// `largest_gap` is the largest `space_before` among them.
+fn balanced_split(entries: &[Entry], room: f32, largest_gap: f32) -> Option<(usize, f32)> {
+    // Two columns hold at most 2 × room plus the two gaps dropped at their tops; give up as
+    // soon as the entries stack higher, so a long list costs a page's worth of work per page.
+    let limit = 2.0 * (room + largest_gap) + EPSILON;
     // prefix[i]: height of entries[..i] stacked with every gap counted.
     let mut prefix = Vec::with_capacity(entries.len() + 1);
     prefix.push(0.0_f32);
     for entry in entries {
         let last = prefix.last().copied().unwrap_or(0.0);
-        prefix.push(last + entry.space_before + entry.height());
+        let next = last + entry.space_before + entry.height();
+        if next > limit {
+            return None;
+        }
+        prefix.push(next);
     }
     // A column's first entry has no gap above it.
     let column = |from: usize, to: usize| -> f32 {
@@ -807,10 +843,10 @@ mod tests {
             entry(1, false),
         ];
         // Heights 10, 2+20, 2+10, 2+10: best split is 2 | 2 at height 32 vs 22.
-        let (left, height) = balanced_split(&entries, 1000.0).unwrap();
+        let (left, height) = balanced_split(&entries, 1000.0, 2.0).unwrap();
         assert_eq!(left, 2);
         assert!((height - 32.0).abs() < EPSILON);
-        assert_eq!(balanced_split(&entries, 20.0), None);
+        assert_eq!(balanced_split(&entries, 20.0, 2.0), None);
         // A heading never ends a column.
         assert_eq!(fill(&entries, 44.0), 2);
         assert_eq!(fill(&entries, 56.0), 4);

@@ -30,9 +30,14 @@ const FOOTER_BASELINE: f32 = 34.0;
 /// Space between the two columns of signatories.
 const GUTTER: f32 = 24.0;
 /// Signatory list text size.
-const LIST_SIZE: f32 = 9.5;
+const LIST_SIZE: f32 = 10.0;
 /// Distance between baselines in the signatory list.
 const LIST_LEADING: f32 = 12.5;
+/// Extra space above a group heading in the list. Text extractors (pdftotext, screen
+/// readers) read a column as one block only while its baselines stay within 1.5 times the
+/// font size of each other; a wider gap splits the column into blocks that they interleave
+/// with the other column's, scrambling the order of names.
+const GROUP_GAP: f32 = 2.0;
 /// How far the second and later lines of a long entry are indented.
 const LIST_HANGING: f32 = 10.0;
 
@@ -278,13 +283,13 @@ fn signatory_entries(
                             fonts,
                             &[Span::new(
                                 single_line(text),
-                                Style::new(Face::Bold, LIST_SIZE).ink(0.2),
+                                Style::new(Face::Bold, LIST_SIZE),
                             )],
                             column_width,
                             LIST_HANGING,
                         ),
                         leading: LIST_LEADING,
-                        space_before: 10.0,
+                        space_before: GROUP_GAP,
                         keep_with_next: true,
                     });
                     current_group = group;

@@ -43,6 +43,23 @@ fn squash(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Every name, exactly as written, in list order.
+fn assert_names_in_order(raw: &str, ordered: &[Signatory]) {
+    let mut from = 0;
+    let mut previous = "";
+    for signatory in ordered {
+        let (_, end) = find_wrapped(raw, &signatory.name, from).unwrap_or_else(|| {
+            panic!(
+                "{:?} is missing or out of order (anywhere: {}); it follows {previous:?}",
+                signatory.name,
+                find_wrapped(raw, &signatory.name, 0).is_some()
+            )
+        });
+        from = end;
+        previous = &signatory.name;
+    }
+}
+
 /// Where `name` occurs in `text` from byte `from` on, as the byte range it covers, allowing
 /// for line wrapping: a space in the name matches any run of whitespace, and a line break may
 /// also fall inside a word (where the layout had to break it).
@@ -237,18 +254,7 @@ fn the_400_name_letter_prints_every_name_exactly_in_order_with_embedded_fonts() 
     assert!(!text.contains("ActionAid International —"));
     assert!(!text.contains(", ,") && !text.contains("— ,") && !text.contains("— —"));
 
-    // Every name, exactly as written, in list order.
-    let mut from = 0;
-    for signatory in &ordered {
-        let (_, end) = find_wrapped(&raw, &signatory.name, from).unwrap_or_else(|| {
-            panic!(
-                "{:?} is missing or out of order (anywhere: {})",
-                signatory.name,
-                find_wrapped(&raw, &signatory.name, 0).is_some()
-            )
-        });
-        from = end;
-    }
+    assert_names_in_order(&raw, &ordered);
 
     // Nothing that was not given: no contact data, no descriptions from the source table.
     assert!(!text.contains('@'), "an email address appeared");
@@ -391,6 +397,45 @@ fn a_spanish_letter_groups_by_country_with_spanish_words() {
         info.contains("595.276 x 841.89") || info.contains("595.28 x 841.89"),
         "{info}"
     );
+}
+
+#[test]
+fn grouped_lists_keep_every_name_in_order_under_its_heading() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    for (order, language) in [
+        (ListOrder::OrgType, Language::En),
+        (ListOrder::Country, Language::Es),
+    ] {
+        let ordered = order_signatories(fixture::organizations(), order, &[], language);
+        let pdf = render(&letter(language, &[]), &ordered, order).expect("renders");
+        keep_for_review(&pdf, &format!("grouped-{order:?}.pdf"));
+        let (raw, _, _) = extracted_text(&write(&pdf, &dir, "grouped.pdf"));
+        assert_names_in_order(&raw, &ordered);
+        // Each heading comes right before its group's first organization.
+        let heading_then_first = match order {
+            ListOrder::OrgType => vec![
+                "International or regional ActionAid International",
+                "National 11.11.11 — Belgium",
+            ],
+            _ => vec![
+                "Afganistán Cooperation for Peace and Development (CPD)",
+                "Alemania ATTAC Berlin",
+                "Colomba Fundación IFARMA",
+                "País no indicado ActionAid International",
+            ],
+        };
+        let mut from = 0;
+        for expected in heading_then_first {
+            let (_, end) = find_wrapped(&raw, expected, from)
+                .unwrap_or_else(|| panic!("{order:?}: missing or out of order: {expected:?}"));
+            from = end;
+        }
+        // Under a type heading organizations show their country; under a country, not again.
+        match order {
+            ListOrder::OrgType => assert!(raw.contains("ATTAC Argentina — Argentina")),
+            _ => assert!(raw.contains("ATTAC Argentina\n")),
+        }
+    }
 }
 
 #[test]
