@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use entity::{Language, LetterStatus, SignatureKind, signature};
+use entity::{Language, LetterStatus, SignatureKind};
 use poem::Request;
 use poem::web::Data;
 use poem_openapi::param::{Header, Path, Query};
@@ -17,6 +17,7 @@ use super::pagination::page;
 use crate::client::ClientInfo;
 use crate::domain::{Intake, SignatureInput};
 use crate::error::AppError;
+use crate::export::Signatory;
 use crate::i18n;
 use crate::service::signing::SignRequest;
 use crate::service::verification::{self, LinkProblem, LinkTarget};
@@ -119,8 +120,8 @@ struct PublicSignatory {
     country: Option<String>,
 }
 
-impl From<signature::Model> for PublicSignatory {
-    fn from(row: signature::Model) -> Self {
+impl From<Signatory> for PublicSignatory {
+    fn from(row: Signatory) -> Self {
         Self {
             name: row.name,
             kind: row.kind,

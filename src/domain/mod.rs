@@ -1,5 +1,6 @@
 //! Types valid by construction, parsed once at the boundary and trusted everywhere after.
 
+pub mod countries;
 mod country;
 mod email;
 mod fields;

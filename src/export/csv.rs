@@ -111,7 +111,7 @@ pub fn public(ordered: &[Signatory], language: Language) -> Result<Vec<u8>, Expo
             .country
             .as_deref()
             .map(str::trim)
-            .and_then(super::countries::code_for)
+            .and_then(crate::domain::countries::code_for)
             .unwrap_or_default();
         vec![
             signatory.name.clone(),

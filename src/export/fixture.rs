@@ -3,7 +3,8 @@
 
 use entity::SignatureKind;
 
-use super::{Signatory, countries};
+use super::Signatory;
+use crate::domain::countries;
 
 /// Where CI's clone (and a worktree beside `shared/`) finds the fixture.
 const PATH: &str = concat!(

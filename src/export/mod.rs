@@ -3,7 +3,7 @@
 //! without a server or a database.
 
 pub mod collation;
-pub mod countries;
+
 pub mod csv;
 pub mod pdf;
 
@@ -15,6 +15,7 @@ use std::cmp::Ordering;
 
 use entity::{Language, ListOrder, SignatureKind};
 
+use crate::domain::countries;
 use collation::NameCollator;
 
 /// Paper size of the PDF.

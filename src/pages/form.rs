@@ -35,7 +35,7 @@ pub fn country_options(language: Language) -> Vec<(String, String)> {
         .map(|code| {
             (
                 code.as_str().to_owned(),
-                crate::export::countries::name(code.as_str(), language)
+                crate::domain::countries::name(code.as_str(), language)
                     .unwrap_or(code.as_str())
                     .to_owned(),
             )

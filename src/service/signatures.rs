@@ -25,6 +25,7 @@ use super::signing::{audit_public, write_public};
 use crate::domain::mailbox::{email_matches_website, is_free_mail};
 use crate::domain::{Contact, Email, LeadSignatories, PublicDetails, SignatureDraft};
 use crate::error::{AppError, AppResult};
+use crate::export::{Signatory, order_signatories};
 
 /// What staff look at when deciding whether a signature is genuine.
 #[derive(Debug, Clone, Default)]
@@ -657,38 +658,45 @@ pub async fn merge(
     one(db, &letter, kept_after).await
 }
 
-/// A published letter's approved signatories, lead signatories first, then in the letter's order.
+/// A published letter's approved signatories, lead signatories first, then in the letter's
+/// order (collated for its language).
 pub async fn public_list(
     db: &DatabaseConnection,
     slug: &str,
-) -> AppResult<(letter::Model, Vec<signature::Model>)> {
+) -> AppResult<(letter::Model, Vec<Signatory>)> {
     let view = super::letters::public_by_slug(db, slug).await?;
-    let rows = signature::Entity::find()
-        .filter(signature::Column::LetterId.eq(view.letter.id))
-        .filter(signature::Column::Status.eq(SignatureStatus::Approved))
-        .all(db)
-        .await?;
-    let ordered = order(rows, &view.letter);
+    let rows = approved(db, view.letter.id).await?;
+    let ordered = order_signatories(
+        rows.iter().map(signatory).collect(),
+        view.letter.list_order,
+        LeadSignatories::from_json(&view.letter.lead_signatories).names(),
+        view.letter.language,
+    );
     Ok((view.letter, ordered))
 }
 
-/// Lead signatories first in their listed order, then organizations before individuals, each
-/// by name, case-insensitively.
-fn order(mut rows: Vec<signature::Model>, letter: &letter::Model) -> Vec<signature::Model> {
-    let lead = LeadSignatories::from_json(&letter.lead_signatories);
-    let lead_rank = |row: &signature::Model| {
-        lead.names()
-            .iter()
-            .position(|n| *n == row.name)
-            .unwrap_or(usize::MAX)
-    };
-    rows.sort_by_cached_key(|row| {
-        (
-            lead_rank(row),
-            row.kind == SignatureKind::Individual,
-            crate::domain::name_key(&row.name),
-            row.id,
-        )
-    });
-    rows
+/// The approved signatures of a letter, in no particular order.
+pub async fn approved(
+    db: &impl ConnectionTrait,
+    letter_id: i64,
+) -> AppResult<Vec<signature::Model>> {
+    Ok(signature::Entity::find()
+        .filter(signature::Column::LetterId.eq(letter_id))
+        .filter(signature::Column::Status.eq(SignatureStatus::Approved))
+        .all(db)
+        .await?)
+}
+
+/// The public part of a signature, as lists and exports show it.
+pub fn signatory(row: &signature::Model) -> Signatory {
+    Signatory {
+        id: row.id,
+        kind: row.kind,
+        name: row.name.clone(),
+        affiliation: row.affiliation.clone(),
+        org_type: row.org_type.clone(),
+        city: row.city.clone(),
+        region: row.region.clone(),
+        country: row.country.clone(),
+    }
 }
