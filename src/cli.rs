@@ -15,6 +15,7 @@ use crate::config::{DEFAULT_BIND, DEFAULT_DATABASE_URL, Settings};
 use crate::domain::{Email, Password, bounded_text};
 use crate::error::AppError;
 use crate::service::accounts::{self, NewStaff};
+use crate::service::exports::{self, ExportKind};
 use crate::telemetry::{self, LogFormat};
 use crate::{api, db};
 
@@ -51,6 +52,24 @@ enum Command {
     /// Manage staff accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Export a letter: the PDF to deliver, or the CSV list of signatories. The same bytes as
+    /// the HTTP export; a delivered letter gives its frozen copy.
+    Export {
+        /// The letter's slug.
+        slug: String,
+        /// pdf or csv.
+        #[arg(long, value_enum)]
+        format: ExportFormat,
+        /// For CSV: public (approved signatories, public fields) or staff (everything, with contact data).
+        #[arg(long, value_enum, default_value = "public")]
+        scope: ExportScope,
+        /// The language of the export, when the letter has a translation [default: the letter's].
+        #[arg(long, value_enum)]
+        lang: Option<LanguageArg>,
+        /// Write to this file instead of standard output.
+        #[arg(short = 'o', long = "output")]
+        output: Option<PathBuf>,
+    },
     /// Print the OpenAPI document of the JSON API (JSON, or YAML with --yaml).
     Openapi {
         /// Print YAML instead of JSON.
@@ -121,6 +140,33 @@ enum UserCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ExportFormat {
+    Pdf,
+    Csv,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ExportScope {
+    Public,
+    Staff,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum LanguageArg {
+    En,
+    Es,
+}
+
+impl From<LanguageArg> for entity::Language {
+    fn from(language: LanguageArg) -> Self {
+        match language {
+            LanguageArg::En => entity::Language::En,
+            LanguageArg::Es => entity::Language::Es,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -196,6 +242,36 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{id}");
             Ok(())
         }
+        Command::Export {
+            slug,
+            format,
+            scope,
+            lang,
+            output,
+        } => {
+            let kind = match (format, scope) {
+                (ExportFormat::Pdf, _) => ExportKind::Pdf,
+                (ExportFormat::Csv, ExportScope::Public) => ExportKind::PublicCsv,
+                (ExportFormat::Csv, ExportScope::Staff) => ExportKind::StaffCsv,
+            };
+            let db = db::connect(&cli.database_url).await?;
+            db::migrate(&db).await?;
+            let file = exports::by_slug(&db, &slug, kind, lang.map(Into::into))
+                .await
+                .map_err(describe)?;
+            write_output(output.as_deref(), &file.content)?;
+            eprintln!(
+                "signon: {} bytes, sha256 {}{}",
+                file.content.len(),
+                file.sha256,
+                if file.frozen {
+                    " (the delivered copy)"
+                } else {
+                    ""
+                }
+            );
+            Ok(())
+        }
         Command::Serve(args) => serve(cli.database_url, args).await,
     }
 }
@@ -229,6 +305,28 @@ fn parse_new_staff(
         role,
         password,
     })
+}
+
+/// Writes to a file (whole or not at all) or to standard output.
+fn write_output(path: Option<&std::path::Path>, content: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    match path {
+        Some(path) => {
+            let partial = path.with_extension("partial");
+            std::fs::write(&partial, content)
+                .with_context(|| format!("cannot write {}", partial.display()))?;
+            std::fs::rename(&partial, path)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout
+                .write_all(content)
+                .context("cannot write to standard output")?;
+            stdout.flush().context("cannot write to standard output")?;
+        }
+    }
+    Ok(())
 }
 
 fn describe(err: AppError) -> anyhow::Error {

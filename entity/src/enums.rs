@@ -199,3 +199,20 @@ pub enum TokenPurpose {
     #[sea_orm(string_value = "withdraw")]
     Withdraw,
 }
+
+/// The paper a letter is printed on.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Enum))]
+#[cfg_attr(feature = "openapi", oai(rename_all = "lowercase"))]
+#[serde(rename_all = "lowercase")]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(8))")]
+pub enum Paper {
+    /// US Letter, 8.5 × 11 in: the default, for US addressees.
+    #[sea_orm(string_value = "letter")]
+    Letter,
+    /// ISO A4, 210 × 297 mm: most of the world.
+    #[sea_orm(string_value = "a4")]
+    A4,
+}

@@ -1,6 +1,6 @@
 //! A letter being signed.
 
-use crate::{Language, LetterStatus, ListOrder, Moderation};
+use crate::{Language, LetterStatus, ListOrder, Moderation, Paper};
 use sea_orm::entity::prelude::*;
 
 /// A letter, its settings and its status.
@@ -21,6 +21,7 @@ pub struct Model {
     pub moderation: Moderation,
     pub accept_individuals: bool,
     pub list_order: ListOrder,
+    pub paper: Paper,
     /// A JSON array of names listed first.
     pub lead_signatories: String,
     pub retention_days: i32,

@@ -8,6 +8,7 @@ pub mod audit_event;
 pub mod enums;
 pub mod letter;
 pub mod letter_coordinator;
+pub mod letter_snapshot;
 pub mod membership;
 pub mod organization;
 pub mod outbox;

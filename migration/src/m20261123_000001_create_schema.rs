@@ -131,6 +131,7 @@ impl MigrationTrait for Migration {
                     .col(string_len(Letters::Moderation, 16))
                     .col(boolean(Letters::AcceptIndividuals))
                     .col(string_len(Letters::ListOrder, 16))
+                    .col(string_len(Letters::Paper, 8))
                     .col(text(Letters::LeadSignatories))
                     .col(integer(Letters::RetentionDays))
                     .col(text(Letters::Translations))
@@ -340,6 +341,39 @@ impl MigrationTrait for Migration {
         )
         .await?;
 
+        // A delivered letter's exports, frozen: fetched again later, they are the same bytes.
+        manager
+            .create_table(
+                Table::create()
+                    .table(LetterSnapshots::Table)
+                    .col(big_pk_auto(LetterSnapshots::Id))
+                    .col(big_integer(LetterSnapshots::LetterId))
+                    .col(string_len(LetterSnapshots::Format, 16))
+                    .col(string_len(LetterSnapshots::Language, 2))
+                    .col(blob(LetterSnapshots::Content))
+                    .col(string_len(LetterSnapshots::Sha256, 64))
+                    .col(timestamp_with_time_zone(LetterSnapshots::CreatedAt))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(LetterSnapshots::Table, LetterSnapshots::LetterId)
+                            .to(Letters::Table, Letters::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        unique_index(
+            manager,
+            LetterSnapshots::Table,
+            "ux_letter_snapshots_letter_format_language",
+            &[
+                LetterSnapshots::LetterId,
+                LetterSnapshots::Format,
+                LetterSnapshots::Language,
+            ],
+        )
+        .await?;
+
         manager
             .create_table(
                 Table::create()
@@ -383,6 +417,7 @@ impl MigrationTrait for Migration {
         // Children before parents, so foreign keys never block a drop.
         for table in [
             AuditEvents::Table.into_iden(),
+            LetterSnapshots::Table.into_iden(),
             Outbox::Table.into_iden(),
             SignatureTokens::Table.into_iden(),
             Signatures::Table.into_iden(),
@@ -490,6 +525,7 @@ enum Letters {
     Moderation,
     AcceptIndividuals,
     ListOrder,
+    Paper,
     LeadSignatories,
     RetentionDays,
     Translations,
@@ -580,6 +616,18 @@ enum Outbox {
     LockedUntil,
     SentAt,
     LastError,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+enum LetterSnapshots {
+    Table,
+    Id,
+    LetterId,
+    Format,
+    Language,
+    Content,
+    Sha256,
+    CreatedAt,
 }
 
 #[derive(DeriveIden, Clone, Copy)]

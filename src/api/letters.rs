@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use entity::{Language, LetterStatus, ListOrder, Moderation, audit_event};
+use entity::{Language, LetterStatus, ListOrder, Moderation, Paper, audit_event};
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
@@ -61,6 +61,8 @@ pub struct LetterInput {
     accept_individuals: Option<bool>,
     /// The order of the signatory list (default `alphabetical`).
     order: Option<ListOrder>,
+    /// The paper of the PDF: `letter` (default, for US addressees) or `a4`.
+    paper: Option<Paper>,
     /// Names listed first, in this order.
     lead_signatories: Option<Vec<String>>,
     /// Days after delivery until contact data is erased, 0 to 3650 (default 90).
@@ -137,6 +139,8 @@ pub struct LetterDto {
     accept_individuals: bool,
     /// The order of the signatory list.
     order: ListOrder,
+    /// The paper of the PDF.
+    paper: Paper,
     /// Names listed first.
     lead_signatories: Vec<String>,
     /// Days after delivery until contact data is erased.
@@ -182,6 +186,7 @@ impl From<LetterView> for LetterDto {
             moderation: letter.moderation,
             accept_individuals: letter.accept_individuals,
             order: letter.list_order,
+            paper: letter.paper,
             lead_signatories,
             retention_days: letter.retention_days,
             translations,
@@ -307,6 +312,7 @@ fn parse_input(input: LetterInput) -> Result<(Option<i64>, LetterChanges), AppEr
             moderation: input.moderation,
             accept_individuals: input.accept_individuals,
             list_order: input.order,
+            paper: input.paper,
             lead_signatories,
             retention_days,
             translations,

@@ -5,6 +5,7 @@
 
 mod auth;
 pub mod error;
+mod exports;
 mod letters;
 pub mod middleware;
 mod pagination;
@@ -32,20 +33,22 @@ enum ApiTags {
     Signatures,
 }
 
+/// Every group of operations, in the order the documentation lists them.
+pub type Apis = (
+    auth::AuthApi,
+    letters::LettersApi,
+    exports::ExportsApi,
+    signatures::SignaturesApi,
+    public::PublicApi,
+);
+
 /// The API with its OpenAPI description; `serve` mounts it and `signon openapi` prints its spec.
-pub fn openapi_service() -> OpenApiService<
-    (
-        auth::AuthApi,
-        letters::LettersApi,
-        signatures::SignaturesApi,
-        public::PublicApi,
-    ),
-    (),
-> {
+pub fn openapi_service() -> OpenApiService<Apis, ()> {
     OpenApiService::new(
         (
             auth::AuthApi,
             letters::LettersApi,
+            exports::ExportsApi,
             signatures::SignaturesApi,
             public::PublicApi,
         ),

@@ -13,19 +13,11 @@ mod fixture;
 use std::borrow::Cow;
 use std::cmp::Ordering;
 
+pub use entity::Paper;
 use entity::{Language, ListOrder, SignatureKind};
 
 use crate::domain::countries;
 use collation::NameCollator;
-
-/// Paper size of the PDF.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Paper {
-    /// US Letter, 8.5 × 11 in.
-    Letter,
-    /// ISO A4, 210 × 297 mm.
-    A4,
-}
 
 /// What the PDF shows about the letter.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use entity::{
-    Language, LetterStatus, ListOrder, Moderation, Role, SignatureStatus, letter,
+    Language, LetterStatus, ListOrder, Moderation, Paper, Role, SignatureStatus, letter,
     letter_coordinator, organization, signature,
 };
 use sea_orm::{
@@ -43,6 +43,8 @@ pub struct LetterChanges {
     pub accept_individuals: Option<bool>,
     /// The order of the signatory list.
     pub list_order: Option<ListOrder>,
+    /// The paper the PDF is printed on.
+    pub paper: Option<Paper>,
     /// Names listed first.
     pub lead_signatories: Option<LeadSignatories>,
     /// Days contact data is kept after delivery.
@@ -158,6 +160,7 @@ pub async fn create(
         moderation: Set(Moderation::Auto),
         accept_individuals: Set(false),
         list_order: Set(ListOrder::Alphabetical),
+        paper: Set(Paper::Letter),
         lead_signatories: Set(LeadSignatories::default().to_json()),
         retention_days: Set(RetentionDays::DEFAULT.days()),
         translations: Set(Translations::default().to_json()),
@@ -274,6 +277,9 @@ fn apply_changes(
     if let Some(order) = changes.list_order {
         letter.list_order = Set(order);
     }
+    if let Some(paper) = changes.paper {
+        letter.paper = Set(paper);
+    }
     if let Some(lead) = changes.lead_signatories {
         letter.lead_signatories = Set(lead.to_json());
     }
@@ -376,6 +382,9 @@ pub async fn set_status(
         changed.delivered_at = Set(Some(now));
     }
     let updated = changed.update(&txn).await?;
+    if to == LetterStatus::Delivered {
+        super::exports::freeze(&txn, &updated).await?;
+    }
     audit::record(
         &txn,
         Event {
@@ -582,12 +591,30 @@ fn audit_snapshot(letter: &letter::Model) -> serde_json::Value {
         "moderation": letter.moderation,
         "accept_individuals": letter.accept_individuals,
         "order": letter.list_order,
+        "paper": letter.paper,
         "lead_signatories": LeadSignatories::from_json(&letter.lead_signatories).names(),
         "retention_days": letter.retention_days,
         "translations": Translations::from_json(&letter.translations).entries(),
         "status": letter.status,
         "revision": letter.revision,
     })
+}
+
+/// The names of a letter's coordinating organizations, the lead first.
+pub async fn coordinator_names(
+    db: &impl ConnectionTrait,
+    letter_id: i64,
+) -> AppResult<Vec<String>> {
+    Ok(letter_coordinator::Entity::find()
+        .filter(letter_coordinator::Column::LetterId.eq(letter_id))
+        .find_also_related(organization::Entity)
+        .order_by_desc(letter_coordinator::Column::IsLead)
+        .order_by_asc(letter_coordinator::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|(_, organization)| organization.map(|o| o.name))
+        .collect())
 }
 
 /// A letter's text in one language.

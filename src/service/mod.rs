@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod audit;
 pub mod contact;
 pub mod emails;
+pub mod exports;
 pub mod keys;
 pub mod letters;
 pub mod outbox;

@@ -8,6 +8,7 @@ mod auth;
 mod browser;
 mod cli;
 mod errors;
+mod exports;
 mod letters;
 mod migrations;
 mod moderation;

@@ -13,6 +13,7 @@ use entity::{Language, ListOrder, SignatureKind};
 use printpdf::{
     FontId, Mm, Op, PdfDocument, PdfFont, PdfFontHandle, PdfPage, PdfSaveOptions, Pt, TextItem,
 };
+use sha2::Digest;
 
 use super::{ExportError, LetterDocument, Paper, Signatory, country_label, group_label};
 use fonts::{Face, Fonts};
@@ -104,7 +105,30 @@ pub fn render(
         subset_fonts: false,
         ..PdfSaveOptions::default()
     };
-    Ok(pdf.with_pages(pdf_pages).save(&options, &mut Vec::new()))
+    Ok(deterministic_bytes(pdf.with_pages(pdf_pages), &options))
+}
+
+/// Saves the document with its file identifier derived from its content rather than drawn at
+/// random, so the same letter and list always give the same bytes (an export can be checked
+/// against the delivered copy, and the command line and the API agree byte for byte).
+fn deterministic_bytes(pdf: &PdfDocument, options: &PdfSaveOptions) -> Vec<u8> {
+    let mut document = pdf.to_lopdf_document(options, &mut Vec::new());
+    if options.optimize {
+        document.compress();
+    }
+    let save = |document: &mut lopdf::Document, id: &str| {
+        let id = || lopdf::Object::String(id.as_bytes().to_vec(), lopdf::StringFormat::Literal);
+        document
+            .trailer
+            .set("ID", lopdf::Object::Array(vec![id(), id()]));
+        let mut bytes = Vec::new();
+        // Writing to memory cannot fail.
+        let _ = document.save_to(&mut bytes);
+        bytes
+    };
+    let draft = save(&mut document, "");
+    let digest = hex::encode(sha2::Sha256::digest(&draft));
+    save(&mut document, &digest[..32])
 }
 
 /// The signatory list: organizations (with the leads first), then individuals under the note

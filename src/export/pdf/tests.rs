@@ -501,3 +501,19 @@ fn entry_details_omit_missing_parts() {
     );
     assert_eq!(details(&individual(1, "Y", None), Language::En, false), "");
 }
+
+#[test]
+fn the_same_letter_renders_to_the_same_bytes() {
+    let doc = letter(Language::En, &["WOLA"]);
+    let list = vec![organization(
+        1,
+        "Sin Fronteras",
+        Some("Tijuana"),
+        Some("MX"),
+    )];
+
+    let first = render(&doc, &list, ListOrder::Alphabetical).unwrap();
+    let second = render(&doc, &list, ListOrder::Alphabetical).unwrap();
+
+    assert!(first == second, "two renders of one letter differ");
+}

@@ -1,0 +1,280 @@
+//! The final letter as files: the PDF and the CSV exports, and the frozen copies of a delivered
+//! letter, which are returned byte for byte whatever changes afterwards.
+
+use chrono::Utc;
+use entity::{Language, LetterStatus, Role, letter, letter_snapshot, signature};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter, QueryOrder,
+};
+use sha2::{Digest, Sha256};
+
+use super::accounts::Staff;
+use super::letters::text_in;
+use super::signatures::{approved, signatory};
+use super::{access, contact};
+use crate::domain::{LeadSignatories, Translations};
+use crate::error::{AppError, AppResult};
+use crate::export::{LetterDocument, order_signatories};
+use crate::export::{csv, pdf};
+
+/// Which export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportKind {
+    /// The letter with its approved signatories, fit to deliver.
+    Pdf,
+    /// The approved signatories, public fields only.
+    PublicCsv,
+    /// Every signature with its state and contact details, for staff.
+    StaffCsv,
+}
+
+impl ExportKind {
+    fn snapshot_format(self) -> Option<&'static str> {
+        match self {
+            Self::Pdf => Some("pdf"),
+            Self::PublicCsv => Some("csv"),
+            // Staff exports hold contact data, which is erased after delivery: never frozen.
+            Self::StaffCsv => None,
+        }
+    }
+}
+
+/// An export, ready to send.
+#[derive(Debug, Clone)]
+pub struct ExportFile {
+    /// The bytes.
+    pub content: Vec<u8>,
+    /// `application/pdf` or `text/csv; charset=utf-8`.
+    pub content_type: &'static str,
+    /// A file name for the download.
+    pub file_name: String,
+    /// Hex SHA-256 of the content.
+    pub sha256: String,
+    /// Whether these are the frozen bytes of the delivered letter.
+    pub frozen: bool,
+}
+
+/// An export for a staff member who may read the letter (viewers may export; the staff CSV
+/// needs an editor, since it holds contact data).
+pub async fn for_staff(
+    db: &DatabaseConnection,
+    staff: &Staff,
+    letter_id: i64,
+    kind: ExportKind,
+    language: Option<Language>,
+) -> AppResult<ExportFile> {
+    let needed = if kind == ExportKind::StaffCsv {
+        Role::Editor
+    } else {
+        Role::Viewer
+    };
+    let letter = access::letter_for(db, staff, letter_id, needed).await?;
+    export(db, &letter, kind, language).await
+}
+
+/// An export of a letter by slug, for the command line (which is trusted like the database).
+pub async fn by_slug(
+    db: &DatabaseConnection,
+    slug: &str,
+    kind: ExportKind,
+    language: Option<Language>,
+) -> AppResult<ExportFile> {
+    let letter = letter::Entity::find()
+        .filter(letter::Column::Slug.eq(slug))
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            AppError::not_found(format!("There is no letter with the slug {slug:?}."))
+        })?;
+    export(db, &letter, kind, language).await
+}
+
+async fn export(
+    db: &DatabaseConnection,
+    letter: &letter::Model,
+    kind: ExportKind,
+    language: Option<Language>,
+) -> AppResult<ExportFile> {
+    let language = language.unwrap_or(letter.language);
+    check_language(letter, language)?;
+    if letter.status == LetterStatus::Delivered
+        && let Some(format) = kind.snapshot_format()
+        && let Some(frozen) = letter_snapshot::Entity::find()
+            .filter(letter_snapshot::Column::LetterId.eq(letter.id))
+            .filter(letter_snapshot::Column::Format.eq(format))
+            .filter(letter_snapshot::Column::Language.eq(crate::i18n::code(language)))
+            .one(db)
+            .await?
+    {
+        return Ok(file(letter, kind, language, frozen.content, true));
+    }
+    let content = render(db, letter, kind, language).await?;
+    Ok(file(letter, kind, language, content, false))
+}
+
+fn check_language(letter: &letter::Model, language: Language) -> AppResult<()> {
+    if language != letter.language
+        && !Translations::from_json(&letter.translations)
+            .entries()
+            .contains_key(&language)
+    {
+        return Err(AppError::invalid_field(
+            "lang",
+            "This letter has no text in that language.",
+        ));
+    }
+    Ok(())
+}
+
+fn file(
+    letter: &letter::Model,
+    kind: ExportKind,
+    language: Language,
+    content: Vec<u8>,
+    frozen: bool,
+) -> ExportFile {
+    let lang = crate::i18n::code(language);
+    let (content_type, file_name) = match kind {
+        ExportKind::Pdf => ("application/pdf", format!("{}-{lang}.pdf", letter.slug)),
+        ExportKind::PublicCsv => (
+            "text/csv; charset=utf-8",
+            format!("{}-signatories-{lang}.csv", letter.slug),
+        ),
+        ExportKind::StaffCsv => (
+            "text/csv; charset=utf-8",
+            format!("{}-staff.csv", letter.slug),
+        ),
+    };
+    ExportFile {
+        sha256: hex::encode(Sha256::digest(&content)),
+        content,
+        content_type,
+        file_name,
+        frozen,
+    }
+}
+
+/// Produces an export from the letter as it is now.
+async fn render(
+    db: &impl ConnectionTrait,
+    letter: &letter::Model,
+    kind: ExportKind,
+    language: Language,
+) -> AppResult<Vec<u8>> {
+    let rows = match kind {
+        ExportKind::StaffCsv => {
+            signature::Entity::find()
+                .filter(signature::Column::LetterId.eq(letter.id))
+                .order_by_asc(signature::Column::Id)
+                .all(db)
+                .await?
+        }
+        _ => approved(db, letter.id).await?,
+    };
+    let ordered = || {
+        order_signatories(
+            rows.iter().map(signatory).collect(),
+            letter.list_order,
+            LeadSignatories::from_json(&letter.lead_signatories).names(),
+            language,
+        )
+    };
+    let bytes = match kind {
+        ExportKind::Pdf => {
+            let text = text_in(letter, language);
+            let coordinators = super::letters::coordinator_names(db, letter.id).await?;
+            let date = letter.delivered_at.unwrap_or_else(Utc::now).date_naive();
+            let document = LetterDocument {
+                title: text.title,
+                addressees: text.addressees,
+                body_markdown: text.body,
+                language,
+                date,
+                lead_organizations: coordinators,
+                paper: letter.paper,
+            };
+            let ordered = ordered();
+            let order = letter.list_order;
+            // Laying out hundreds of names takes a moment: keep it off the async workers.
+            tokio::task::spawn_blocking(move || pdf::render(&document, &ordered, order))
+                .await
+                .map_err(|e| anyhow::anyhow!("the PDF task failed: {e}"))?
+        }
+        ExportKind::PublicCsv => csv::public(&ordered(), language),
+        ExportKind::StaffCsv => csv::staff(&rows.iter().map(staff_row).collect::<Vec<_>>()),
+    };
+    bytes.map_err(|e| AppError::Internal(anyhow::Error::new(e)))
+}
+
+fn staff_row(row: &signature::Model) -> csv::StaffRow {
+    let contact = contact::load(row);
+    let time = |t: Option<chrono::DateTime<Utc>>| t.map(|t| t.to_rfc3339());
+    csv::StaffRow {
+        id: row.id,
+        status: serde_json::to_value(row.status)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default(),
+        source: serde_json::to_value(row.source)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default(),
+        kind: serde_json::to_value(row.kind)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default(),
+        name: row.name.clone(),
+        affiliation: row.affiliation.clone(),
+        org_type: row.org_type.clone(),
+        city: row.city.clone(),
+        region: row.region.clone(),
+        country: row.country.clone(),
+        website: row.website.clone(),
+        contact_name: contact.as_ref().map(|c| c.name.clone()),
+        contact_title: contact.as_ref().and_then(|c| c.title.clone()),
+        contact_email: contact.as_ref().map(|c| c.email.as_str().to_owned()),
+        contact_phone: contact.as_ref().and_then(|c| c.phone.clone()),
+        comment: contact.as_ref().and_then(|c| c.comment.clone()),
+        consent: row.consent,
+        created_at: row.created_at.to_rfc3339(),
+        verified_at: time(row.verified_at),
+        decided_at: time(row.decided_at),
+        verification_note: row.verification_note.clone(),
+        decision_reason: row.decision_reason.clone(),
+        duplicate_of: row.duplicate_of,
+        flags: row.flags.clone(),
+    }
+}
+
+/// Freezes a letter's exports at delivery, in the delivering transaction: the PDF and the
+/// public CSV in the letter's language and in each translation.
+pub async fn freeze(db: &impl ConnectionTrait, letter: &letter::Model) -> AppResult<()> {
+    let mut languages = vec![letter.language];
+    languages.extend(
+        Translations::from_json(&letter.translations)
+            .entries()
+            .keys()
+            .copied(),
+    );
+    for language in languages {
+        for kind in [ExportKind::Pdf, ExportKind::PublicCsv] {
+            let content = render(db, letter, kind, language).await?;
+            letter_snapshot::ActiveModel {
+                letter_id: Set(letter.id),
+                format: Set(kind
+                    .snapshot_format()
+                    .expect("frozen kinds have a format")
+                    .to_owned()),
+                language: Set(crate::i18n::code(language).to_owned()),
+                sha256: Set(hex::encode(Sha256::digest(&content))),
+                content: Set(content),
+                created_at: Set(Utc::now()),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?;
+        }
+    }
+    Ok(())
+}
