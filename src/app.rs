@@ -118,7 +118,10 @@ pub fn routes(state: AppState) -> impl poem::Endpoint {
     let api = api::openapi_service();
     let spec = api.spec_endpoint();
     let docs = api.swagger_ui();
-    let max_body_bytes = state.settings.max_body_bytes;
+    let (max_body_bytes, max_import_bytes) = (
+        state.settings.max_body_bytes,
+        state.settings.max_import_bytes,
+    );
     Route::new()
         .nest("/", crate::pages::routes())
         .nest(API_PREFIX, api)
@@ -126,7 +129,14 @@ pub fn routes(state: AppState) -> impl poem::Endpoint {
         .nest("/api/docs", docs)
         .at("/healthz", get(healthz))
         .at("/readyz", get(readyz))
-        .around(move |next, req| middleware::limit_body(next, req, max_body_bytes))
+        .around(move |next, req| {
+            let limit = if req.uri().path().ends_with("/imports") {
+                max_import_bytes
+            } else {
+                max_body_bytes
+            };
+            middleware::limit_body(next, req, limit)
+        })
         .catch_all_error(|err| async move { api::error::render_poem_error(err) })
         .around(middleware::log_request)
         .data(state)

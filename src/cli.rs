@@ -16,6 +16,9 @@ use crate::domain::{Email, Password, bounded_text};
 use crate::error::AppError;
 use crate::service::accounts::{self, NewStaff};
 use crate::service::exports::{self, ExportKind};
+use crate::service::import::{self, Outcome};
+use crate::service::keys::Keys;
+use crate::service::letters;
 use crate::telemetry::{self, LogFormat};
 use crate::{api, db};
 
@@ -69,6 +72,18 @@ enum Command {
         /// Write to this file instead of standard output.
         #[arg(short = 'o', long = "output")]
         output: Option<PathBuf>,
+    },
+    /// Import signatures from a CSV file with a header row, and print what happened to each row.
+    /// Rows enter as approved (staff vouch for them) unless a status column says otherwise;
+    /// duplicates are skipped; if any row is invalid, nothing is written.
+    Import {
+        /// The letter's slug.
+        slug: String,
+        /// The CSV file.
+        file: PathBuf,
+        /// Report what would happen, write nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Print the OpenAPI document of the JSON API (JSON, or YAML with --yaml).
     Openapi {
@@ -272,6 +287,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Import {
+            slug,
+            file,
+            dry_run,
+        } => import_file(&cli.database_url, &slug, &file, dry_run).await,
         Command::Serve(args) => serve(cli.database_url, args).await,
     }
 }
@@ -305,6 +325,91 @@ fn parse_new_staff(
         role,
         password,
     })
+}
+
+async fn import_file(
+    database_url: &str,
+    slug: &str,
+    path: &std::path::Path,
+    dry_run: bool,
+) -> anyhow::Result<()> {
+    use std::io::Write;
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let db = db::connect(database_url).await?;
+    db::migrate(&db).await?;
+    let keys = Keys::load(
+        &db,
+        std::env::var("SIGNON_SECRET_KEY")
+            .ok()
+            .map(SecretString::from)
+            .as_ref(),
+    )
+    .await?;
+    let letter = letters::find_by_slug(&db, slug).await.map_err(describe)?;
+    let lines = bytes
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        .saturating_sub(1) as u64;
+    let bar = indicatif::ProgressBar::new(lines).with_style(
+        indicatif::ProgressStyle::with_template("{msg} {bar:40} {pos}/{len} rows ({eta})")
+            .expect("a valid progress template"),
+    );
+    bar.set_message(if dry_run { "checking" } else { "importing" });
+    let report = import::import(&db, &keys, None, &letter, &bytes, dry_run, &|done| {
+        bar.set_position(done)
+    })
+    .await
+    .map_err(describe)?;
+    bar.finish_and_clear();
+    let mut out = std::io::stdout().lock();
+    for row in &report.rows {
+        let what = match &row.outcome {
+            Outcome::Imported if dry_run => "would be imported".to_owned(),
+            Outcome::Imported => "imported".to_owned(),
+            Outcome::Duplicate {
+                of_signature: Some(id),
+                ..
+            } => format!("duplicate of signature {id}"),
+            Outcome::Duplicate {
+                of_line: Some(line),
+                ..
+            } => format!("duplicate of line {line}"),
+            Outcome::Duplicate { .. } => "duplicate".to_owned(),
+            Outcome::Invalid(errors) => format!(
+                "invalid: {}",
+                errors
+                    .iter()
+                    .map(|(field, message)| format!("{field}: {message}"))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+        };
+        writeln!(out, "line {}: {what} ({})", row.line, row.name)?;
+        for warning in &row.warnings {
+            writeln!(out, "line {}: warning: {warning}", row.line)?;
+        }
+    }
+    out.flush()?;
+    eprintln!(
+        "signon: {} rows: {} {}, {} duplicates, {} invalid",
+        report.rows.len(),
+        report.imported(),
+        if report.committed {
+            "imported"
+        } else {
+            "importable"
+        },
+        report.duplicates(),
+        report.invalid()
+    );
+    if !dry_run && !report.committed {
+        bail!(
+            "{} rows are invalid, so nothing was imported",
+            report.invalid()
+        );
+    }
+    Ok(())
 }
 
 /// Writes to a file (whole or not at all) or to standard output.

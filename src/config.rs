@@ -27,6 +27,8 @@ pub struct Settings {
     pub session_lifetime: chrono::Duration,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Largest CSV import accepted, in bytes (100,000 rows fit).
+    pub max_import_bytes: usize,
     /// How long in-flight requests may take to finish after a stop signal.
     pub shutdown_grace: Duration,
     /// How long an emailed confirmation link works.
@@ -62,6 +64,7 @@ impl Settings {
             },
             session_lifetime: chrono::Duration::days(30),
             max_body_bytes: 1024 * 1024,
+            max_import_bytes: 64 * 1024 * 1024,
             shutdown_grace: Duration::from_secs(30),
             token_lifetime: chrono::Duration::days(7),
             sign_rate_per_minute: 20,

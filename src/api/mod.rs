@@ -6,6 +6,7 @@
 mod auth;
 pub mod error;
 mod exports;
+mod imports;
 mod letters;
 pub mod middleware;
 mod pagination;
@@ -39,6 +40,7 @@ pub type Apis = (
     letters::LettersApi,
     exports::ExportsApi,
     signatures::SignaturesApi,
+    imports::ImportsApi,
     public::PublicApi,
 );
 
@@ -50,6 +52,7 @@ pub fn openapi_service() -> OpenApiService<Apis, ()> {
             letters::LettersApi,
             exports::ExportsApi,
             signatures::SignaturesApi,
+            imports::ImportsApi,
             public::PublicApi,
         ),
         "signon",

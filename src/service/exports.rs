@@ -80,13 +80,7 @@ pub async fn by_slug(
     kind: ExportKind,
     language: Option<Language>,
 ) -> AppResult<ExportFile> {
-    let letter = letter::Entity::find()
-        .filter(letter::Column::Slug.eq(slug))
-        .one(db)
-        .await?
-        .ok_or_else(|| {
-            AppError::not_found(format!("There is no letter with the slug {slug:?}."))
-        })?;
+    let letter = super::letters::find_by_slug(db, slug).await?;
     export(db, &letter, kind, language).await
 }
 

@@ -464,6 +464,15 @@ pub async fn add_coordinator(
     view(db, letter).await
 }
 
+/// A letter by its slug, whatever its status: for the command line, which is trusted.
+pub async fn find_by_slug(db: &impl ConnectionTrait, slug: &str) -> AppResult<letter::Model> {
+    letter::Entity::find()
+        .filter(letter::Column::Slug.eq(slug))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("There is no letter with the slug {slug:?}.")))
+}
+
 /// One letter, for a staff member who may read it.
 pub async fn get(db: &DatabaseConnection, staff: &Staff, letter_id: i64) -> AppResult<LetterView> {
     let letter = access::letter_for(db, staff, letter_id, Role::Viewer).await?;

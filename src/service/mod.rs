@@ -7,6 +7,7 @@ pub mod audit;
 pub mod contact;
 pub mod emails;
 pub mod exports;
+pub mod import;
 pub mod keys;
 pub mod letters;
 pub mod outbox;

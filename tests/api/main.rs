@@ -9,6 +9,7 @@ mod browser;
 mod cli;
 mod errors;
 mod exports;
+mod imports;
 mod letters;
 mod migrations;
 mod moderation;

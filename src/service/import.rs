@@ -1,0 +1,603 @@
+//! Importing signatures from a spreadsheet's CSV: rows staff vouch for, checked one by one,
+//! duplicates found within the file and against the letter, and written all together or not at all.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::Utc;
+use entity::{LetterStatus, Role, SignatureSource, SignatureStatus, letter, signature};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+};
+use serde_json::json;
+
+use super::accounts::Staff;
+use super::audit::{self, Actor, Event};
+use super::keys::Keys;
+use super::signing::write_public;
+use super::{access, contact};
+use crate::domain::countries::code_for;
+use crate::domain::{Intake, SignatureInput, name_key};
+use crate::error::{AppError, AppResult};
+
+/// Rows written per INSERT statement: well under SQLite's limit of bound parameters.
+const INSERT_CHUNK: usize = 400;
+
+/// What happened to one row of the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Imported (in a dry run: would be).
+    Imported,
+    /// The same signatory is already on the letter, or earlier in the file; not imported.
+    Duplicate {
+        /// The signature already on the letter.
+        of_signature: Option<i64>,
+        /// The earlier line of the file.
+        of_line: Option<u64>,
+    },
+    /// Not importable as it is: what is wrong with each field.
+    Invalid(BTreeMap<String, String>),
+}
+
+/// One row's report.
+#[derive(Debug, Clone)]
+pub struct RowReport {
+    /// The row's line in the file (the header is line 1).
+    pub line: u64,
+    /// The name as written in the file.
+    pub name: String,
+    /// What happened.
+    pub outcome: Outcome,
+    /// Things worth a look that did not stop the row, such as an unrecognized country.
+    pub warnings: Vec<String>,
+}
+
+/// The whole import's report.
+#[derive(Debug, Clone, Default)]
+pub struct ImportReport {
+    /// Every row, in file order.
+    pub rows: Vec<RowReport>,
+    /// Columns of the file that were not used.
+    pub ignored_columns: Vec<String>,
+    /// Whether anything was written (false for a dry run, or when some row is invalid).
+    pub committed: bool,
+}
+
+impl ImportReport {
+    /// Rows imported (or that would be).
+    pub fn imported(&self) -> usize {
+        self.rows
+            .iter()
+            .filter(|r| r.outcome == Outcome::Imported)
+            .count()
+    }
+
+    /// Rows skipped as duplicates.
+    pub fn duplicates(&self) -> usize {
+        self.rows
+            .iter()
+            .filter(|r| matches!(r.outcome, Outcome::Duplicate { .. }))
+            .count()
+    }
+
+    /// Rows that are not importable.
+    pub fn invalid(&self) -> usize {
+        self.rows
+            .iter()
+            .filter(|r| matches!(r.outcome, Outcome::Invalid(_)))
+            .count()
+    }
+}
+
+/// Which field a header names: the contract's field names, case-insensitive, plus the headers
+/// spreadsheets usually have.
+fn field_for_header(header: &str) -> Option<&'static str> {
+    let normalized: String = header
+        .trim()
+        .trim_start_matches('\u{feff}')
+        .to_lowercase()
+        .chars()
+        .map(|c| if c == '_' || c == '-' { ' ' } else { c })
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    Some(match normalized.as_str() {
+        "kind" | "signatory type" | "signs as" => "kind",
+        "name"
+        | "organization"
+        | "organisation"
+        | "organization name"
+        | "organisation name"
+        | "org name"
+        | "signatory"
+        | "nombre"
+        | "organización"
+        | "organizacion"
+        | "nombre de la organización" => "name",
+        "affiliation"
+        | "institution"
+        | "institutional affiliation"
+        | "afiliación"
+        | "afiliacion" => "affiliation",
+        "org type"
+        | "organization type"
+        | "organisation type"
+        | "type"
+        | "type of organization"
+        | "tipo" => "org_type",
+        "city" | "town" | "ciudad" => "city",
+        "region" | "state" | "province" | "state/province" | "estado" | "provincia" => "region",
+        "country" | "país" | "pais" | "country or description" => "country",
+        "website" | "web" | "url" | "web site" | "sitio web" | "página web" => "website",
+        "contact name"
+        | "contact"
+        | "contact person"
+        | "nombre de contacto"
+        | "persona de contacto" => "contact_name",
+        "contact title" | "title" | "position" | "job title" | "cargo" => "contact_title",
+        "contact email"
+        | "email"
+        | "email address"
+        | "e mail"
+        | "correo"
+        | "correo electrónico" => "contact_email",
+        "contact phone" | "phone" | "telephone" | "phone number" | "teléfono" | "telefono" => {
+            "contact_phone"
+        }
+        "comment" | "comments" | "notes" | "note" | "comentario" | "comentarios" => "comment",
+        "status" | "estado de la firma" => "status",
+        _ => return None,
+    })
+}
+
+struct ParsedRow {
+    line: u64,
+    name: String,
+    row: Option<signature::ActiveModel>,
+    email_key: Option<String>,
+    name_key: String,
+    country: Option<String>,
+    errors: BTreeMap<String, String>,
+    warnings: Vec<String>,
+}
+
+/// Imports a CSV into a letter. With `dry_run`, or when any row is invalid, nothing is written;
+/// otherwise every importable row is written in one transaction. `progress` is told how many
+/// rows are done.
+pub async fn import(
+    db: &DatabaseConnection,
+    keys: &Keys,
+    staff: Option<&Staff>,
+    letter: &letter::Model,
+    csv_bytes: &[u8],
+    dry_run: bool,
+    progress: &(dyn Fn(u64) + Sync),
+) -> AppResult<ImportReport> {
+    if letter.status == LetterStatus::Delivered {
+        return Err(AppError::conflict(
+            "This letter was delivered; its signatures can no longer change.",
+        ));
+    }
+    let (parsed, ignored_columns) = parse(keys, letter, csv_bytes, progress)?;
+    let existing = existing_keys(db, letter.id).await?;
+
+    let mut by_email: HashMap<&str, u64> = HashMap::new();
+    let mut by_name: HashMap<(&str, Option<&str>), u64> = HashMap::new();
+    let mut report = ImportReport {
+        ignored_columns,
+        ..Default::default()
+    };
+    for row in &parsed {
+        let outcome = if !row.errors.is_empty() {
+            Outcome::Invalid(row.errors.clone())
+        } else if let Some(id) = row
+            .email_key
+            .as_deref()
+            .and_then(|k| existing.by_email.get(k))
+        {
+            Outcome::Duplicate {
+                of_signature: Some(*id),
+                of_line: None,
+            }
+        } else if let Some(id) = existing
+            .by_name
+            .get(&(row.name_key.clone(), row.country.clone()))
+        {
+            Outcome::Duplicate {
+                of_signature: Some(*id),
+                of_line: None,
+            }
+        } else if let Some(line) = row.email_key.as_deref().and_then(|k| by_email.get(k)) {
+            Outcome::Duplicate {
+                of_signature: None,
+                of_line: Some(*line),
+            }
+        } else if let Some(line) = by_name.get(&(row.name_key.as_str(), row.country.as_deref())) {
+            Outcome::Duplicate {
+                of_signature: None,
+                of_line: Some(*line),
+            }
+        } else {
+            if let Some(key) = row.email_key.as_deref() {
+                by_email.insert(key, row.line);
+            }
+            by_name.insert((row.name_key.as_str(), row.country.as_deref()), row.line);
+            Outcome::Imported
+        };
+        report.rows.push(RowReport {
+            line: row.line,
+            name: row.name.clone(),
+            outcome,
+            warnings: row.warnings.clone(),
+        });
+    }
+    if dry_run || report.invalid() > 0 {
+        return Ok(report);
+    }
+
+    let txn = crate::db::begin_write(db).await?;
+    let to_insert: Vec<signature::ActiveModel> = parsed
+        .into_iter()
+        .zip(&report.rows)
+        .filter(|(_, outcome)| outcome.outcome == Outcome::Imported)
+        .filter_map(|(row, _)| row.row)
+        .collect();
+    let count = to_insert.len();
+    let mut done = 0u64;
+    let mut remaining = to_insert;
+    while !remaining.is_empty() {
+        let rest = remaining.split_off(remaining.len().min(INSERT_CHUNK));
+        let chunk = std::mem::replace(&mut remaining, rest);
+        done += chunk.len() as u64;
+        signature::Entity::insert_many(chunk).exec(&txn).await?;
+        progress(done);
+    }
+    let actor = staff.map(Actor::from).unwrap_or(Actor::System);
+    audit::record(
+        &txn,
+        Event {
+            actor: &actor,
+            action: "signatures.imported",
+            letter_id: Some(letter.id),
+            signature_id: None,
+            before: None,
+            after: Some(json!({
+                "imported": count,
+                "duplicates": report.duplicates(),
+            })),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    report.committed = true;
+    Ok(report)
+}
+
+/// The import for a staff member of the letter (editors and owners).
+pub async fn import_for_staff(
+    db: &DatabaseConnection,
+    keys: &Keys,
+    staff: &Staff,
+    letter_id: i64,
+    csv_bytes: &[u8],
+    dry_run: bool,
+) -> AppResult<ImportReport> {
+    let letter = access::letter_for(db, staff, letter_id, Role::Editor).await?;
+    import(db, keys, Some(staff), &letter, csv_bytes, dry_run, &|_| {}).await
+}
+
+fn parse(
+    keys: &Keys,
+    letter: &letter::Model,
+    csv_bytes: &[u8],
+    progress: &(dyn Fn(u64) + Sync),
+) -> AppResult<(Vec<ParsedRow>, Vec<String>)> {
+    let text = csv_bytes
+        .strip_prefix("\u{feff}".as_bytes())
+        .unwrap_or(csv_bytes);
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text);
+    let headers = reader
+        .headers()
+        .map_err(|e| {
+            AppError::invalid_field("file", format!("The first line must name the columns: {e}"))
+        })?
+        .clone();
+    let columns: Vec<Option<&'static str>> = headers.iter().map(field_for_header).collect();
+    if !columns.contains(&Some("name")) {
+        return Err(AppError::invalid_field(
+            "file",
+            "No column holds the signatories' names: name one \"name\" or \"organization\".",
+        ));
+    }
+    let ignored: Vec<String> = headers
+        .iter()
+        .zip(&columns)
+        .filter(|(_, field)| field.is_none())
+        .map(|(header, _)| header.to_owned())
+        .collect();
+    let now = Utc::now();
+    let mut rows = Vec::new();
+    let mut lines = LineCounter::new(text);
+    for (index, record) in reader.records().enumerate() {
+        let fallback = index as u64 + 2;
+        let record = match record {
+            Ok(record) => record,
+            Err(err) => {
+                let line = err.position().map_or(fallback, |p| lines.at(p.byte()));
+                rows.push(unreadable(
+                    line,
+                    &format!("This line is not valid CSV: {err}"),
+                ));
+                continue;
+            }
+        };
+        let line = record.position().map_or(fallback, |p| lines.at(p.byte()));
+        let mut values: HashMap<&str, String> = HashMap::new();
+        for (value, field) in record.iter().zip(&columns) {
+            if let Some(field) = field {
+                values.entry(field).or_insert_with(|| value.to_owned());
+            }
+        }
+        rows.push(parse_row(keys, letter, line, values, now));
+        if rows.len() % 1000 == 0 {
+            progress(rows.len() as u64);
+        }
+    }
+    progress(rows.len() as u64);
+    Ok((rows, ignored))
+}
+
+/// Line numbers from byte offsets, counted as a person counts them in an editor (the csv
+/// crate's own count is one short for files with CRLF line ends, as spreadsheets write them).
+struct LineCounter<'a> {
+    text: &'a [u8],
+    offset: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a [u8]) -> Self {
+        Self {
+            text,
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    /// The line of the byte at `byte`; offsets must not go backwards.
+    fn at(&mut self, byte: u64) -> u64 {
+        let mut target = usize::try_from(byte)
+            .unwrap_or(usize::MAX)
+            .min(self.text.len());
+        // After a CR, the csv crate starts the next record on the LF that ends the line.
+        if self.text.get(target) == Some(&b'\n') {
+            target += 1;
+        }
+        if target > self.offset {
+            self.line += self.text[self.offset..target]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count() as u64;
+            self.offset = target;
+        }
+        self.line
+    }
+}
+
+fn unreadable(line: u64, message: &str) -> ParsedRow {
+    ParsedRow {
+        line,
+        name: String::new(),
+        row: None,
+        email_key: None,
+        name_key: String::new(),
+        country: None,
+        errors: BTreeMap::from([("line".to_owned(), message.to_owned())]),
+        warnings: Vec::new(),
+    }
+}
+
+fn parse_row(
+    keys: &Keys,
+    letter: &letter::Model,
+    line: u64,
+    mut values: HashMap<&str, String>,
+    now: chrono::DateTime<Utc>,
+) -> ParsedRow {
+    let mut warnings = Vec::new();
+    let name = values.get("name").cloned().unwrap_or_default();
+    // People write countries as names; the domain takes codes. Unrecognized text is kept out
+    // of the country rather than refusing the whole row.
+    if let Some(written) = values
+        .get("country")
+        .cloned()
+        .filter(|c| !c.trim().is_empty())
+    {
+        match code_for(&written) {
+            Some(code) => {
+                values.insert("country", code.to_owned());
+            }
+            None => {
+                warnings.push(format!(
+                    "country: \"{written}\" is not a country we recognize; left empty"
+                ));
+                values.remove("country");
+            }
+        }
+    }
+    let status = match values
+        .get("status")
+        .map(|s| s.trim().to_lowercase())
+        .as_deref()
+    {
+        None | Some("") | Some("approved") => Ok(SignatureStatus::Approved),
+        Some("verified") => Ok(SignatureStatus::Verified),
+        Some("pending_verification") | Some("pending") => Ok(SignatureStatus::PendingVerification),
+        Some("rejected") => Ok(SignatureStatus::Rejected),
+        Some("withdrawn") => Ok(SignatureStatus::Withdrawn),
+        Some(other) => Err(format!(
+            "\"{other}\" is not a status: use approved, verified, pending_verification, rejected or withdrawn."
+        )),
+    };
+    let take = |values: &mut HashMap<&str, String>, field: &str| values.remove(field);
+    let input = SignatureInput {
+        kind: take(&mut values, "kind").map(|k| k.trim().to_lowercase()),
+        name: take(&mut values, "name"),
+        affiliation: take(&mut values, "affiliation"),
+        org_type: take(&mut values, "org_type"),
+        city: take(&mut values, "city"),
+        region: take(&mut values, "region"),
+        country: take(&mut values, "country"),
+        website: take(&mut values, "website"),
+        contact_name: take(&mut values, "contact_name"),
+        contact_title: take(&mut values, "contact_title"),
+        contact_email: take(&mut values, "contact_email"),
+        contact_phone: take(&mut values, "contact_phone"),
+        comment: take(&mut values, "comment"),
+        consent: true,
+    };
+    let mut errors = BTreeMap::new();
+    let draft = match input.parse(Intake::Vouched) {
+        Ok(draft) => Some(draft),
+        Err(field_errors) => {
+            errors.extend(field_errors.into_map());
+            None
+        }
+    };
+    let status = match status {
+        Ok(status) => Some(status),
+        Err(message) => {
+            errors.insert("status".to_owned(), message);
+            None
+        }
+    };
+    let (Some(draft), Some(status)) = (draft, status) else {
+        return ParsedRow {
+            line,
+            name,
+            row: None,
+            email_key: None,
+            name_key: String::new(),
+            country: None,
+            errors,
+            warnings,
+        };
+    };
+    let decided = matches!(
+        status,
+        SignatureStatus::Approved | SignatureStatus::Rejected
+    )
+    .then_some(now);
+    let mut row = signature::ActiveModel {
+        letter_id: Set(letter.id),
+        consent: Set(true),
+        status: Set(status),
+        source: Set(SignatureSource::Import),
+        language: Set(letter.language),
+        letter_revision: Set(letter.revision),
+        duplicate_of: Set(None),
+        ip_hash: Set(None),
+        user_agent_hash: Set(None),
+        flags: Set("[]".into()),
+        pending_changes: Set(None),
+        emails_sent: Set(0),
+        verification_note: Set(Some("Imported".into())),
+        decision_reason: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        verified_at: Set(matches!(
+            status,
+            SignatureStatus::Approved | SignatureStatus::Verified
+        )
+        .then_some(now)),
+        decided_at: Set(decided),
+        withdrawn_at: Set((status == SignatureStatus::Withdrawn).then_some(now)),
+        contact_erased_at: Set(None),
+        // Unused columns must still be bound so that every row of a multi-row INSERT has the same shape.
+        contact_name: Set(None),
+        contact_title: Set(None),
+        contact_email: Set(None),
+        contact_phone: Set(None),
+        comment: Set(None),
+        contact_email_key: Set(None),
+        ..Default::default()
+    };
+    write_public(&mut row, draft.kind, &draft.public);
+    if let Some(contact) = &draft.contact {
+        contact::store(contact, keys, &mut row);
+    }
+    ParsedRow {
+        line,
+        email_key: draft.contact.as_ref().map(|c| keys.email_key(&c.email)),
+        name_key: name_key(&draft.public.name),
+        country: draft.public.country.clone(),
+        name,
+        row: Some(row),
+        errors,
+        warnings,
+    }
+}
+
+struct ExistingKeys {
+    by_email: HashMap<String, i64>,
+    by_name: HashMap<(String, Option<String>), i64>,
+}
+
+async fn existing_keys(db: &impl ConnectionTrait, letter_id: i64) -> AppResult<ExistingKeys> {
+    use sea_orm::QuerySelect;
+    let rows: Vec<(i64, Option<String>, String, Option<String>)> = signature::Entity::find()
+        .select_only()
+        .column(signature::Column::Id)
+        .column(signature::Column::ContactEmailKey)
+        .column(signature::Column::NameKey)
+        .column(signature::Column::Country)
+        .filter(signature::Column::LetterId.eq(letter_id))
+        .filter(signature::Column::DuplicateOf.is_null())
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut keys = ExistingKeys {
+        by_email: HashMap::new(),
+        by_name: HashMap::new(),
+    };
+    for (id, email_key, name_key, country) in rows {
+        if let Some(email_key) = email_key {
+            keys.by_email.entry(email_key).or_insert(id);
+        }
+        keys.by_name.entry((name_key, country)).or_insert(id);
+    }
+    Ok(keys)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines_of(text: &str) -> Vec<u64> {
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let mut counter = LineCounter::new(text.as_bytes());
+        reader
+            .records()
+            .map(|record| counter.at(record.unwrap().position().unwrap().byte()))
+            .collect()
+    }
+
+    #[test]
+    fn line_numbers_are_what_an_editor_shows() {
+        assert_eq!(lines_of("a,b\r\n1,2\r\n3,4\r\n"), [2, 3]);
+        assert_eq!(lines_of("a,b\n1,2\n3,4\n"), [2, 3]);
+        assert_eq!(lines_of("a,b\n1,\"x\ny\"\n3,4\n"), [2, 4]);
+    }
+
+    #[test]
+    fn spreadsheet_headers_map_to_fields() {
+        assert_eq!(field_for_header("Organization Name"), Some("name"));
+        assert_eq!(
+            field_for_header("\u{feff}EMAIL ADDRESS"),
+            Some("contact_email")
+        );
+        assert_eq!(field_for_header("contact_email"), Some("contact_email"));
+        assert_eq!(field_for_header("País"), Some("country"));
+        assert_eq!(field_for_header("number"), None);
+    }
+}
