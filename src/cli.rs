@@ -132,6 +132,11 @@ struct ServeArgs {
     /// on first run and kept in the database.
     #[arg(long, env = "SIGNON_SECRET_KEY", hide_env_values = true)]
     secret_key: Option<String>,
+
+    /// On an empty database, also create a demo coordinator (its login is printed once) and an
+    /// open sample letter with a few hundred fictional signatories.
+    #[arg(long)]
+    demo: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -442,6 +447,7 @@ fn describe(err: AppError) -> anyhow::Error {
 }
 
 async fn serve(database_url: String, args: ServeArgs) -> anyhow::Result<()> {
+    let demo = args.demo;
     let mut settings = Settings::with_database(database_url);
     settings.bind = args.bind;
     settings.base_url = args.base_url;
@@ -452,10 +458,35 @@ async fn serve(database_url: String, args: ServeArgs) -> anyhow::Result<()> {
     settings.token_lifetime = chrono::Duration::days(i64::from(args.token_days));
     settings.secret_key = args.secret_key.map(SecretString::from);
     let app = Application::build(settings).await?;
+    if demo {
+        print_demo(&app).await?;
+    }
     app.run_until(stop_signal())
         .await
         .context("the server stopped")?;
     tracing::info!("stopped");
+    Ok(())
+}
+
+/// Seeds the demo data on an empty database and prints the demo login once.
+async fn print_demo(app: &Application) -> anyhow::Result<()> {
+    let state = app.state();
+    let base = format!("http://127.0.0.1:{}", app.port());
+    match crate::demo::seed(&state.db, &state.keys)
+        .await
+        .map_err(describe)?
+    {
+        Some(login) => println!(
+            "Demo data created.\n  Sample letter:    {base}/l/{slug} ({n} signatories)\n  Demo coordinator: {email}, password {password} (shown only this once)\n  API docs:         {base}/api/docs",
+            slug = crate::demo::DEMO_SLUG,
+            n = login.signatories,
+            email = login.email,
+            password = login.password,
+        ),
+        None => {
+            eprintln!("signon: the database already has staff accounts; no demo data was added")
+        }
+    }
     Ok(())
 }
 

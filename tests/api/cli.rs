@@ -325,7 +325,7 @@ async fn serve_creates_its_database_logs_no_secrets_and_stops_on_sigterm() {
     let created = client
         .post(format!("{base}/api/v1/letters"))
         .bearer_auth(&token)
-        .json(&json!({ "slug": "logged", "title": "T" }))
+        .json(&json!({ "slug": "logged", "title": "T", "body": "We ask you to act." }))
         .send()
         .await
         .unwrap();
@@ -336,6 +336,40 @@ async fn serve_creates_its_database_logs_no_secrets_and_stops_on_sigterm() {
         .send()
         .await
         .unwrap();
+
+    let letter: Value = created.json().await.unwrap();
+    client
+        .post(format!("{base}/api/v1/letters/{}/status", letter["id"]))
+        .bearer_auth(&token)
+        .json(&json!({ "status": "open" }))
+        .send()
+        .await
+        .unwrap();
+    let signed = client
+        .post(format!("{base}/api/v1/public/letters/logged/signatures"))
+        .json(&crate::helpers::organization(
+            "Sin Fronteras",
+            "ana@sinfronteras.org.mx",
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed.status(), StatusCode::ACCEPTED);
+    for _ in 0..100 {
+        if dir
+            .path()
+            .join("mail")
+            .read_dir()
+            .is_ok_and(|mut d| d.next().is_some())
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        dir.path().join("mail").exists(),
+        "emails go to ./mail by default"
+    );
 
     let status = Command::new("kill")
         .args(["-TERM", &server.id().to_string()])
@@ -350,7 +384,91 @@ async fn serve_creates_its_database_logs_no_secrets_and_stops_on_sigterm() {
         logs.contains("/api/v1/letters"),
         "requests are logged: {logs}"
     );
-    for secret in [PASSWORD, "a wrong guess", token.as_str(), "ana@wola.org"] {
+    for secret in [
+        PASSWORD,
+        "a wrong guess",
+        token.as_str(),
+        "ana@wola.org",
+        "ana@sinfronteras.org.mx",
+        "Ana Pérez Contacto",
+        "+52 55 5514 1521",
+        "Private note for the coordinators",
+    ] {
         assert!(!logs.contains(secret), "the log contains {secret:?}");
     }
+    assert!(
+        logs.contains("/verify/"),
+        "without SMTP the confirmation link is logged for the developer"
+    );
+}
+
+#[tokio::test]
+async fn serve_demo_fills_an_empty_database_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let first_port = free_port();
+    let first = signon()
+        .args([
+            "serve",
+            "--demo",
+            "--bind",
+            &format!("127.0.0.1:{first_port}"),
+        ])
+        .current_dir(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_until_ready(&format!("http://127.0.0.1:{first_port}")).await;
+    let _ = Command::new("kill")
+        .args(["-TERM", &first.id().to_string()])
+        .status();
+    let printed = String::from_utf8(first.wait_with_output().unwrap().stdout).unwrap();
+    let password = printed
+        .split("password ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("the demo login is printed: {printed}"))
+        .to_owned();
+    assert!(printed.contains("demo@example.org"));
+
+    let port = free_port();
+    let again = signon()
+        .args(["serve", "--demo", "--bind", &format!("127.0.0.1:{port}")])
+        .current_dir(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    wait_until_ready(&base).await;
+    let client = reqwest::Client::new();
+    let login = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({ "email": "demo@example.org", "password": password }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), StatusCode::OK, "the printed password works");
+    let letter: Value = client
+        .get(format!("{base}/api/v1/public/letters/demo-letter"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(letter["approved_count"].as_u64().unwrap() >= 200);
+    assert_eq!(letter["accepting_signatures"], true);
+    let page = client
+        .get(format!("{base}/l/demo-letter"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let _ = Command::new("kill")
+        .args(["-TERM", &again.id().to_string()])
+        .status();
+    let output = again.wait_with_output().unwrap();
+    assert!(output.stdout.is_empty(), "no second demo login");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no demo data was added"));
 }
