@@ -15,10 +15,11 @@ use crate::config::{DEFAULT_BIND, DEFAULT_DATABASE_URL, Settings};
 use crate::domain::{Email, Password, bounded_text};
 use crate::error::AppError;
 use crate::service::accounts::{self, NewStaff};
+use crate::service::audit::Actor;
 use crate::service::exports::{self, ExportKind};
 use crate::service::import::{self, Outcome};
 use crate::service::keys::Keys;
-use crate::service::letters;
+use crate::service::{letters, signatures};
 use crate::telemetry::{self, LogFormat};
 use crate::{api, db};
 
@@ -84,6 +85,15 @@ enum Command {
         /// Report what would happen, write nothing.
         #[arg(long)]
         dry_run: bool,
+    },
+    /// Erase one signer's contact data (right to erasure), keeping the public part of their
+    /// signature. Audited.
+    Erase {
+        /// The letter's slug.
+        slug: String,
+        /// The contact email of the signature.
+        #[arg(long)]
+        email: String,
     },
     /// Print the OpenAPI document of the JSON API (JSON, or YAML with --yaml).
     Openapi {
@@ -297,6 +307,34 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             file,
             dry_run,
         } => import_file(&cli.database_url, &slug, &file, dry_run).await,
+        Command::Erase { slug, email } => {
+            let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
+            let db = db::connect(&cli.database_url).await?;
+            db::migrate(&db).await?;
+            let keys = Keys::load(
+                &db,
+                std::env::var("SIGNON_SECRET_KEY")
+                    .ok()
+                    .map(SecretString::from)
+                    .as_ref(),
+            )
+            .await?;
+            let letter = letters::find_by_slug(&db, &slug).await.map_err(describe)?;
+            let Some(found) = signatures::find_by_contact_email(&db, &keys, letter.id, &email)
+                .await
+                .map_err(describe)?
+            else {
+                bail!("no signature on this letter has that contact email");
+            };
+            signatures::erase_contact(&db, &Actor::System, letter.id, found.id)
+                .await
+                .map_err(describe)?;
+            eprintln!(
+                "signon: erased the contact data of signature {} ({}); its public part stays",
+                found.id, found.name
+            );
+            Ok(())
+        }
         Command::Serve(args) => serve(cli.database_url, args).await,
     }
 }

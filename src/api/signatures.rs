@@ -452,4 +452,24 @@ impl SignaturesApi {
         let kept = signatures::merge(&state.db, &auth.0, id.0, sid.0, body.0.into).await?;
         Ok(SignatureResponse::Ok(Json(kept.into())))
     }
+
+    /// Erase a signer's contact data
+    ///
+    /// The right to erasure: the contact's name, title, email, phone and comment are erased for
+    /// good; the public part of the signature stays on the letter. Audited.
+    #[oai(
+        path = "/letters/:id/signatures/:sid/erase",
+        method = "post",
+        operation_id = "erase_signature_contact"
+    )]
+    async fn erase(
+        &self,
+        state: Data<&AppState>,
+        auth: StaffAuth,
+        id: Path<i64>,
+        sid: Path<i64>,
+    ) -> Result<SignatureResponse, ApiError> {
+        let erased = signatures::erase_for_staff(&state.db, &auth.0, id.0, sid.0).await?;
+        Ok(SignatureResponse::Ok(Json(erased.into())))
+    }
 }

@@ -700,3 +700,67 @@ pub fn signatory(row: &signature::Model) -> Signatory {
         country: row.country.clone(),
     }
 }
+
+/// Erases a signature's contact data (right to erasure); its public part stays on the letter.
+/// Allowed at any time, delivered letters included. Emails not yet sent to the contact are
+/// dropped with it.
+pub async fn erase_contact(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    letter_id: i64,
+    signature_id: i64,
+) -> AppResult<()> {
+    let txn = crate::db::begin_write(db).await?;
+    let row = find(&txn, letter_id, signature_id).await?;
+    let mut erased = row.clone().into_active_model();
+    contact::erase(&mut erased);
+    erased.pending_changes = Set(None);
+    erased.updated_at = Set(Utc::now());
+    erased.update(&txn).await?;
+    entity::outbox::Entity::delete_many()
+        .filter(entity::outbox::Column::SignatureId.eq(signature_id))
+        .filter(entity::outbox::Column::SentAt.is_null())
+        .exec(&txn)
+        .await?;
+    audit::record(
+        &txn,
+        Event {
+            actor,
+            action: "signature.contact_erased",
+            letter_id: Some(letter_id),
+            signature_id: Some(signature_id),
+            before: None,
+            after: Some(audit_public(&row)),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Erases a signature's contact data for a staff member of the letter (editors and owners).
+pub async fn erase_for_staff(
+    db: &DatabaseConnection,
+    staff: &Staff,
+    letter_id: i64,
+    signature_id: i64,
+) -> AppResult<StaffSignature> {
+    let letter = access::letter_for(db, staff, letter_id, Role::Editor).await?;
+    erase_contact(db, &Actor::from(staff), letter_id, signature_id).await?;
+    let row = find(db, letter_id, signature_id).await?;
+    one(db, &letter, row).await
+}
+
+/// The signature on a letter whose contact has this email, if any.
+pub async fn find_by_contact_email(
+    db: &impl ConnectionTrait,
+    keys: &Keys,
+    letter_id: i64,
+    email: &Email,
+) -> AppResult<Option<signature::Model>> {
+    Ok(signature::Entity::find()
+        .filter(signature::Column::LetterId.eq(letter_id))
+        .filter(signature::Column::ContactEmailKey.eq(keys.email_key(email)))
+        .one(db)
+        .await?)
+}

@@ -536,3 +536,105 @@ db_test!(
         );
     }
 );
+
+db_test!(
+    a_signers_contact_data_is_erased_on_request_and_the_public_part_stays,
+    |app| {
+        let staff = app
+            .staff_token("coord@wola.org", "WOLA", Role::Editor)
+            .await;
+        let id = app.open_letter(&staff, "erasure").await;
+        signed_and_confirmed(&app, "erasure", "Sin Fronteras", "ana@sinfronteras.org.mx").await;
+        signed_and_confirmed(&app, "erasure", "Casa del Migrante", "casa@example.org").await;
+        let list = signatures(&app, &staff, id, "?q=Sin").await;
+        let sid = list["items"][0]["id"].as_i64().unwrap();
+
+        let erased: Value = app
+            .post(
+                &format!("/api/v1/letters/{id}/signatures/{sid}/erase"),
+                Some(&staff),
+                &json!({}),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+
+        assert_eq!(erased["contact_email"], Value::Null);
+        assert_eq!(erased["contact_phone"], Value::Null);
+        assert_eq!(erased["comment"], Value::Null);
+        assert!(erased["contact_erased_at"].is_string());
+        assert_eq!(erased["status"], "approved");
+        let public: Value = app
+            .get("/api/v1/public/letters/erasure/signatories", None)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(public["total"], 2, "the signature stays on the letter");
+        let staff_csv = app
+            .get(
+                &format!("/api/v1/letters/{id}/export.csv?scope=staff"),
+                Some(&staff),
+            )
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(!staff_csv.contains("ana@sinfronteras.org.mx"));
+
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_signon"))
+            .args([
+                "erase",
+                "erasure",
+                "--email",
+                "CASA@example.org",
+                "--database-url",
+                &app.database_url,
+            ])
+            .env_remove("DATABASE_URL")
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let staff_csv = app
+            .get(
+                &format!("/api/v1/letters/{id}/export.csv?scope=staff"),
+                Some(&staff),
+            )
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(!staff_csv.contains("casa@example.org"));
+        let events: Value = app
+            .get(&format!("/api/v1/letters/{id}/events"), Some(&staff))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let erasures = events["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["action"] == "signature.contact_erased")
+            .count();
+        assert_eq!(erasures, 2, "both erasures are audited");
+        let unknown = std::process::Command::new(env!("CARGO_BIN_EXE_signon"))
+            .args([
+                "erase",
+                "erasure",
+                "--email",
+                "nobody@example.org",
+                "--database-url",
+                &app.database_url,
+            ])
+            .env_remove("DATABASE_URL")
+            .output()
+            .unwrap();
+        assert_eq!(unknown.status.code(), Some(2));
+    }
+);
