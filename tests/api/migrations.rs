@@ -25,6 +25,8 @@ async fn migrations_apply_from_empty_and_roll_back(backend: Backend) {
         "signature_tokens",
         "outbox",
         "audit_events",
+        "letter_snapshots",
+        "server_secrets",
     ];
     for table in tables {
         let count = db
