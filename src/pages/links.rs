@@ -9,9 +9,83 @@ use poem::{Request, Response, handler};
 
 use super::layout::page;
 use super::{LangQuery, html_response, language, message_page, server_error};
-use crate::i18n::{self, fill, texts};
+use crate::error::AppResult;
+use crate::i18n::{self, Texts, fill, texts};
 use crate::service::verification::{self, LinkProblem, LinkTarget};
 use crate::state::AppState;
+
+/// The two kinds of emailed link.
+#[derive(Clone, Copy)]
+enum Link {
+    Verify,
+    Withdraw,
+}
+
+impl Link {
+    fn purpose(self) -> TokenPurpose {
+        match self {
+            Self::Verify => TokenPurpose::Verify,
+            Self::Withdraw => TokenPurpose::Withdraw,
+        }
+    }
+
+    fn path(self, token: &str) -> String {
+        match self {
+            Self::Verify => format!("/verify/{token}"),
+            Self::Withdraw => format!("/withdraw/{token}"),
+        }
+    }
+
+    fn title(self, t: &Texts) -> &'static str {
+        match self {
+            Self::Verify => t.verify_title,
+            Self::Withdraw => t.withdraw_title,
+        }
+    }
+
+    /// What the page asks before the button is pressed.
+    fn question(self, t: &Texts, target: &LinkTarget) -> String {
+        let template = match self {
+            Self::Verify => t.verify_question,
+            Self::Withdraw => t.withdraw_question,
+        };
+        fill(
+            template,
+            &[("name", &target.signatory), ("title", &target.letter_title)],
+        )
+    }
+
+    fn button(self, t: &Texts) -> &'static str {
+        match self {
+            Self::Verify => t.verify_button,
+            Self::Withdraw => t.withdraw_button,
+        }
+    }
+
+    /// What the page says once done.
+    fn done(self, t: &Texts, target: &LinkTarget) -> String {
+        let template = match self {
+            Self::Verify if target.approved || target.moderation == Moderation::Auto => {
+                t.verified_public
+            }
+            Self::Verify => t.verified_moderated,
+            Self::Withdraw => t.withdrawn,
+        };
+        fill(template, &[("name", &target.signatory)])
+    }
+
+    async fn act(
+        self,
+        state: &AppState,
+        token: &str,
+        lang: Language,
+    ) -> AppResult<Result<LinkTarget, LinkProblem>> {
+        match self {
+            Self::Verify => verification::confirm(&state.db, token, lang).await,
+            Self::Withdraw => verification::withdraw(&state.db, token, lang).await,
+        }
+    }
+}
 
 fn problem_page(problem: LinkProblem, lang: Language, title: &str, path: &str) -> Response {
     let t = texts(lang);
@@ -25,31 +99,56 @@ fn problem_page(problem: LinkProblem, lang: Language, title: &str, path: &str) -
     message_page(status, lang, title, message, path)
 }
 
-fn confirm_form(lang: Language, title: &str, question: &str, button: &str, path: &str) -> Response {
-    let content = html! {
-        h1 { (title) }
-        p { (question) }
-        form method="post" action=(format!("{path}?lang={}", i18n::code(lang))) {
-            button type="submit" { (button) }
+/// The GET: what the link is about, and a button.
+async fn show(
+    link: Link,
+    state: &AppState,
+    req: &Request,
+    token: &str,
+    query: &LangQuery,
+) -> Response {
+    let lang = language(req, query, Language::En);
+    let t = texts(lang);
+    let path = link.path(token);
+    match verification::inspect(&state.db, token, link.purpose(), lang).await {
+        Ok(Ok(target)) => {
+            let content = html! {
+                h1 { (link.title(t)) }
+                p { (link.question(t, &target)) }
+                form method="post" action=(format!("{path}?lang={}", i18n::code(lang))) {
+                    button type="submit" { (link.button(t)) }
+                }
+            };
+            html_response(StatusCode::OK, page(lang, link.title(t), &path, content))
         }
-    };
-    html_response(StatusCode::OK, page(lang, title, path, content))
+        Ok(Err(problem)) => problem_page(problem, lang, link.title(t), &path),
+        Err(err) => server_error(err, lang, &path),
+    }
 }
 
-fn done_page(
-    lang: Language,
-    title: &str,
-    message: &str,
-    target: &LinkTarget,
-    path: &str,
+/// The POST: does what the link is for.
+async fn act(
+    link: Link,
+    state: &AppState,
+    req: &Request,
+    token: &str,
+    query: &LangQuery,
 ) -> Response {
+    let lang = language(req, query, Language::En);
     let t = texts(lang);
-    let content = html! {
-        h1 { (title) }
-        div.ok role="status" { p { (message) } }
-        p { a href=(format!("/l/{}?lang={}", target.letter_slug, i18n::code(lang))) { (t.back_to_letter) ": " (target.letter_title) } }
-    };
-    html_response(StatusCode::OK, page(lang, title, path, content))
+    let path = link.path(token);
+    match link.act(state, token, lang).await {
+        Ok(Ok(target)) => {
+            let content = html! {
+                h1 { (link.title(t)) }
+                div.ok role="status" { p { (link.done(t, &target)) } }
+                p { a href=(format!("/l/{}?lang={}", target.letter_slug, i18n::code(lang))) { (t.back_to_letter) ": " (target.letter_title) } }
+            };
+            html_response(StatusCode::OK, page(lang, link.title(t), &path, content))
+        }
+        Ok(Err(problem)) => problem_page(problem, lang, link.title(t), &path),
+        Err(err) => server_error(err, lang, &path),
+    }
 }
 
 /// `GET /verify/{token}`: a Confirm button; nothing changes yet.
@@ -60,20 +159,7 @@ pub async fn verify_page(
     Path(token): Path<String>,
     Query(query): Query<LangQuery>,
 ) -> Response {
-    let lang = language(req, &query, Language::En);
-    let t = texts(lang);
-    let path = format!("/verify/{token}");
-    match verification::inspect(&state.db, &token, TokenPurpose::Verify, lang).await {
-        Ok(Ok(target)) => {
-            let question = fill(
-                t.verify_question,
-                &[("name", &target.signatory), ("title", &target.letter_title)],
-            );
-            confirm_form(lang, t.verify_title, &question, t.verify_button, &path)
-        }
-        Ok(Err(problem)) => problem_page(problem, lang, t.verify_title, &path),
-        Err(err) => server_error(err, lang, &path),
-    }
+    show(Link::Verify, &state, req, &token, &query).await
 }
 
 /// `POST /verify/{token}`: confirms the contact person.
@@ -84,22 +170,7 @@ pub async fn verify(
     Path(token): Path<String>,
     Query(query): Query<LangQuery>,
 ) -> Response {
-    let lang = language(req, &query, Language::En);
-    let t = texts(lang);
-    let path = format!("/verify/{token}");
-    match verification::confirm(&state.db, &token, lang).await {
-        Ok(Ok(target)) => {
-            let template = if target.approved || target.moderation == Moderation::Auto {
-                t.verified_public
-            } else {
-                t.verified_moderated
-            };
-            let message = fill(template, &[("name", &target.signatory)]);
-            done_page(lang, t.verify_title, &message, &target, &path)
-        }
-        Ok(Err(problem)) => problem_page(problem, lang, t.verify_title, &path),
-        Err(err) => server_error(err, lang, &path),
-    }
+    act(Link::Verify, &state, req, &token, &query).await
 }
 
 /// `GET /withdraw/{token}`: a Withdraw button; nothing changes yet.
@@ -110,20 +181,7 @@ pub async fn withdraw_page(
     Path(token): Path<String>,
     Query(query): Query<LangQuery>,
 ) -> Response {
-    let lang = language(req, &query, Language::En);
-    let t = texts(lang);
-    let path = format!("/withdraw/{token}");
-    match verification::inspect(&state.db, &token, TokenPurpose::Withdraw, lang).await {
-        Ok(Ok(target)) => {
-            let question = fill(
-                t.withdraw_question,
-                &[("name", &target.signatory), ("title", &target.letter_title)],
-            );
-            confirm_form(lang, t.withdraw_title, &question, t.withdraw_button, &path)
-        }
-        Ok(Err(problem)) => problem_page(problem, lang, t.withdraw_title, &path),
-        Err(err) => server_error(err, lang, &path),
-    }
+    show(Link::Withdraw, &state, req, &token, &query).await
 }
 
 /// `POST /withdraw/{token}`: withdraws the signature.
@@ -134,15 +192,5 @@ pub async fn withdraw(
     Path(token): Path<String>,
     Query(query): Query<LangQuery>,
 ) -> Response {
-    let lang = language(req, &query, Language::En);
-    let t = texts(lang);
-    let path = format!("/withdraw/{token}");
-    match verification::withdraw(&state.db, &token, lang).await {
-        Ok(Ok(target)) => {
-            let message = fill(t.withdrawn, &[("name", &target.signatory)]);
-            done_page(lang, t.withdraw_title, &message, &target, &path)
-        }
-        Ok(Err(problem)) => problem_page(problem, lang, t.withdraw_title, &path),
-        Err(err) => server_error(err, lang, &path),
-    }
+    act(Link::Withdraw, &state, req, &token, &query).await
 }

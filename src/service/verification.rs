@@ -141,50 +141,34 @@ pub async fn confirm(
     presented: &str,
     language: Language,
 ) -> AppResult<Result<LinkTarget, LinkProblem>> {
-    let txn = crate::db::begin_write(db).await?;
-    let resolved = match resolve(&txn, presented, TokenPurpose::Verify).await? {
-        Ok(resolved) => resolved,
-        Err(problem) => return Ok(Err(problem)),
-    };
-    let now = Utc::now();
-    if !use_token(&txn, &resolved.token).await? {
-        return Ok(Err(LinkProblem::Used));
-    }
-    let before = resolved.signature.clone();
-    let mut row = before.clone().into_active_model();
-    if before.status == SignatureStatus::PendingVerification {
-        row.status = Set(SignatureStatus::Verified);
-        row.verified_at = Set(Some(now));
-        let flagged = before.flags.contains("honeypot");
-        if resolved.letter.moderation == Moderation::Auto && !flagged {
-            row.status = Set(SignatureStatus::Approved);
-            row.decided_at = Set(Some(now));
-        }
-    }
-    if let Some(changes) = before
-        .pending_changes
-        .as_deref()
-        .and_then(|json| serde_json::from_str::<PendingChanges>(json).ok())
-    {
-        write_public(&mut row, changes.kind, &changes.public);
-    }
-    row.pending_changes = Set(None);
-    row.updated_at = Set(now);
-    let after = row.update(&txn).await?;
-    audit::record(
-        &txn,
-        Event {
-            actor: &Actor::Signer,
-            action: "signature.verified",
-            letter_id: Some(resolved.letter.id),
-            signature_id: Some(after.id),
-            before: Some(audit_public(&before)),
-            after: Some(audit_public(&after)),
+    follow(
+        db,
+        presented,
+        TokenPurpose::Verify,
+        language,
+        "signature.verified",
+        |resolved, row, now| {
+            let before = &resolved.signature;
+            if before.status == SignatureStatus::PendingVerification {
+                row.status = Set(SignatureStatus::Verified);
+                row.verified_at = Set(Some(now));
+                let flagged = before.flags.contains("honeypot");
+                if resolved.letter.moderation == Moderation::Auto && !flagged {
+                    row.status = Set(SignatureStatus::Approved);
+                    row.decided_at = Set(Some(now));
+                }
+            }
+            if let Some(changes) = before
+                .pending_changes
+                .as_deref()
+                .and_then(|json| serde_json::from_str::<PendingChanges>(json).ok())
+            {
+                write_public(row, changes.kind, &changes.public);
+            }
+            row.pending_changes = Set(None);
         },
     )
-    .await?;
-    txn.commit().await?;
-    Ok(Ok(target(&resolved, &after, language)))
+    .await
 }
 
 /// Withdraws a signature: it leaves the public list and every export.
@@ -193,29 +177,51 @@ pub async fn withdraw(
     presented: &str,
     language: Language,
 ) -> AppResult<Result<LinkTarget, LinkProblem>> {
+    follow(
+        db,
+        presented,
+        TokenPurpose::Withdraw,
+        language,
+        "signature.withdrawn",
+        |_, row, now| {
+            row.status = Set(SignatureStatus::Withdrawn);
+            row.withdrawn_at = Set(Some(now));
+        },
+    )
+    .await
+}
+
+/// Uses a link once, in one transaction: checks it, marks it used, changes the signature and
+/// records the change in the audit trail.
+async fn follow(
+    db: &DatabaseConnection,
+    presented: &str,
+    purpose: TokenPurpose,
+    language: Language,
+    action: &str,
+    change: impl FnOnce(&Resolved, &mut signature::ActiveModel, chrono::DateTime<Utc>),
+) -> AppResult<Result<LinkTarget, LinkProblem>> {
     let txn = crate::db::begin_write(db).await?;
-    let resolved = match resolve(&txn, presented, TokenPurpose::Withdraw).await? {
+    let resolved = match resolve(&txn, presented, purpose).await? {
         Ok(resolved) => resolved,
         Err(problem) => return Ok(Err(problem)),
     };
-    let now = Utc::now();
     if !use_token(&txn, &resolved.token).await? {
         return Ok(Err(LinkProblem::Used));
     }
-    let before = resolved.signature.clone();
-    let mut row = before.clone().into_active_model();
-    row.status = Set(SignatureStatus::Withdrawn);
-    row.withdrawn_at = Set(Some(now));
+    let now = Utc::now();
+    let mut row = resolved.signature.clone().into_active_model();
+    change(&resolved, &mut row, now);
     row.updated_at = Set(now);
     let after = row.update(&txn).await?;
     audit::record(
         &txn,
         Event {
             actor: &Actor::Signer,
-            action: "signature.withdrawn",
+            action,
             letter_id: Some(resolved.letter.id),
             signature_id: Some(after.id),
-            before: Some(audit_public(&before)),
+            before: Some(audit_public(&resolved.signature)),
             after: Some(audit_public(&after)),
         },
     )

@@ -14,6 +14,7 @@ mod letters;
 mod migrations;
 mod moderation;
 mod openapi;
+mod outbox;
 mod pages;
 mod public;
 mod signing;

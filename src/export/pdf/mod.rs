@@ -8,7 +8,6 @@ mod markdown;
 
 use std::collections::{BTreeSet, HashSet};
 
-use chrono::Datelike;
 use entity::{Language, ListOrder, SignatureKind};
 use printpdf::{
     FontId, Mm, Op, PdfDocument, PdfFont, PdfFontHandle, PdfPage, PdfSaveOptions, Pt, TextItem,
@@ -226,7 +225,7 @@ fn letter_blocks(fonts: &Fonts, doc: &LetterDocument, labels: &Labels, width: f3
         flow.push(Flow::Text(block));
         flow.push(Flow::Rule { space_before: 8.0 });
     }
-    let date = Span::new(format_date(doc.date, doc.language), body);
+    let date = Span::new(crate::i18n::long_date(doc.date, doc.language), body);
     let mut date = Block::new(wrap(fonts, &[date], width, 0.0), BODY_LEADING, 18.0);
     date.align = Align::Right;
     flow.push(Flow::Text(date));
@@ -410,50 +409,6 @@ impl Labels {
                 page: |page, total| format!("Página {page} de {total}"),
             },
         }
-    }
-}
-
-/// The date as written in a letter: "23 November 2026", "23 de noviembre de 2026".
-pub(crate) fn format_date(date: chrono::NaiveDate, language: Language) -> String {
-    const ENGLISH: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
-    const SPANISH: [&str; 12] = [
-        "enero",
-        "febrero",
-        "marzo",
-        "abril",
-        "mayo",
-        "junio",
-        "julio",
-        "agosto",
-        "septiembre",
-        "octubre",
-        "noviembre",
-        "diciembre",
-    ];
-    let months = match language {
-        Language::En => ENGLISH,
-        Language::Es => SPANISH,
-    };
-    let month = months
-        .get(date.month0() as usize)
-        .copied()
-        .unwrap_or_default();
-    match language {
-        Language::En => format!("{} {month} {}", date.day(), date.year()),
-        Language::Es => format!("{} de {month} de {}", date.day(), date.year()),
     }
 }
 

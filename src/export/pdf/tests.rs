@@ -472,10 +472,19 @@ fn odd_input_renders_without_failing() {
 #[test]
 fn dates_are_written_in_the_letters_language() {
     let date = NaiveDate::from_ymd_opt(2026, 11, 23).expect("a real date");
-    assert_eq!(format_date(date, Language::En), "23 November 2026");
-    assert_eq!(format_date(date, Language::Es), "23 de noviembre de 2026");
+    assert_eq!(
+        crate::i18n::long_date(date, Language::En),
+        "23 November 2026"
+    );
+    assert_eq!(
+        crate::i18n::long_date(date, Language::Es),
+        "23 de noviembre de 2026"
+    );
     let date = NaiveDate::from_ymd_opt(2027, 1, 5).expect("a real date");
-    assert_eq!(format_date(date, Language::Es), "5 de enero de 2027");
+    assert_eq!(
+        crate::i18n::long_date(date, Language::Es),
+        "5 de enero de 2027"
+    );
 }
 
 #[test]
