@@ -288,6 +288,40 @@ pub fn negotiate(
         .unwrap_or(fallback)
 }
 
+/// A field error from the domain (written in English) in the reader's language. The public
+/// form shows these; staff and API clients get them in English.
+pub fn field_error(message: &str, language: Language) -> String {
+    if language == Language::En {
+        return message.to_owned();
+    }
+    if let Some(max) = message
+        .strip_prefix("Must be at most ")
+        .and_then(|rest| rest.strip_suffix(" characters."))
+    {
+        return format!("Debe tener como máximo {max} caracteres.");
+    }
+    match message {
+        "This field is required." => "Este campo es obligatorio.",
+        "Must not contain control characters." => "No debe contener caracteres de control.",
+        "Enter an email address such as name@example.org." => {
+            "Escriba una dirección de correo como nombre@ejemplo.org."
+        }
+        "Choose a country (a two-letter ISO code such as MX or US)." => "Elija un país.",
+        "Enter a web address such as https://www.example.org." => {
+            "Escriba una dirección web como https://www.ejemplo.org."
+        }
+        "Enter a phone number such as +52 55 1234 5678." => {
+            "Escriba un teléfono como +52 55 1234 5678."
+        }
+        "Tick the box to agree to be listed as a signatory." => {
+            "Marque la casilla para aceptar aparecer como firmante."
+        }
+        "Choose organization or individual." => "Elija organización o persona.",
+        other => other,
+    }
+    .to_owned()
+}
+
 /// `en` or `es`.
 pub fn parse_code(code: &str) -> Option<Language> {
     match code.trim() {
@@ -360,6 +394,33 @@ mod tests {
         );
         assert_eq!(negotiate(None, Some("fr"), Language::Es), Language::Es);
         assert_eq!(negotiate(Some("de"), None, Language::En), Language::En);
+    }
+
+    #[test]
+    fn field_errors_read_in_spanish_on_the_spanish_form() {
+        assert_eq!(
+            field_error("This field is required.", Language::Es),
+            "Este campo es obligatorio."
+        );
+        assert_eq!(
+            field_error("Must be at most 300 characters.", Language::Es),
+            "Debe tener como máximo 300 caracteres."
+        );
+        assert_eq!(
+            field_error("This field is required.", Language::En),
+            "This field is required."
+        );
+        for (field, message) in crate::domain::SignatureInput::default()
+            .parse(crate::domain::Intake::Public)
+            .unwrap_err()
+            .into_map()
+        {
+            assert_ne!(
+                field_error(&message, Language::Es),
+                message,
+                "{field}: {message} has a Spanish form"
+            );
+        }
     }
 
     #[test]

@@ -274,7 +274,11 @@ pub async fn sign(
         }
         Err(errors) => errors,
     };
-    state_for_form.errors = errors;
+    for (field, message) in errors.into_map() {
+        state_for_form
+            .errors
+            .add(&field, i18n::field_error(&message, lang));
+    }
     html_response(
         StatusCode::UNPROCESSABLE_ENTITY,
         render_letter(&view, lang, Some(&state_for_form)),

@@ -10,13 +10,23 @@ pub mod markdown;
 use entity::Language;
 use maud::{Markup, html};
 use poem::http::StatusCode;
-use poem::{IntoResponse, Request, Response, Route, get};
+use poem::middleware::SetHeader;
+use poem::{EndpointExt, IntoResponse, Request, Response, Route, get};
 use serde::Deserialize;
 
 use crate::i18n::{self, texts};
 
-/// The public page routes.
-pub fn routes() -> Route {
+/// The public page routes, with headers that keep them from being framed, sniffed or leaking
+/// the tokens in their addresses through the Referer header.
+pub fn routes() -> impl poem::Endpoint {
+    let security = SetHeader::new()
+        .overriding("X-Content-Type-Options", "nosniff")
+        .overriding("Referrer-Policy", "no-referrer")
+        .overriding("X-Frame-Options", "DENY")
+        .overriding(
+            "Content-Security-Policy",
+            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+        );
     Route::new()
         .at("/", get(letter::home))
         .at("/l/:slug", get(letter::letter_page))
@@ -30,6 +40,7 @@ pub fn routes() -> Route {
             "/withdraw/:token",
             get(links::withdraw_page).post(links::withdraw),
         )
+        .with(security)
 }
 
 /// `?lang=` on any page.

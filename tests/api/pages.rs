@@ -336,3 +336,47 @@ db_test!(public_pages_never_show_contact_data, |app| {
         }
     }
 });
+
+db_test!(the_spanish_form_marks_errors_in_spanish, |app| {
+    open_bilingual_letter(&app).await;
+
+    let response = app
+        .post_form(
+            "/l/mpp/sign?lang=es",
+            &[("name", ""), ("contact_email", "ana@")],
+        )
+        .await;
+
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = response.text().await.unwrap();
+    assert!(page.contains("Corrija los campos señalados."));
+    assert!(page.contains("Este campo es obligatorio."));
+    assert!(page.contains("Escriba una dirección de correo"));
+    assert!(page.contains("Marque la casilla"));
+    assert!(!page.contains("This field is required."));
+});
+
+db_test!(pages_are_sent_with_protective_headers, |app| {
+    open_bilingual_letter(&app).await;
+
+    let response = app.get("/l/mpp", None).await;
+
+    let headers = response.headers();
+    assert_eq!(
+        headers["referrer-policy"], "no-referrer",
+        "tokens in addresses never leak by Referer"
+    );
+    assert_eq!(headers["x-frame-options"], "DENY");
+    assert!(
+        headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("default-src 'none'")
+    );
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+});
