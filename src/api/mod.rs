@@ -8,6 +8,7 @@ pub mod error;
 mod exports;
 mod imports;
 mod letters;
+mod members;
 pub mod middleware;
 mod pagination;
 pub mod public;
@@ -24,7 +25,7 @@ pub const API_PREFIX: &str = "/api/v1";
 /// Groups of operations in the documentation.
 #[derive(Tags)]
 enum ApiTags {
-    /// Logging in and out.
+    /// Logging in and out, and the members of an organization.
     Auth,
     /// Writing letters and moving them from draft to delivered (staff).
     Letters,
@@ -37,6 +38,7 @@ enum ApiTags {
 /// Every group of operations, in the order the documentation lists them.
 pub type Apis = (
     auth::AuthApi,
+    members::MembersApi,
     letters::LettersApi,
     exports::ExportsApi,
     signatures::SignaturesApi,
@@ -49,6 +51,7 @@ pub fn openapi_service() -> OpenApiService<Apis, ()> {
     OpenApiService::new(
         (
             auth::AuthApi,
+            members::MembersApi,
             letters::LettersApi,
             exports::ExportsApi,
             signatures::SignaturesApi,

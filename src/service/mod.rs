@@ -10,6 +10,7 @@ pub mod exports;
 pub mod import;
 pub mod keys;
 pub mod letters;
+pub mod members;
 pub mod outbox;
 pub mod signatures;
 pub mod signing;

@@ -11,6 +11,7 @@ mod errors;
 mod exports;
 mod imports;
 mod letters;
+mod members;
 mod migrations;
 mod moderation;
 mod openapi;
