@@ -56,19 +56,31 @@ pub struct SignRequest {
     pub honeypot: bool,
 }
 
+/// Published letters by slug, looked up once per batch of submissions (a batch is one
+/// transaction, so the letter cannot change under it).
+pub type LetterCache = std::collections::HashMap<String, Option<letter::Model>>;
+
 /// Records a submission in the caller's transaction: the signature, its links and the email.
 pub async fn record(
     db: &impl ConnectionTrait,
     ctx: &SigningContext,
     request: &SignRequest,
+    letters: &mut LetterCache,
 ) -> AppResult<()> {
     let now = Utc::now();
-    let letter = letter::Entity::find()
-        .filter(letter::Column::Slug.eq(&request.slug))
-        .filter(letter::Column::Status.ne(LetterStatus::Draft))
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::not_found("There is no published letter at this address."))?;
+    let letter = match letters.get(&request.slug) {
+        Some(found) => found.clone(),
+        None => {
+            let found = letter::Entity::find()
+                .filter(letter::Column::Slug.eq(&request.slug))
+                .filter(letter::Column::Status.ne(LetterStatus::Draft))
+                .one(db)
+                .await?;
+            letters.insert(request.slug.clone(), found.clone());
+            found
+        }
+    }
+    .ok_or_else(|| AppError::not_found("There is no published letter at this address."))?;
     if !accepting_signatures(&letter, now) {
         return Err(AppError::conflict(
             "This letter is closed to new signatures.",
@@ -94,7 +106,8 @@ pub async fn record(
         .one(db)
         .await?;
 
-    let (saved, action, before) = match existing {
+    // The count of emails is written with the signature itself: one statement fewer per submission.
+    let (saved, action, before, sending) = match existing {
         None => {
             let mut row = signature::ActiveModel {
                 letter_id: Set(letter.id),
@@ -108,7 +121,7 @@ pub async fn record(
                 user_agent_hash: Set(request.agent_hash.clone()),
                 flags: Set(flags_json(request.honeypot)),
                 pending_changes: Set(None),
-                emails_sent: Set(0),
+                emails_sent: Set(i32::from(!request.honeypot)),
                 verification_note: Set(None),
                 decision_reason: Set(None),
                 created_at: Set(now),
@@ -129,7 +142,7 @@ pub async fn record(
                 }
                 _ => err.into(),
             })?;
-            (saved, "signature.submitted", None)
+            (saved, "signature.submitted", None, !request.honeypot)
         }
         Some(current) => {
             let before = audit_public(&current);
@@ -160,12 +173,21 @@ pub async fn record(
             if request.honeypot {
                 row.flags = Set(flags_json(true));
             }
+            let sending = !request.honeypot && current.emails_sent < MAX_EMAILS_PER_SIGNATURE;
+            if sending {
+                row.emails_sent = Set(current.emails_sent + 1);
+            }
             row.updated_at = Set(now);
-            (row.update(db).await?, "signature.resubmitted", Some(before))
+            (
+                row.update(db).await?,
+                "signature.resubmitted",
+                Some(before),
+                sending,
+            )
         }
     };
 
-    if !request.honeypot && saved.emails_sent < MAX_EMAILS_PER_SIGNATURE {
+    if sending {
         send_links(db, ctx, &letter, &saved, language, now).await?;
     }
     audit::record(
@@ -226,13 +248,6 @@ async fn send_links(
         valid_days: ctx.token_lifetime.num_days(),
     });
     outbox::enqueue(db, Some(saved.id), "verification", &contact.email, email).await?;
-    signature::ActiveModel {
-        id: Set(saved.id),
-        emails_sent: Set(saved.emails_sent + 1),
-        ..Default::default()
-    }
-    .update(db)
-    .await?;
     Ok(())
 }
 

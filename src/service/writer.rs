@@ -7,7 +7,7 @@ use std::sync::Arc;
 use sea_orm::{DatabaseConnection, TransactionTrait};
 use tokio::sync::{Notify, mpsc, oneshot};
 
-use super::signing::{self, SignRequest, SigningContext};
+use super::signing::{self, LetterCache, SignRequest, SigningContext};
 use crate::error::{AppError, AppResult};
 
 /// How many submissions one transaction takes at most.
@@ -85,12 +85,13 @@ async fn write_batch(
 ) -> anyhow::Result<Vec<AppResult<()>>> {
     let txn = crate::db::begin_write(db).await?;
     let mut outcomes = Vec::with_capacity(jobs.len());
+    let mut letters = LetterCache::new();
     for job in jobs {
-        let mut outcome = in_savepoint(&txn, ctx, &job.request).await?;
+        let mut outcome = in_savepoint(&txn, ctx, &job.request, &mut letters).await?;
         if matches!(&outcome, Err(AppError::Conflict { field: Some(field), .. }) if field == "contact_email")
         {
             // The same signer was inserted concurrently elsewhere: this time it is found.
-            outcome = in_savepoint(&txn, ctx, &job.request).await?;
+            outcome = in_savepoint(&txn, ctx, &job.request, &mut letters).await?;
         }
         outcomes.push(outcome);
     }
@@ -102,9 +103,10 @@ async fn in_savepoint(
     txn: &sea_orm::DatabaseTransaction,
     ctx: &SigningContext,
     request: &SignRequest,
+    letters: &mut LetterCache,
 ) -> anyhow::Result<AppResult<()>> {
     let savepoint = txn.begin().await?;
-    match signing::record(&savepoint, ctx, request).await {
+    match signing::record(&savepoint, ctx, request, letters).await {
         Ok(()) => {
             savepoint.commit().await?;
             Ok(Ok(()))
