@@ -4,14 +4,16 @@
 
 use std::sync::Arc;
 
-use sea_orm::{DatabaseConnection, TransactionTrait};
-use tokio::sync::{Notify, mpsc, oneshot};
+use sea_orm::{DatabaseConnection, DbBackend, TransactionTrait};
+use tokio::sync::{Mutex, Notify, mpsc, oneshot};
 
 use super::signing::{self, LetterCache, SignRequest, SigningContext};
 use crate::error::{AppError, AppResult};
 
 /// How many submissions one transaction takes at most.
 const MAX_BATCH: usize = 256;
+/// Concurrent writers on PostgreSQL.
+const POSTGRES_WRITERS: usize = 8;
 
 struct Job {
     request: SignRequest,
@@ -28,7 +30,21 @@ impl SignatureWriter {
     /// Starts the writer task. `committed` is notified after each batch, to wake the mail worker.
     pub fn start(db: DatabaseConnection, ctx: SigningContext, committed: Arc<Notify>) -> Self {
         let (sender, receiver) = mpsc::channel(4 * MAX_BATCH);
-        tokio::spawn(run(db, ctx, receiver, committed));
+        let receiver = Arc::new(Mutex::new(receiver));
+        // SQLite has one write lock: one writer batches best. PostgreSQL commits concurrent
+        // transactions, and each statement is a network round trip: several writers overlap them.
+        let writers = match db.get_database_backend() {
+            DbBackend::Postgres => POSTGRES_WRITERS,
+            _ => 1,
+        };
+        for _ in 0..writers {
+            tokio::spawn(run(
+                db.clone(),
+                ctx.clone(),
+                receiver.clone(),
+                committed.clone(),
+            ));
+        }
         Self { sender }
     }
 
@@ -48,13 +64,30 @@ impl SignatureWriter {
 async fn run(
     db: DatabaseConnection,
     ctx: SigningContext,
-    mut receiver: mpsc::Receiver<Job>,
+    receiver: Arc<Mutex<mpsc::Receiver<Job>>>,
     committed: Arc<Notify>,
 ) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
-    while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
+    loop {
+        // The lock is held only while taking a batch, so writers take turns at the queue.
+        if receiver.lock().await.recv_many(&mut batch, MAX_BATCH).await == 0 {
+            break;
+        }
         let jobs = std::mem::take(&mut batch);
-        match write_batch(&db, &ctx, &jobs).await {
+        // Nothing of a failed batch was committed, so it can run again as it is: on PostgreSQL
+        // concurrent writers may deadlock on the unique index, and one of them is told to retry.
+        let written = match write_batch(&db, &ctx, &jobs).await {
+            Ok(outcomes) => Ok(outcomes),
+            Err(first) => {
+                tracing::warn!(
+                    error = format!("{first:#}"),
+                    jobs = jobs.len(),
+                    "retrying a batch of signatures"
+                );
+                write_batch(&db, &ctx, &jobs).await
+            }
+        };
+        match written {
             Ok(outcomes) => {
                 committed.notify_one();
                 for (job, outcome) in jobs.into_iter().zip(outcomes) {
