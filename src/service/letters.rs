@@ -467,7 +467,7 @@ pub async fn add_coordinator(
 /// A letter by its slug, whatever its status: for the command line, which is trusted.
 pub async fn find_by_slug(db: &impl ConnectionTrait, slug: &str) -> AppResult<letter::Model> {
     letter::Entity::find()
-        .filter(letter::Column::Slug.eq(slug))
+        .filter(letter::Column::Slug.eq(slug.trim().to_ascii_lowercase()))
         .one(db)
         .await?
         .ok_or_else(|| AppError::not_found(format!("There is no letter with the slug {slug:?}.")))
@@ -521,10 +521,11 @@ pub async fn list(
     Ok((views(db, letters).await?, total))
 }
 
-/// A letter as the public sees it: open, closed or delivered; a draft does not exist.
+/// A letter as the public sees it: open, closed or delivered; a draft does not exist. Slugs
+/// are lowercase, so an address typed in capitals still finds its letter.
 pub async fn public_by_slug(db: &DatabaseConnection, slug: &str) -> AppResult<LetterView> {
     let letter = letter::Entity::find()
-        .filter(letter::Column::Slug.eq(slug))
+        .filter(letter::Column::Slug.eq(slug.trim().to_ascii_lowercase()))
         .filter(letter::Column::Status.ne(LetterStatus::Draft))
         .one(db)
         .await?

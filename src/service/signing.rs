@@ -72,7 +72,7 @@ pub async fn record(
         Some(found) => found.clone(),
         None => {
             let found = letter::Entity::find()
-                .filter(letter::Column::Slug.eq(&request.slug))
+                .filter(letter::Column::Slug.eq(request.slug.to_ascii_lowercase()))
                 .filter(letter::Column::Status.ne(LetterStatus::Draft))
                 .one(db)
                 .await?;

@@ -82,3 +82,14 @@ db_test!(an_unknown_slug_is_not_found, |app| {
     )
     .await;
 });
+
+db_test!(an_address_typed_in_capitals_finds_the_letter, |app| {
+    let token = app.staff_token("ana@wola.org", "WOLA", Role::Editor).await;
+    app.open_letter(&token, "mpp-2019").await;
+
+    let response = app.get("/api/v1/public/letters/MPP-2019", None).await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    let (status, _) = app.get_page("/l/Mpp-2019", None).await;
+    assert_eq!(status, StatusCode::OK);
+});
