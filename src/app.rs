@@ -66,6 +66,7 @@ impl Application {
             committed.clone(),
         );
         mail::start(db.clone(), transport, committed);
+        crate::service::retention::start(db.clone());
         Ok(Self {
             acceptor,
             port,

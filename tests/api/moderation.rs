@@ -638,3 +638,65 @@ db_test!(
         assert_eq!(unknown.status.code(), Some(2));
     }
 );
+
+db_test!(
+    contact_data_is_erased_once_the_retention_period_after_delivery_ends,
+    |app| {
+        let staff = app
+            .staff_token("coord@wola.org", "WOLA", Role::Editor)
+            .await;
+        let id = app.open_letter(&staff, "retained").await;
+        app.patch(
+            &format!("/api/v1/letters/{id}"),
+            Some(&staff),
+            &json!({ "retention_days": 30 }),
+        )
+        .await;
+        signed_and_confirmed(&app, "retained", "Sin Fronteras", "ana@sinfronteras.org.mx").await;
+        for status in ["closed", "delivered"] {
+            app.post(
+                &format!("/api/v1/letters/{id}/status"),
+                Some(&staff),
+                &json!({ "status": status }),
+            )
+            .await;
+        }
+        let delivered_csv = app
+            .get(&format!("/api/v1/letters/{id}/export.csv"), Some(&staff))
+            .await
+            .bytes()
+            .await
+            .unwrap();
+
+        let now = chrono::Utc::now();
+        let early =
+            signon::service::retention::erase_expired(&app.db, now + chrono::Duration::days(29))
+                .await
+                .unwrap();
+        assert_eq!(early, 0, "kept during the retention period");
+        let erased =
+            signon::service::retention::erase_expired(&app.db, now + chrono::Duration::days(31))
+                .await
+                .unwrap();
+
+        assert_eq!(erased, 1);
+        let list = signatures(&app, &staff, id, "").await;
+        assert_eq!(list["items"][0]["contact_email"], Value::Null);
+        assert_eq!(
+            list["items"][0]["name"], "Sin Fronteras",
+            "the public part stays"
+        );
+        let csv_now = app
+            .get(&format!("/api/v1/letters/{id}/export.csv"), Some(&staff))
+            .await
+            .bytes()
+            .await
+            .unwrap();
+        assert_eq!(csv_now, delivered_csv, "the delivered list is unchanged");
+        let again =
+            signon::service::retention::erase_expired(&app.db, now + chrono::Duration::days(60))
+                .await
+                .unwrap();
+        assert_eq!(again, 0, "nothing is erased twice");
+    }
+);
