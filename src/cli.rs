@@ -43,6 +43,12 @@ pub struct Cli {
     )]
     log_format: LogFormat,
 
+    /// The key of the keyed hashes used to look up contact emails; every command that touches
+    /// signatures must use the same one. When unset, one is generated on first run and kept in
+    /// the database.
+    #[arg(long, env = "SIGNON_SECRET_KEY", global = true, hide_env_values = true)]
+    secret_key: Option<String>,
+
     #[command(subcommand)]
     command: Command,
 }
@@ -137,11 +143,6 @@ struct ServeArgs {
     /// Days an emailed confirmation link works.
     #[arg(long, env = "SIGNON_TOKEN_DAYS", default_value_t = 7, value_parser = clap::value_parser!(u16).range(1..=90))]
     token_days: u16,
-
-    /// The key of the keyed hashes used to look up contact emails. When unset, one is generated
-    /// on first run and kept in the database.
-    #[arg(long, env = "SIGNON_SECRET_KEY", hide_env_values = true)]
-    secret_key: Option<String>,
 
     /// On an empty database, also create a demo coordinator (its login is printed once) and an
     /// open sample letter with a few hundred fictional signatories.
@@ -306,19 +307,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             slug,
             file,
             dry_run,
-        } => import_file(&cli.database_url, &slug, &file, dry_run).await,
+        } => import_file(&cli.database_url, cli.secret_key, &slug, &file, dry_run).await,
         Command::Erase { slug, email } => {
             let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
             let db = db::connect(&cli.database_url).await?;
             db::migrate(&db).await?;
-            let keys = Keys::load(
-                &db,
-                std::env::var("SIGNON_SECRET_KEY")
-                    .ok()
-                    .map(SecretString::from)
-                    .as_ref(),
-            )
-            .await?;
+            let keys =
+                Keys::load(&db, cli.secret_key.clone().map(SecretString::from).as_ref()).await?;
             let letter = letters::find_by_slug(&db, &slug).await.map_err(describe)?;
             let Some(found) = signatures::find_by_contact_email(&db, &keys, letter.id, &email)
                 .await
@@ -335,7 +330,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Serve(args) => serve(cli.database_url, args).await,
+        Command::Serve(args) => serve(cli.database_url, cli.secret_key, args).await,
     }
 }
 
@@ -372,6 +367,7 @@ fn parse_new_staff(
 
 async fn import_file(
     database_url: &str,
+    secret_key: Option<String>,
     slug: &str,
     path: &std::path::Path,
     dry_run: bool,
@@ -380,14 +376,7 @@ async fn import_file(
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     let db = db::connect(database_url).await?;
     db::migrate(&db).await?;
-    let keys = Keys::load(
-        &db,
-        std::env::var("SIGNON_SECRET_KEY")
-            .ok()
-            .map(SecretString::from)
-            .as_ref(),
-    )
-    .await?;
+    let keys = Keys::load(&db, secret_key.map(SecretString::from).as_ref()).await?;
     let letter = letters::find_by_slug(&db, slug).await.map_err(describe)?;
     let lines = bytes
         .iter()
@@ -484,7 +473,11 @@ fn describe(err: AppError) -> anyhow::Error {
     }
 }
 
-async fn serve(database_url: String, args: ServeArgs) -> anyhow::Result<()> {
+async fn serve(
+    database_url: String,
+    secret_key: Option<String>,
+    args: ServeArgs,
+) -> anyhow::Result<()> {
     let demo = args.demo;
     let mut settings = Settings::with_database(database_url);
     settings.bind = args.bind;
@@ -494,7 +487,7 @@ async fn serve(database_url: String, args: ServeArgs) -> anyhow::Result<()> {
     settings.mail.from = args.mail_from;
     settings.sign_rate_per_minute = args.sign_rate;
     settings.token_lifetime = chrono::Duration::days(i64::from(args.token_days));
-    settings.secret_key = args.secret_key.map(SecretString::from);
+    settings.secret_key = secret_key.map(SecretString::from);
     let app = Application::build(settings).await?;
     if demo {
         print_demo(&app).await?;
