@@ -173,15 +173,11 @@ pub async fn sign(
     Form(submitted): Form<SignForm>,
 ) -> Response {
     let path = format!("/l/{slug}");
-    let view = match letters::public_by_slug(&state.db, &slug).await {
-        Ok(view) => view,
-        Err(AppError::NotFound(_)) => return not_found(language(req, &query, Language::En), &path),
-        Err(err) => return server_error(err, language(req, &query, Language::En), &path),
-    };
-    let lang = language(req, &query, view.letter.language);
-    let t = texts(lang);
+    // The limit comes before any database work, so a flood costs nothing but this check.
     let client = ClientInfo::of(req);
     if let Err(wait) = state.sign_rate.check(client.ip) {
+        let lang = language(req, &query, Language::En);
+        let t = texts(lang);
         let mut response = message_page(
             StatusCode::TOO_MANY_REQUESTS,
             lang,
@@ -199,8 +195,17 @@ pub async fn sign(
         );
         return response;
     }
-    if !view.accepting_signatures(Utc::now()) {
-        return html_response(StatusCode::CONFLICT, render_letter(&view, lang, None));
+    // Only the letter is needed to sign; its coordinators and counts are loaded just when the
+    // page has to be shown again.
+    let letter = match letters::published(&state.db, &slug).await {
+        Ok(letter) => letter,
+        Err(AppError::NotFound(_)) => return not_found(language(req, &query, Language::En), &path),
+        Err(err) => return server_error(err, language(req, &query, Language::En), &path),
+    };
+    let lang = language(req, &query, letter.language);
+    let t = texts(lang);
+    if !letters::accepting_signatures(&letter, Utc::now()) {
+        return letter_again(&state, letter, lang, StatusCode::CONFLICT, None, &path).await;
     }
     let input = submitted.input();
     let mut state_for_form = FormState {
@@ -208,7 +213,7 @@ pub async fn sign(
         ..Default::default()
     };
     let errors = match input.parse(Intake::Public) {
-        Ok(draft) if draft.kind == SignatureKind::Individual && !view.letter.accept_individuals => {
+        Ok(draft) if draft.kind == SignatureKind::Individual && !letter.accept_individuals => {
             let mut errors = FieldErrors::default();
             errors.add("kind", t.individuals_not_accepted);
             errors
@@ -254,17 +259,22 @@ pub async fn sign(
                     match outcome {
                         Ok(()) => {
                             return check_email_page(
-                                &view,
+                                &letter,
                                 lang,
                                 state.settings.token_lifetime.num_days(),
                             );
                         }
                         Err(AppError::Invalid { fields, .. }) => fields,
                         Err(AppError::Conflict { .. }) => {
-                            return html_response(
+                            return letter_again(
+                                &state,
+                                letter,
+                                lang,
                                 StatusCode::CONFLICT,
-                                render_letter(&view, lang, None),
-                            );
+                                None,
+                                &path,
+                            )
+                            .await;
                         }
                         Err(AppError::NotFound(_)) => return not_found(lang, &path),
                         Err(err) => return server_error(err, lang, &path),
@@ -279,16 +289,36 @@ pub async fn sign(
             .errors
             .add(&field, i18n::field_error(&message, lang));
     }
-    html_response(
+    letter_again(
+        &state,
+        letter,
+        lang,
         StatusCode::UNPROCESSABLE_ENTITY,
-        render_letter(&view, lang, Some(&state_for_form)),
+        Some(&state_for_form),
+        &path,
     )
+    .await
 }
 
-fn check_email_page(view: &LetterView, lang: Language, valid_days: i64) -> Response {
+/// The letter page again after a submission: closed in the meantime, or the form with errors.
+async fn letter_again(
+    state: &AppState,
+    letter: entity::letter::Model,
+    lang: Language,
+    status: StatusCode,
+    form: Option<&FormState>,
+    path: &str,
+) -> Response {
+    match letters::details(&state.db, letter).await {
+        Ok(view) => html_response(status, render_letter(&view, lang, form)),
+        Err(err) => server_error(err, lang, path),
+    }
+}
+
+fn check_email_page(letter: &entity::letter::Model, lang: Language, valid_days: i64) -> Response {
     let t = texts(lang);
-    let slug = &view.letter.slug;
-    let text = text_in(&view.letter, lang);
+    let slug = &letter.slug;
+    let text = text_in(letter, lang);
     let days = valid_days.to_string();
     let content = html! {
         h1 { (t.check_email_title) }

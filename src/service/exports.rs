@@ -4,8 +4,8 @@
 use chrono::Utc;
 use entity::{Language, LetterStatus, Role, letter, letter_snapshot, signature};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, QueryOrder,
+    ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait,
+    DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
 };
 use sha2::{Digest, Sha256};
 
@@ -206,18 +206,9 @@ fn staff_row(row: &signature::Model) -> csv::StaffRow {
     let time = |t: Option<chrono::DateTime<Utc>>| t.map(|t| t.to_rfc3339());
     csv::StaffRow {
         id: row.id,
-        status: serde_json::to_value(row.status)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default(),
-        source: serde_json::to_value(row.source)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default(),
-        kind: serde_json::to_value(row.kind)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default(),
+        status: row.status.to_value(),
+        source: row.source.to_value(),
+        kind: row.kind.to_value(),
         name: row.name.clone(),
         affiliation: row.affiliation.clone(),
         org_type: row.org_type.clone(),

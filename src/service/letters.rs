@@ -196,7 +196,7 @@ pub async fn create(
     )
     .await?;
     txn.commit().await?;
-    view(db, letter).await
+    details(db, letter).await
 }
 
 fn lead_organization(staff: &Staff, requested: Option<i64>) -> AppResult<i64> {
@@ -344,7 +344,7 @@ pub async fn update(
     )
     .await?;
     txn.commit().await?;
-    view(db, updated).await
+    details(db, updated).await
 }
 
 /// Moves a letter along its life; asking for the status it already has changes nothing.
@@ -359,7 +359,7 @@ pub async fn set_status(
     let current = access::letter_for(&txn, staff, letter_id, Role::Editor).await?;
     if current.status == to {
         txn.commit().await?;
-        return view(db, current).await;
+        return details(db, current).await;
     }
     check_transition(current.status, to).map_err(AppError::conflict)?;
     let now = Utc::now();
@@ -398,7 +398,7 @@ pub async fn set_status(
     )
     .await?;
     txn.commit().await?;
-    view(db, updated).await
+    details(db, updated).await
 }
 
 /// Adds a co-leading organization, whose members get the same access as the lead's.
@@ -461,7 +461,7 @@ pub async fn add_coordinator(
     )
     .await?;
     txn.commit().await?;
-    view(db, letter).await
+    details(db, letter).await
 }
 
 /// A letter by its slug, whatever its status: for the command line, which is trusted.
@@ -476,7 +476,7 @@ pub async fn find_by_slug(db: &impl ConnectionTrait, slug: &str) -> AppResult<le
 /// One letter, for a staff member who may read it.
 pub async fn get(db: &DatabaseConnection, staff: &Staff, letter_id: i64) -> AppResult<LetterView> {
     let letter = access::letter_for(db, staff, letter_id, Role::Viewer).await?;
-    view(db, letter).await
+    details(db, letter).await
 }
 
 /// A letter's audit trail, newest first, for a staff member who may read the letter.
@@ -521,19 +521,25 @@ pub async fn list(
     Ok((views(db, letters).await?, total))
 }
 
-/// A letter as the public sees it: open, closed or delivered; a draft does not exist. Slugs
-/// are lowercase, so an address typed in capitals still finds its letter.
-pub async fn public_by_slug(db: &DatabaseConnection, slug: &str) -> AppResult<LetterView> {
-    let letter = letter::Entity::find()
+/// A published letter (open, closed or delivered) by slug; a draft does not exist for the
+/// public. Slugs are lowercase, so an address typed in capitals still finds its letter.
+pub async fn published(db: &impl ConnectionTrait, slug: &str) -> AppResult<letter::Model> {
+    letter::Entity::find()
         .filter(letter::Column::Slug.eq(slug.trim().to_ascii_lowercase()))
         .filter(letter::Column::Status.ne(LetterStatus::Draft))
         .one(db)
         .await?
-        .ok_or_else(|| AppError::not_found("There is no published letter at this address."))?;
-    view(db, letter).await
+        .ok_or_else(|| AppError::not_found("There is no published letter at this address."))
 }
 
-async fn view(db: &DatabaseConnection, letter: letter::Model) -> AppResult<LetterView> {
+/// A published letter with its coordinators and counts, as the public pages show it.
+pub async fn public_by_slug(db: &DatabaseConnection, slug: &str) -> AppResult<LetterView> {
+    let letter = published(db, slug).await?;
+    details(db, letter).await
+}
+
+/// A letter with its coordinators and counts.
+pub async fn details(db: &DatabaseConnection, letter: letter::Model) -> AppResult<LetterView> {
     let mut all = views(db, vec![letter]).await?;
     Ok(all.remove(0))
 }

@@ -664,15 +664,15 @@ pub async fn public_list(
     db: &DatabaseConnection,
     slug: &str,
 ) -> AppResult<(letter::Model, Vec<Signatory>)> {
-    let view = super::letters::public_by_slug(db, slug).await?;
-    let rows = approved(db, view.letter.id).await?;
+    let letter = super::letters::published(db, slug).await?;
+    let rows = approved(db, letter.id).await?;
     let ordered = order_signatories(
         rows.iter().map(signatory).collect(),
-        view.letter.list_order,
-        LeadSignatories::from_json(&view.letter.lead_signatories).names(),
-        view.letter.language,
+        letter.list_order,
+        LeadSignatories::from_json(&letter.lead_signatories).names(),
+        letter.language,
     );
-    Ok((view.letter, ordered))
+    Ok((letter, ordered))
 }
 
 /// The approved signatures of a letter, in no particular order.

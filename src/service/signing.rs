@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use entity::{
-    Language, LetterStatus, SignatureKind, SignatureSource, SignatureStatus, TokenPurpose, letter,
-    signature, signature_token,
+    Language, SignatureKind, SignatureSource, SignatureStatus, TokenPurpose, letter, signature,
+    signature_token,
 };
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
@@ -58,7 +58,7 @@ pub struct SignRequest {
 
 /// Published letters by slug, looked up once per batch of submissions (a batch is one
 /// transaction, so the letter cannot change under it).
-pub type LetterCache = std::collections::HashMap<String, Option<letter::Model>>;
+pub type LetterCache = std::collections::HashMap<String, letter::Model>;
 
 /// Records a submission in the caller's transaction: the signature, its links and the email.
 pub async fn record(
@@ -71,16 +71,11 @@ pub async fn record(
     let letter = match letters.get(&request.slug) {
         Some(found) => found.clone(),
         None => {
-            let found = letter::Entity::find()
-                .filter(letter::Column::Slug.eq(request.slug.to_ascii_lowercase()))
-                .filter(letter::Column::Status.ne(LetterStatus::Draft))
-                .one(db)
-                .await?;
+            let found = super::letters::published(db, &request.slug).await?;
             letters.insert(request.slug.clone(), found.clone());
             found
         }
-    }
-    .ok_or_else(|| AppError::not_found("There is no published letter at this address."))?;
+    };
     if !accepting_signatures(&letter, now) {
         return Err(AppError::conflict(
             "This letter is closed to new signatures.",
