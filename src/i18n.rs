@@ -410,11 +410,25 @@ mod tests {
             field_error("This field is required.", Language::En),
             "This field is required."
         );
-        for (field, message) in crate::domain::SignatureInput::default()
-            .parse(crate::domain::Intake::Public)
-            .unwrap_err()
-            .into_map()
-        {
+        let missing = crate::domain::SignatureInput::default();
+        let wrong = crate::domain::SignatureInput {
+            kind: Some("robot".into()),
+            name: Some("x".repeat(301)),
+            city: Some("a\u{0}b".into()),
+            country: Some("XX".into()),
+            website: Some("not a site".into()),
+            contact_email: Some("nope".into()),
+            contact_phone: Some("call me".into()),
+            ..Default::default()
+        };
+        // Every message the public form can show has its Spanish form here.
+        let messages = [missing, wrong].into_iter().flat_map(|input| {
+            input
+                .parse(crate::domain::Intake::Public)
+                .unwrap_err()
+                .into_map()
+        });
+        for (field, message) in messages {
             assert_ne!(
                 field_error(&message, Language::Es),
                 message,
