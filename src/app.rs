@@ -13,7 +13,7 @@ use crate::api::{self, API_PREFIX, middleware};
 use crate::config::Settings;
 use crate::db;
 use crate::mail::{self, Transport};
-use crate::rate_limit::RateLimit;
+use crate::rate_limit::{LoginLimit, RateLimit};
 use crate::service::keys::Keys;
 use crate::service::signing::SigningContext;
 use crate::service::writer::SignatureWriter;
@@ -60,7 +60,7 @@ impl Application {
             db.clone(),
             SigningContext {
                 keys: keys.clone(),
-                base_url,
+                base_url: base_url.clone(),
                 token_lifetime: settings.token_lifetime,
             },
             committed.clone(),
@@ -74,7 +74,12 @@ impl Application {
                 db,
                 keys,
                 writer,
+                base_url,
                 sign_rate: Arc::new(RateLimit::per_minute(settings.sign_rate_per_minute)),
+                login_limit: Arc::new(LoginLimit::new(
+                    settings.login_attempts_per_account,
+                    settings.login_attempts_per_network,
+                )),
                 settings: Arc::new(settings),
             },
         })
@@ -125,6 +130,7 @@ pub fn routes(state: AppState) -> impl poem::Endpoint {
     );
     Route::new()
         .nest("/", crate::pages::routes())
+        .nest("/admin", crate::pages::admin::routes())
         .nest(API_PREFIX, api)
         .at("/api/openapi.json", spec)
         .nest("/api/docs", docs)

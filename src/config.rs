@@ -23,8 +23,14 @@ pub struct Settings {
     pub base_url: Option<Url>,
     /// Outgoing email.
     pub mail: MailSettings,
-    /// How long a staff login lasts.
+    /// How long a staff login lasts (an API token, or a dashboard session at most).
     pub session_lifetime: chrono::Duration,
+    /// A dashboard session ends after this long without use.
+    pub session_idle_timeout: chrono::Duration,
+    /// Sign-in attempts allowed in a row on one account before they are slowed down.
+    pub login_attempts_per_account: u32,
+    /// Sign-in attempts allowed in a row from one network before they are slowed down.
+    pub login_attempts_per_network: u32,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
     /// Largest CSV import accepted, in bytes (100,000 rows fit).
@@ -63,6 +69,9 @@ impl Settings {
                 from: "signon <signon@localhost>".into(),
             },
             session_lifetime: chrono::Duration::days(30),
+            session_idle_timeout: chrono::Duration::hours(8),
+            login_attempts_per_account: 10,
+            login_attempts_per_network: 30,
             max_body_bytes: 1024 * 1024,
             max_import_bytes: 64 * 1024 * 1024,
             shutdown_grace: Duration::from_secs(30),

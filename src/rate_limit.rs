@@ -1,4 +1,5 @@
-//! A per-network limit on public submissions, answered with 429 and a Retry-After.
+//! Limits on public submissions per network and on sign-in attempts per account and network,
+//! answered with 429 and a Retry-After.
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
@@ -27,17 +28,68 @@ impl RateLimit {
         let (Some(limiter), Some(ip)) = (&self.limiter, client) else {
             return Ok(());
         };
-        // IPv6 clients are limited per /64, like one household or office.
-        let key = match ip {
-            IpAddr::V6(v6) => {
-                let s = v6.segments();
-                IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
-            }
-            v4 => v4,
-        };
         limiter
-            .check_key(&key)
+            .check_key(&network_of(ip))
             .map_err(|not_until| not_until.wait_time_from(self.clock.now()))
+    }
+}
+
+/// IPv6 clients are counted per /64, like one household or office.
+fn network_of(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+        }
+        v4 => v4,
+    }
+}
+
+/// Sign-in attempts, counted per account and per network: a password guesser is slowed to a
+/// trickle on one account, and a network that tries many accounts is slowed as a whole.
+pub struct LoginLimit {
+    per_account: DefaultKeyedRateLimiter<String>,
+    per_network: DefaultKeyedRateLimiter<IpAddr>,
+    clock: DefaultClock,
+    checks: std::sync::atomic::AtomicU64,
+}
+
+impl LoginLimit {
+    /// `account_burst` attempts on one account, then one every 30 seconds; `network_burst`
+    /// attempts from one network, then one every 2 seconds.
+    pub fn new(account_burst: u32, network_burst: u32) -> Self {
+        let quota = |every: Duration, burst: u32| {
+            Quota::with_period(every)
+                .expect("a non-zero period")
+                .allow_burst(NonZeroU32::new(burst.max(1)).expect("at least one"))
+        };
+        Self {
+            per_account: RateLimiter::keyed(quota(Duration::from_secs(30), account_burst)),
+            per_network: RateLimiter::keyed(quota(Duration::from_secs(2), network_burst)),
+            clock: DefaultClock::default(),
+            checks: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    /// Counts one attempt at signing in as `email` from `client`; when over either limit, how
+    /// long until the next attempt is allowed.
+    pub fn check(&self, email: &str, client: Option<IpAddr>) -> Result<(), Duration> {
+        // Forget quiet keys now and then, so the state cannot grow without bound.
+        if self
+            .checks
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            .is_multiple_of(1024)
+        {
+            self.per_account.retain_recent();
+            self.per_network.retain_recent();
+        }
+        let wait = |not_until: governor::NotUntil<_>| not_until.wait_time_from(self.clock.now());
+        if let Some(ip) = client {
+            self.per_network.check_key(&network_of(ip)).map_err(wait)?;
+        }
+        self.per_account
+            .check_key(&email.trim().to_lowercase())
+            .map_err(wait)
     }
 }
 
@@ -58,5 +110,19 @@ mod tests {
         for _ in 0..100 {
             assert!(off.check(Some(a)).is_ok());
         }
+    }
+
+    #[test]
+    fn sign_in_attempts_are_limited_per_account_and_per_network() {
+        let limit = LoginLimit::new(3, 5);
+        let a: IpAddr = "192.0.2.1".parse().unwrap();
+        let b: IpAddr = "192.0.2.2".parse().unwrap();
+        for _ in 0..3 {
+            assert!(limit.check("ana@example.org", Some(a)).is_ok());
+        }
+        assert!(limit.check("ANA@example.org ", Some(b)).is_err());
+        assert!(limit.check("jose@example.org", Some(a)).is_ok());
+        assert!(limit.check("maria@example.org", Some(a)).is_ok());
+        assert!(limit.check("luis@example.org", Some(a)).unwrap_err() > Duration::ZERO);
     }
 }

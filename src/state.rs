@@ -5,7 +5,7 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 
 use crate::config::Settings;
-use crate::rate_limit::RateLimit;
+use crate::rate_limit::{LoginLimit, RateLimit};
 use crate::service::keys::Keys;
 use crate::service::writer::SignatureWriter;
 
@@ -16,10 +16,14 @@ pub struct AppState {
     pub db: DatabaseConnection,
     /// The settings the service was started with.
     pub settings: Arc<Settings>,
+    /// The public address of the service, for links in emails and the dashboard's cookies.
+    pub base_url: url::Url,
     /// Keys of keyed hashes.
     pub keys: Arc<Keys>,
     /// The one writer of signatures.
     pub writer: SignatureWriter,
     /// The per-network limit on public submissions.
     pub sign_rate: Arc<RateLimit>,
+    /// The limit on sign-in attempts, shared by the API and the dashboard.
+    pub login_limit: Arc<LoginLimit>,
 }

@@ -1,4 +1,4 @@
-//! Bearer tokens of logged-in staff.
+//! Bearer tokens and dashboard sessions of logged-in staff.
 
 use sea_orm::entity::prelude::*;
 
@@ -15,6 +15,10 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub expires_at: DateTimeUtc,
     pub revoked_at: Option<DateTimeUtc>,
+    /// `api` (a bearer token) or `session` (the dashboard's cookie).
+    pub kind: String,
+    /// When a session was last used, for its idle timeout.
+    pub last_used_at: Option<DateTimeUtc>,
     #[sea_orm(belongs_to, from = "user_id", to = "id")]
     pub user: BelongsTo<super::user::Entity>,
 }

@@ -12,6 +12,7 @@ pub mod letter_snapshot;
 pub mod membership;
 pub mod organization;
 pub mod outbox;
+pub mod password_link;
 pub mod server_secret;
 pub mod signature;
 pub mod signature_token;

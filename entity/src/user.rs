@@ -19,6 +19,8 @@ pub struct Model {
     pub memberships: HasMany<super::membership::Entity>,
     #[sea_orm(has_many)]
     pub access_tokens: HasMany<super::access_token::Entity>,
+    #[sea_orm(has_many)]
+    pub password_links: HasMany<super::password_link::Entity>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

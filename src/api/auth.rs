@@ -10,7 +10,8 @@ use poem_openapi::{ApiResponse, Object, OpenApi, SecurityScheme};
 
 use super::ApiTags;
 use super::error::ApiError;
-use crate::service::accounts::{self, Staff};
+use crate::client::ClientInfo;
+use crate::service::accounts::{self, Staff, TokenKind};
 use crate::state::AppState;
 
 /// A staff member's bearer token, from `POST /auth/login`.
@@ -100,17 +101,24 @@ impl AuthApi {
     /// Log in
     ///
     /// Exchanges a staff email and password for a bearer token. A failure says only
-    /// "Invalid email or password", whether or not the email has an account.
+    /// "Invalid email or password", whether or not the email has an account. Attempts are
+    /// limited per account and per network (429 with `Retry-After`).
     #[oai(path = "/auth/login", method = "post", operation_id = "login")]
     async fn login(
         &self,
         state: Data<&AppState>,
+        req: &Request,
         body: Json<LoginRequest>,
     ) -> Result<LoginResponse, ApiError> {
+        state
+            .login_limit
+            .check(&body.email, ClientInfo::of(req).ip)
+            .map_err(ApiError::too_many_logins)?;
         let issued = accounts::login(
             &state.db,
             &body.email,
             &body.password,
+            TokenKind::Api,
             state.settings.session_lifetime,
         )
         .await?;

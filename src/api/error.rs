@@ -118,6 +118,19 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// A 429 for too many sign-in attempts.
+    pub fn too_many_logins(retry_after: std::time::Duration) -> Self {
+        Self::TooManyRequests(
+            Json(ErrorBody::new(
+                "rate_limited",
+                "Too many sign-in attempts. Please wait a few minutes and try again.",
+            )),
+            retry_after.as_secs().max(1),
+        )
+    }
+}
+
 /// Gives errors raised outside our handlers (unknown route, unparsable body, missing token,
 /// oversized body) the same JSON shape as our own.
 pub fn render_poem_error(err: poem::Error) -> Response {

@@ -59,7 +59,13 @@ pub async fn log_request<E: Endpoint>(next: Arc<E>, req: Request) -> Result<Resp
 }
 
 /// Path segments that follow these carry single-use secrets.
-const SECRET_AFTER: [&str; 4] = ["verify", "withdraw", "verifications", "withdrawals"];
+const SECRET_AFTER: [&str; 5] = [
+    "verify",
+    "withdraw",
+    "verifications",
+    "withdrawals",
+    "password",
+];
 
 fn redact_path(path: &str) -> String {
     let mut out = Vec::new();

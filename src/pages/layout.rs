@@ -6,7 +6,7 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 use crate::i18n::texts;
 
 /// Readable on a phone and on a desktop, with visible focus and clearly marked errors.
-const STYLE: &str = r#"
+pub(crate) const STYLE: &str = r#"
 *{box-sizing:border-box}
 body{margin:0;font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;line-height:1.55;color:#1b1b1b;background:#fafaf7}
 main{max-width:44rem;margin:0 auto;padding:1rem 1.1rem 4rem}

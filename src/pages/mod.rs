@@ -1,6 +1,7 @@
 //! Public HTML pages: the letter and its sign-on form, the signatory list, and the pages behind
 //! the emailed links. Server-rendered, usable without JavaScript, in English and Spanish.
 
+pub mod admin;
 mod form;
 mod layout;
 mod letter;

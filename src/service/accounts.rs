@@ -69,6 +69,32 @@ impl Staff {
     }
 }
 
+/// What a token opens: the JSON API (sent as a bearer token) or the dashboard (kept in a cookie).
+/// One kind is never accepted as the other, so a stolen cookie does not become an API key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    /// `Authorization: Bearer ...` on the JSON API.
+    Api,
+    /// The dashboard's session cookie, which also expires when idle.
+    Session,
+}
+
+impl TokenKind {
+    fn stored(self) -> &'static str {
+        match self {
+            Self::Api => "api",
+            Self::Session => "session",
+        }
+    }
+}
+
+/// A session is touched at most this often, so reading pages does not write on every request.
+const SESSION_TOUCH_INTERVAL: chrono::Duration = chrono::Duration::seconds(60);
+
+/// Password checks running at once: argon2 takes 19 MiB and a core's worth of time each, so a
+/// burst of logins waits its turn instead of exhausting the machine.
+static PASSWORD_CHECKS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
 /// A bearer token just issued; the token itself is shown to the client once and never stored.
 pub struct IssuedToken {
     /// The secret to send as `Authorization: Bearer ...`.
@@ -171,7 +197,7 @@ async fn find_or_create_organization(db: &impl ConnectionTrait, name: &str) -> A
     Ok(created.id)
 }
 
-/// Checks an email and password and issues a bearer token valid for `lifetime`.
+/// Checks an email and password and issues a token of `kind` valid for `lifetime`.
 ///
 /// An unknown email costs the same password check as a known one, so the answer's timing
 /// does not tell whether an account exists.
@@ -180,6 +206,7 @@ pub async fn login(
     db: &DatabaseConnection,
     email: &str,
     password: &str,
+    kind: TokenKind,
     lifetime: chrono::Duration,
 ) -> AppResult<IssuedToken> {
     let found = user::Entity::find()
@@ -203,11 +230,13 @@ pub async fn login(
         created_at: Set(now),
         expires_at: Set(expires_at),
         revoked_at: Set(None),
+        kind: Set(kind.stored().to_owned()),
+        last_used_at: Set(Some(now)),
         ..Default::default()
     }
     .insert(db)
     .await?;
-    tracing::info!(user_id = user.id, "staff login");
+    tracing::info!(user_id = user.id, kind = kind.stored(), "staff login");
     Ok(IssuedToken { token, expires_at })
 }
 
@@ -230,18 +259,67 @@ pub async fn authenticate(db: &DatabaseConnection, presented: &str) -> AppResult
     let refused = || {
         AppError::Unauthorized("The access token is invalid or has expired; log in again.".into())
     };
+    let (token, user) = live_token(db, presented, TokenKind::Api)
+        .await?
+        .ok_or_else(refused)?;
+    staff_of(db, token, user).await
+}
+
+/// Recognizes a dashboard session: like a bearer token, and it also ends after `idle` without
+/// use. `None` for any session that does not work (unknown, expired, idle, signed out).
+pub async fn authenticate_session(
+    db: &DatabaseConnection,
+    presented: &str,
+    idle: chrono::Duration,
+) -> AppResult<Option<Staff>> {
+    let Some((token, user)) = live_token(db, presented, TokenKind::Session).await? else {
+        return Ok(None);
+    };
+    let now = Utc::now();
+    let last_used = token.last_used_at.unwrap_or(token.created_at);
+    if last_used + idle <= now {
+        return Ok(None);
+    }
+    if last_used + SESSION_TOUCH_INTERVAL <= now {
+        access_token::ActiveModel {
+            id: Set(token.id),
+            last_used_at: Set(Some(now)),
+            ..Default::default()
+        }
+        .update(db)
+        .await?;
+    }
+    staff_of(db, token, user).await.map(Some)
+}
+
+/// The token of `kind` with this secret and its user, unless unknown, revoked or expired.
+async fn live_token(
+    db: &DatabaseConnection,
+    presented: &str,
+    kind: TokenKind,
+) -> AppResult<Option<(access_token::Model, user::Model)>> {
     let hash = TokenHash::of(presented);
-    let Some((token, Some(user))) = access_token::Entity::find()
+    let found = access_token::Entity::find()
         .filter(access_token::Column::TokenHash.eq(hash.as_str()))
+        .filter(access_token::Column::Kind.eq(kind.stored()))
         .find_also_related(user::Entity)
         .one(db)
-        .await?
-    else {
-        return Err(refused());
-    };
-    if token.revoked_at.is_some() || token.expires_at <= Utc::now() {
-        return Err(refused());
-    }
+        .await?;
+    Ok(match found {
+        Some((token, Some(user)))
+            if token.revoked_at.is_none() && token.expires_at > Utc::now() =>
+        {
+            Some((token, user))
+        }
+        _ => None,
+    })
+}
+
+async fn staff_of(
+    db: &DatabaseConnection,
+    token: access_token::Model,
+    user: user::Model,
+) -> AppResult<Staff> {
     let memberships = memberships_of(db, user.id).await?;
     Ok(Staff {
         user_id: user.id,
@@ -294,7 +372,11 @@ static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
         .to_string()
 });
 
-async fn hash_password(password: Password) -> AppResult<String> {
+pub(crate) async fn hash_password(password: Password) -> AppResult<String> {
+    let _turn = PASSWORD_CHECKS
+        .acquire()
+        .await
+        .context("the password check queue is closed")?;
     // Argon2 is deliberately slow: keep it off the async workers.
     let hashed = tokio::task::spawn_blocking(move || {
         Argon2::default()
@@ -308,6 +390,10 @@ async fn hash_password(password: Password) -> AppResult<String> {
 }
 
 async fn verify_password(password: String, stored_hash: String) -> AppResult<bool> {
+    let _turn = PASSWORD_CHECKS
+        .acquire()
+        .await
+        .context("the password check queue is closed")?;
     let ok = tokio::task::spawn_blocking(move || {
         PasswordHash::new(&stored_hash)
             .map(|parsed| {

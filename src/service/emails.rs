@@ -76,3 +76,87 @@ pub fn verification(email: &VerificationEmail<'_>) -> ComposedEmail {
         html,
     }
 }
+
+/// What a password link email says.
+pub struct PasswordLinkEmail<'a> {
+    /// The staff member's language.
+    pub language: Language,
+    /// Their display name.
+    pub name: &'a str,
+    /// The page where they choose the password.
+    pub url: &'a str,
+    /// For an invitation: who invited them, to which organization.
+    pub invitation: Option<(&'a str, &'a str)>,
+    /// How long the link works.
+    pub valid_hours: i64,
+}
+
+/// The email with a link to choose a password: a reset, or a new member's invitation.
+pub fn password_link(email: &PasswordLinkEmail<'_>) -> ComposedEmail {
+    let es = email.language == Language::Es;
+    let pick = |en: String, es_text: String| if es { es_text } else { en };
+    let validity = if email.valid_hours >= 48 {
+        let days = email.valid_hours / 24;
+        pick(format!("{days} days"), format!("{days} días"))
+    } else {
+        let hours = email.valid_hours;
+        pick(
+            format!("{hours} hour{}", if hours == 1 { "" } else { "s" }),
+            format!("{hours} hora{}", if hours == 1 { "" } else { "s" }),
+        )
+    };
+    let (subject, intro) = match email.invitation {
+        Some((inviter, organization)) => (
+            pick(
+                format!("You are invited to coordinate letters for {organization}"),
+                format!("Le invitan a coordinar cartas de {organization}"),
+            ),
+            pick(
+                format!("{inviter} added you to {organization} on signon, where coalition letters are written, signed and delivered. Choose a password to sign in:"),
+                format!("{inviter} le agregó a {organization} en signon, donde se escriben, firman y entregan cartas colectivas. Elija una contraseña para entrar:"),
+            ),
+        ),
+        None => (
+            pick("Choose a new password for signon".into(), "Elija una nueva contraseña para signon".into()),
+            pick(
+                "Someone asked to reset the password of your signon account. To choose a new one, open this link:".into(),
+                "Alguien pidió restablecer la contraseña de su cuenta de signon. Para elegir una nueva, abra este enlace:".into(),
+            ),
+        ),
+    };
+    let greeting = pick(
+        format!("Hello {},", email.name),
+        format!("Hola, {}:", email.name),
+    );
+    let expiry = pick(
+        format!("The link works once, for {validity}."),
+        format!("El enlace funciona una sola vez, durante {validity}."),
+    );
+    let ignore = pick(
+        "If you did not expect this email, ignore it: nothing changes without the link.".into(),
+        "Si no esperaba este correo, ignórelo: nada cambia sin el enlace.".into(),
+    );
+    let text = format!(
+        "{greeting}\n\n{intro}\n{url}\n\n{expiry}\n\n{ignore}\n",
+        url = email.url
+    );
+    let html = html! {
+        (maud::DOCTYPE)
+        html lang=(crate::i18n::code(email.language)) {
+            head { meta charset="utf-8"; title { (subject) } }
+            body style="font-family: sans-serif; line-height: 1.5; max-width: 40em" {
+                p { (greeting) }
+                p { (intro) }
+                p { a href=(email.url) style="font-weight: bold" { (email.url) } }
+                p { (expiry) }
+                p style="color: #555" { (ignore) }
+            }
+        }
+    }
+    .into_string();
+    ComposedEmail {
+        subject,
+        text,
+        html,
+    }
+}

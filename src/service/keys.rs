@@ -94,6 +94,12 @@ impl Keys {
         self.keyed_hash("network", &network)
     }
 
+    /// The dashboard's anti-forgery token for a browser: a keyed hash of its session (or of
+    /// its pre-sign-in cookie), so a page of another site can neither read nor guess it.
+    pub fn csrf_token(&self, binding: &str) -> String {
+        self.keyed_hash("csrf", binding)
+    }
+
     /// A hash of the client's user agent for abuse review.
     pub fn agent_hash(&self, user_agent: &str) -> String {
         self.keyed_hash("agent", user_agent)

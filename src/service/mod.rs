@@ -12,6 +12,7 @@ pub mod keys;
 pub mod letters;
 pub mod members;
 pub mod outbox;
+pub mod password_links;
 pub mod retention;
 pub mod signatures;
 pub mod signing;

@@ -487,3 +487,154 @@ pub fn organization_form<'a>(name: &'a str, email: &'a str) -> Vec<(&'a str, &'a
         ("fax", ""),
     ]
 }
+
+/// A browser at the dashboard: keeps cookies, follows no redirects, sends the page's origin, and
+/// fills in the anti-forgery token of the last page it read.
+pub struct Browser {
+    client: Client,
+    base: String,
+    cookies: std::sync::Mutex<std::collections::BTreeMap<String, String>>,
+    csrf: std::sync::Mutex<Option<String>>,
+}
+
+/// A page or redirect as the browser received it.
+#[derive(Debug)]
+pub struct Page {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: String,
+}
+
+impl Page {
+    /// Where a redirect points.
+    pub fn location(&self) -> Option<&str> {
+        self.headers.get("location").and_then(|v| v.to_str().ok())
+    }
+
+    /// Every Set-Cookie header.
+    pub fn set_cookies(&self) -> Vec<String> {
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_owned))
+            .collect()
+    }
+}
+
+/// The value of the hidden anti-forgery field on a page, if it has one.
+pub fn csrf_of(html: &str) -> Option<String> {
+    let at = html.find("name=\"csrf\"")?;
+    let rest = &html[at..];
+    let value = rest.split("value=\"").nth(1)?;
+    Some(value.split('"').next()?.to_owned())
+}
+
+impl Browser {
+    pub fn new(app: &TestApp) -> Self {
+        Self {
+            client: Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            base: app.address.clone(),
+            cookies: Default::default(),
+            csrf: Default::default(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn read(&self, request: reqwest::RequestBuilder) -> Page {
+        let response = request
+            .header("cookie", self.cookie_header())
+            .send()
+            .await
+            .expect("the service answers");
+        let page = Page {
+            status: response.status(),
+            headers: response.headers().clone(),
+            body: response.text().await.unwrap(),
+        };
+        for set in page.set_cookies() {
+            let pair = set.split(';').next().unwrap_or_default();
+            if let Some((name, value)) = pair.split_once('=') {
+                let mut cookies = self.cookies.lock().unwrap();
+                if value.is_empty() || set.to_ascii_lowercase().contains("max-age=0") {
+                    cookies.remove(name.trim());
+                } else {
+                    cookies.insert(name.trim().to_owned(), value.to_owned());
+                }
+            }
+        }
+        if let Some(token) = csrf_of(&page.body) {
+            *self.csrf.lock().unwrap() = Some(token);
+        }
+        page
+    }
+
+    /// Opens a page.
+    pub async fn get(&self, path: &str) -> Page {
+        self.read(self.client.get(format!("{}{path}", self.base)))
+            .await
+    }
+
+    /// Posts a form with the anti-forgery token of the last page read.
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let token = self.csrf.lock().unwrap().clone().unwrap_or_default();
+        let mut all: Vec<(&str, &str)> = vec![("csrf", token.as_str())];
+        all.extend_from_slice(fields);
+        self.post_exactly(path, &all).await
+    }
+
+    /// Posts exactly these fields (no token added), from this site.
+    pub async fn post_exactly(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        self.read(
+            self.client
+                .post(format!("{}{path}", self.base))
+                .header("origin", &self.base)
+                .form(fields),
+        )
+        .await
+    }
+
+    /// Posts a form with its token but from another site's page.
+    pub async fn post_from_origin(
+        &self,
+        path: &str,
+        origin: &str,
+        fields: &[(&str, &str)],
+    ) -> Page {
+        let token = self.csrf.lock().unwrap().clone().unwrap_or_default();
+        let mut all: Vec<(&str, &str)> = vec![("csrf", token.as_str())];
+        all.extend_from_slice(fields);
+        self.read(
+            self.client
+                .post(format!("{}{path}", self.base))
+                .header("origin", origin)
+                .form(&all),
+        )
+        .await
+    }
+
+    /// Signs in at the dashboard with the test password; panics unless it works.
+    pub async fn sign_in(&self, email: &str) {
+        self.get("/admin/login").await;
+        let page = self
+            .post("/admin/login", &[("email", email), ("password", PASSWORD)])
+            .await;
+        assert_eq!(
+            page.status,
+            StatusCode::SEE_OTHER,
+            "sign-in of {email} fails: {}",
+            page.body
+        );
+    }
+}

@@ -1,0 +1,43 @@
+//! The coordinators' dashboard: HTML pages under `/admin`, server-rendered like the public
+//! pages and usable without JavaScript. Pages parse input and show results; every rule lives in
+//! `service/` and `domain/`, which the JSON API uses too, so the two never disagree.
+//!
+//! Every page goes through [`session::guard`] (language, session, anti-forgery checks) and takes
+//! a [`session::Signed`] when it needs a signed-in staff member.
+
+mod auth;
+pub mod error;
+pub mod layout;
+mod letters;
+pub mod session;
+
+pub use error::PageError;
+pub use session::{PageContext, Signed};
+
+use poem::middleware::{CookieJarManager, SetHeader};
+use poem::{EndpointExt, Route, get, post};
+
+/// The dashboard's routes, behind the session guard, with headers that keep its pages out of
+/// frames and caches and the tokens in its addresses out of Referer headers.
+pub fn routes() -> impl poem::Endpoint {
+    let security = SetHeader::new()
+        .overriding("X-Content-Type-Options", "nosniff")
+        .overriding("Referrer-Policy", "no-referrer")
+        .overriding("X-Frame-Options", "DENY")
+        .overriding(
+            "Content-Security-Policy",
+            "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; script-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+        );
+    Route::new()
+        .at("/", get(letters::home))
+        .at("/login", get(auth::login_page).post(auth::login))
+        .at("/logout", post(auth::logout))
+        .at("/forgot", get(auth::forgot_page).post(auth::forgot))
+        .at(
+            "/password/:token",
+            get(auth::password_page).post(auth::set_password),
+        )
+        .around(session::guard)
+        .with(CookieJarManager::new())
+        .with(security)
+}
