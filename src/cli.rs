@@ -502,13 +502,13 @@ async fn serve(
 /// Seeds the demo data on an empty database and prints the demo login once.
 async fn print_demo(app: &Application) -> anyhow::Result<()> {
     let state = app.state();
-    let base = format!("http://127.0.0.1:{}", app.port());
+    let base = state.base_url.as_str().trim_end_matches('/').to_owned();
     match crate::demo::seed(&state.db, &state.keys)
         .await
         .map_err(describe)?
     {
         Some(login) => println!(
-            "Demo data created.\n  Sample letter:    {base}/l/{slug} ({n} signatories)\n  Demo coordinator: {email}, password {password} (shown only this once)\n  API docs:         {base}/api/docs",
+            "Demo data created.\n  Sample letter:    {base}/l/{slug} ({n} signatories)\n  Dashboard:        {base}/admin\n  Demo coordinator: {email}, password {password} (shown only this once)\n  API docs:         {base}/api/docs",
             slug = crate::demo::DEMO_SLUG,
             n = login.signatories,
             email = login.email,

@@ -430,6 +430,12 @@ async fn serve_demo_fills_an_empty_database_once() {
         .unwrap_or_else(|| panic!("the demo login is printed: {printed}"))
         .to_owned();
     assert!(printed.contains("demo@example.org"));
+    assert!(
+        printed.contains(&format!(
+            "Dashboard:        http://127.0.0.1:{first_port}/admin"
+        )),
+        "the dashboard's address is printed with the login: {printed}"
+    );
 
     let port = free_port();
     let again = signon()
