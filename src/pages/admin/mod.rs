@@ -18,11 +18,13 @@ use poem::middleware::{CookieJarManager, SetHeader};
 use poem::{EndpointExt, Route, get, post};
 
 /// The dashboard's routes, behind the session guard, with headers that keep its pages out of
-/// frames and caches and the tokens in its addresses out of Referer headers.
+/// frames and the tokens in its addresses out of other sites' Referer headers. Unlike the public
+/// pages' `no-referrer`, `same-origin` lets the browser name the page's origin on its own form
+/// posts (with `no-referrer` it sends `Origin: null`), which the anti-forgery check relies on.
 pub fn routes() -> impl poem::Endpoint {
     let security = SetHeader::new()
         .overriding("X-Content-Type-Options", "nosniff")
-        .overriding("Referrer-Policy", "no-referrer")
+        .overriding("Referrer-Policy", "same-origin")
         .overriding("X-Frame-Options", "DENY")
         .overriding(
             "Content-Security-Policy",

@@ -229,12 +229,16 @@ pub async fn guard<E: Endpoint>(next: Arc<E>, mut req: Request) -> poem::Result<
         return Ok(PageError::Forgery.render(lang));
     };
     let csrf = state.keys.csrf_token(&binding);
-    if is_post && !(same_origin(&req, &state.base_url) && carries_token(&mut req, &csrf).await?) {
-        tracing::warn!(
-            path = req.original_uri().path(),
-            "dashboard post refused: forged or expired form"
-        );
-        return Ok(PageError::Forgery.render(lang));
+    if is_post {
+        let origin_ok = same_origin(&req, &state.base_url);
+        if !(origin_ok && carries_token(&mut req, &csrf).await?) {
+            tracing::warn!(
+                path = req.original_uri().path(),
+                origin_ok,
+                "dashboard post refused: forged or expired form"
+            );
+            return Ok(PageError::Forgery.render(lang));
+        }
     }
     let staff = match session_secret(&jar, secure) {
         Some(secret) => {
