@@ -13,8 +13,8 @@ use signon::service::accounts::{self, NewStaff};
 /// The password every test account gets.
 pub const PASSWORD: &str = "correct horse battery staple";
 
-/// Runs a test body once on SQLite and once on PostgreSQL (when `SIGNON_TEST_POSTGRES` is set),
-/// as `name::sqlite` and `name::postgres`.
+/// Runs a test body on a fresh service, as `name::sqlite` and `name::postgres` (see
+/// `backend_arms!`).
 macro_rules! db_test {
     ($name:ident, |$app:ident| $body:block) => {
         mod $name {
@@ -23,17 +23,38 @@ macro_rules! db_test {
 
             async fn run($app: $crate::helpers::TestApp) $body
 
-            #[tokio::test]
-            async fn sqlite() {
-                run($crate::helpers::TestApp::spawn($crate::helpers::Backend::Sqlite).await).await
+            async fn on(backend: $crate::helpers::Backend) {
+                run($crate::helpers::TestApp::spawn(backend).await).await
             }
 
-            #[tokio::test]
-            async fn postgres() {
-                if let Some(app) = $crate::helpers::TestApp::spawn_postgres().await {
-                    run(app).await
-                }
-            }
+            backend_arms!(on);
+        }
+    };
+}
+
+/// Runs `async fn $name(backend: Backend)` as `$name::sqlite` and `$name::postgres`.
+macro_rules! backend_test {
+    ($name:ident) => {
+        mod $name {
+            backend_arms!(super::$name);
+        }
+    };
+}
+
+/// The two tests of one body, one per database. The PostgreSQL arm is ignored unless asked for,
+/// so a run without a server shows it as not run instead of counting it as passed; asked for
+/// without `SIGNON_TEST_POSTGRES`, it fails.
+macro_rules! backend_arms {
+    ($test:path) => {
+        #[tokio::test]
+        async fn sqlite() {
+            $test($crate::helpers::Backend::Sqlite).await
+        }
+
+        #[tokio::test]
+        #[ignore = "PostgreSQL: set SIGNON_TEST_POSTGRES and run with --include-ignored"]
+        async fn postgres() {
+            $test($crate::helpers::Backend::Postgres).await
         }
     };
 }
@@ -110,12 +131,11 @@ async fn fresh_database(backend: Backend) -> (String, DbGuard) {
             )
         }
         Backend::Postgres => {
-            let admin_url =
-                std::env::var("SIGNON_TEST_POSTGRES").expect("SIGNON_TEST_POSTGRES is set");
+            let admin_url = postgres_admin_url();
             let name = format!("signon_test_{}", uuid::Uuid::new_v4().simple());
-            let admin = Database::connect(&admin_url)
-                .await
-                .expect("the PostgreSQL server answers");
+            let admin = Database::connect(&admin_url).await.unwrap_or_else(|error| {
+                panic!("the PostgreSQL server of SIGNON_TEST_POSTGRES does not answer: {error}")
+            });
             admin
                 .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
                 .await
@@ -140,28 +160,25 @@ impl EmptyDatabase {
     }
 }
 
-/// Whether the PostgreSQL tests run; when they do not, say so once per test.
-pub fn postgres_configured() -> bool {
-    let configured = std::env::var("SIGNON_TEST_POSTGRES").is_ok_and(|v| !v.is_empty());
-    if !configured {
-        eprintln!("SIGNON_TEST_POSTGRES is not set: skipping the PostgreSQL run of this test");
-    }
-    configured
+/// The server the PostgreSQL tests create their databases on; a PostgreSQL test run without
+/// one fails rather than pass having tested nothing.
+fn postgres_admin_url() -> String {
+    std::env::var("SIGNON_TEST_POSTGRES")
+        .ok()
+        .filter(|url| !url.is_empty())
+        .unwrap_or_else(|| {
+            panic!(
+                "SIGNON_TEST_POSTGRES is not set, so this PostgreSQL test cannot run: set it to \
+                 a server where the user may create databases, e.g. \
+                 SIGNON_TEST_POSTGRES=postgres://postgres@127.0.0.1:5432/test"
+            )
+        })
 }
 
 impl TestApp {
     /// Starts the service on a fresh database of the given kind.
     pub async fn spawn(backend: Backend) -> Self {
         Self::spawn_with(backend, |_| {}).await
-    }
-
-    /// Starts the service on a fresh PostgreSQL database, or returns `None` when none is configured.
-    pub async fn spawn_postgres() -> Option<Self> {
-        if postgres_configured() {
-            Some(Self::spawn(Backend::Postgres).await)
-        } else {
-            None
-        }
     }
 
     /// Starts the service with adjusted settings.

@@ -204,17 +204,7 @@ async fn an_expired_verification_token_is_refused(backend: Backend) {
     assert!(public_names(&app, "expiring").await.is_empty());
 }
 
-#[tokio::test]
-async fn an_expired_verification_token_is_refused_on_sqlite() {
-    an_expired_verification_token_is_refused(Backend::Sqlite).await;
-}
-
-#[tokio::test]
-async fn an_expired_verification_token_is_refused_on_postgres() {
-    if crate::helpers::postgres_configured() {
-        an_expired_verification_token_is_refused(Backend::Postgres).await;
-    }
-}
+backend_test!(an_expired_verification_token_is_refused);
 
 db_test!(
     signing_again_with_the_same_email_updates_the_signature_and_resends_the_link,

@@ -125,17 +125,7 @@ async fn emails_go_out_through_smtp(backend: Backend) {
     assert!(app.emails().is_empty(), "no .eml files when SMTP is set");
 }
 
-#[tokio::test]
-async fn emails_go_out_through_smtp_on_sqlite() {
-    emails_go_out_through_smtp(Backend::Sqlite).await;
-}
-
-#[tokio::test]
-async fn emails_go_out_through_smtp_on_postgres() {
-    if crate::helpers::postgres_configured() {
-        emails_go_out_through_smtp(Backend::Postgres).await;
-    }
-}
+backend_test!(emails_go_out_through_smtp);
 
 async fn an_smtp_server_that_is_down_keeps_the_email(backend: Backend) {
     // Reserve a port, then leave it closed until the server comes up.
