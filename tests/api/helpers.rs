@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use signon::app::Application;
 use signon::config::Settings;
 use signon::domain::{Email, Password};
+use signon::mail::{self, Transport};
 use signon::service::accounts::{self, NewStaff};
 
 /// The password every test account gets.
@@ -107,6 +108,8 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     /// Where the service writes its emails as `.eml` files.
     pub mail_dir: PathBuf,
+    /// The service's own way of sending, for tests that empty the outbox themselves.
+    mail_transport: Transport,
     client: Client,
     server: tokio::task::JoinHandle<()>,
     _workdir: tempfile::TempDir,
@@ -193,6 +196,8 @@ impl TestApp {
         settings.sign_rate_per_minute = 0;
         adjust(&mut settings);
         let mail_dir = settings.mail.dir.clone();
+        let mail_transport =
+            Transport::from_settings(&settings.mail).expect("the mail settings are valid");
         let app = Application::build(settings)
             .await
             .expect("the service starts");
@@ -208,6 +213,7 @@ impl TestApp {
             database_url,
             db,
             mail_dir,
+            mail_transport,
             client: Client::new(),
             server,
             _workdir: workdir,
@@ -419,6 +425,41 @@ impl TestApp {
             .iter()
             .map(|p| SentEmail::parse(&std::fs::read(p).unwrap()))
             .collect()
+    }
+
+    /// Every email the outbox holds, sent: what is due is delivered here, and what the service's
+    /// worker has already claimed is waited for (up to ten seconds). Checking "no email" or
+    /// "still five emails" on this cannot pass merely because the worker is slow.
+    pub async fn delivered_emails(&self) -> Vec<SentEmail> {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        for _ in 0..200 {
+            mail::deliver_due(&self.db, &self.mail_transport)
+                .await
+                .expect("the outbox can be read");
+            let unsent = entity::outbox::Entity::find()
+                .filter(entity::outbox::Column::SentAt.is_null())
+                .all(&self.db)
+                .await
+                .expect("the outbox can be read");
+            if unsent.is_empty() {
+                return self.emails();
+            }
+            // What is left was claimed by the service's worker and is on its way, unless it failed.
+            if let Some(failed) = unsent.iter().find(|email| email.last_error.is_some()) {
+                panic!("an email could not be sent: {:?}", failed.last_error);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("the outbox still holds unsent emails after ten seconds");
+    }
+
+    /// How many emails the outbox holds, sent or not.
+    pub async fn outbox_len(&self) -> u64 {
+        use sea_orm::{EntityTrait, PaginatorTrait};
+        entity::outbox::Entity::find()
+            .count(&self.db)
+            .await
+            .expect("the outbox can be read")
     }
 
     /// Waits (up to ten seconds) until at least `count` emails were written, and returns them.
