@@ -9,12 +9,11 @@ use signon::export::{LetterDocument, Signatory, csv, order_signatories, pdf};
 
 const FIXTURE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/fixtures/open-letter-2020-400-orgs.csv"
+    "/tests/fixtures/open-letter-2020-400-orgs.csv"
 );
 
 fn fixture() -> Vec<Signatory> {
-    let mut reader =
-        ::csv::Reader::from_path(FIXTURE).expect("the shared fixture is beside the repository");
+    let mut reader = ::csv::Reader::from_path(FIXTURE).expect("the fixture is in tests/fixtures/");
     reader
         .records()
         .enumerate()

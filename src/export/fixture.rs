@@ -6,10 +6,10 @@ use entity::SignatureKind;
 use super::Signatory;
 use crate::domain::countries;
 
-/// Where CI's clone (and a worktree beside `shared/`) finds the fixture.
+/// The fixture lives in the repository, so a plain clone runs these tests.
 const PATH: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/fixtures/open-letter-2020-400-orgs.csv"
+    "/tests/fixtures/open-letter-2020-400-orgs.csv"
 );
 
 /// The 400 organizations: international networks with no country, national ones with the

@@ -147,14 +147,4 @@ async fn an_expired_token_is_refused(backend: Backend) {
     assert!(body["message"].as_str().unwrap().contains("log in again"));
 }
 
-#[tokio::test]
-async fn an_expired_token_is_refused_on_sqlite() {
-    an_expired_token_is_refused(Backend::Sqlite).await;
-}
-
-#[tokio::test]
-async fn an_expired_token_is_refused_on_postgres() {
-    if crate::helpers::postgres_configured() {
-        an_expired_token_is_refused(Backend::Postgres).await;
-    }
-}
+backend_test!(an_expired_token_is_refused);

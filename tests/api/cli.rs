@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, EmptyDatabase, PASSWORD, TestApp, postgres_configured};
+use crate::helpers::{Backend, EmptyDatabase, PASSWORD, TestApp};
 
 /// A `signon` command with none of the caller's configuration leaking in.
 fn signon() -> Command {
@@ -133,17 +133,7 @@ async fn a_user_added_on_the_command_line_can_log_in(backend: Backend) {
     assert_clear_failure(&again, "already exists");
 }
 
-#[tokio::test]
-async fn a_user_added_on_the_command_line_can_log_in_on_sqlite() {
-    a_user_added_on_the_command_line_can_log_in(Backend::Sqlite).await;
-}
-
-#[tokio::test]
-async fn a_user_added_on_the_command_line_can_log_in_on_postgres() {
-    if postgres_configured() {
-        a_user_added_on_the_command_line_can_log_in(Backend::Postgres).await;
-    }
-}
+backend_test!(a_user_added_on_the_command_line_can_log_in);
 
 #[tokio::test]
 async fn user_add_refuses_bad_input_and_writes_nothing() {

@@ -8,13 +8,14 @@ use serde_json::{Value, json};
 use signon::app::Application;
 use signon::config::Settings;
 use signon::domain::{Email, Password};
+use signon::mail::{self, Transport};
 use signon::service::accounts::{self, NewStaff};
 
 /// The password every test account gets.
 pub const PASSWORD: &str = "correct horse battery staple";
 
-/// Runs a test body once on SQLite and once on PostgreSQL (when `SIGNON_TEST_POSTGRES` is set),
-/// as `name::sqlite` and `name::postgres`.
+/// Runs a test body on a fresh service, as `name::sqlite` and `name::postgres` (see
+/// `backend_arms!`).
 macro_rules! db_test {
     ($name:ident, |$app:ident| $body:block) => {
         mod $name {
@@ -23,17 +24,38 @@ macro_rules! db_test {
 
             async fn run($app: $crate::helpers::TestApp) $body
 
-            #[tokio::test]
-            async fn sqlite() {
-                run($crate::helpers::TestApp::spawn($crate::helpers::Backend::Sqlite).await).await
+            async fn on(backend: $crate::helpers::Backend) {
+                run($crate::helpers::TestApp::spawn(backend).await).await
             }
 
-            #[tokio::test]
-            async fn postgres() {
-                if let Some(app) = $crate::helpers::TestApp::spawn_postgres().await {
-                    run(app).await
-                }
-            }
+            backend_arms!(on);
+        }
+    };
+}
+
+/// Runs `async fn $name(backend: Backend)` as `$name::sqlite` and `$name::postgres`.
+macro_rules! backend_test {
+    ($name:ident) => {
+        mod $name {
+            backend_arms!(super::$name);
+        }
+    };
+}
+
+/// The two tests of one body, one per database. The PostgreSQL arm is ignored unless asked for,
+/// so a run without a server shows it as not run instead of counting it as passed; asked for
+/// without `SIGNON_TEST_POSTGRES`, it fails.
+macro_rules! backend_arms {
+    ($test:path) => {
+        #[tokio::test]
+        async fn sqlite() {
+            $test($crate::helpers::Backend::Sqlite).await
+        }
+
+        #[tokio::test]
+        #[ignore = "PostgreSQL: set SIGNON_TEST_POSTGRES and run with --include-ignored"]
+        async fn postgres() {
+            $test($crate::helpers::Backend::Postgres).await
         }
     };
 }
@@ -86,6 +108,8 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     /// Where the service writes its emails as `.eml` files.
     pub mail_dir: PathBuf,
+    /// The service's own way of sending, for tests that empty the outbox themselves.
+    mail_transport: Transport,
     client: Client,
     server: tokio::task::JoinHandle<()>,
     _workdir: tempfile::TempDir,
@@ -110,12 +134,11 @@ async fn fresh_database(backend: Backend) -> (String, DbGuard) {
             )
         }
         Backend::Postgres => {
-            let admin_url =
-                std::env::var("SIGNON_TEST_POSTGRES").expect("SIGNON_TEST_POSTGRES is set");
+            let admin_url = postgres_admin_url();
             let name = format!("signon_test_{}", uuid::Uuid::new_v4().simple());
-            let admin = Database::connect(&admin_url)
-                .await
-                .expect("the PostgreSQL server answers");
+            let admin = Database::connect(&admin_url).await.unwrap_or_else(|error| {
+                panic!("the PostgreSQL server of SIGNON_TEST_POSTGRES does not answer: {error}")
+            });
             admin
                 .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
                 .await
@@ -140,28 +163,25 @@ impl EmptyDatabase {
     }
 }
 
-/// Whether the PostgreSQL tests run; when they do not, say so once per test.
-pub fn postgres_configured() -> bool {
-    let configured = std::env::var("SIGNON_TEST_POSTGRES").is_ok_and(|v| !v.is_empty());
-    if !configured {
-        eprintln!("SIGNON_TEST_POSTGRES is not set: skipping the PostgreSQL run of this test");
-    }
-    configured
+/// The server the PostgreSQL tests create their databases on; a PostgreSQL test run without
+/// one fails rather than pass having tested nothing.
+fn postgres_admin_url() -> String {
+    std::env::var("SIGNON_TEST_POSTGRES")
+        .ok()
+        .filter(|url| !url.is_empty())
+        .unwrap_or_else(|| {
+            panic!(
+                "SIGNON_TEST_POSTGRES is not set, so this PostgreSQL test cannot run: set it to \
+                 a server where the user may create databases, e.g. \
+                 SIGNON_TEST_POSTGRES=postgres://postgres@127.0.0.1:5432/test"
+            )
+        })
 }
 
 impl TestApp {
     /// Starts the service on a fresh database of the given kind.
     pub async fn spawn(backend: Backend) -> Self {
         Self::spawn_with(backend, |_| {}).await
-    }
-
-    /// Starts the service on a fresh PostgreSQL database, or returns `None` when none is configured.
-    pub async fn spawn_postgres() -> Option<Self> {
-        if postgres_configured() {
-            Some(Self::spawn(Backend::Postgres).await)
-        } else {
-            None
-        }
     }
 
     /// Starts the service with adjusted settings.
@@ -176,6 +196,8 @@ impl TestApp {
         settings.sign_rate_per_minute = 0;
         adjust(&mut settings);
         let mail_dir = settings.mail.dir.clone();
+        let mail_transport =
+            Transport::from_settings(&settings.mail).expect("the mail settings are valid");
         let app = Application::build(settings)
             .await
             .expect("the service starts");
@@ -191,6 +213,7 @@ impl TestApp {
             database_url,
             db,
             mail_dir,
+            mail_transport,
             client: Client::new(),
             server,
             _workdir: workdir,
@@ -402,6 +425,41 @@ impl TestApp {
             .iter()
             .map(|p| SentEmail::parse(&std::fs::read(p).unwrap()))
             .collect()
+    }
+
+    /// Every email the outbox holds, sent: what is due is delivered here, and what the service's
+    /// worker has already claimed is waited for (up to ten seconds). Checking "no email" or
+    /// "still five emails" on this cannot pass merely because the worker is slow.
+    pub async fn delivered_emails(&self) -> Vec<SentEmail> {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        for _ in 0..200 {
+            mail::deliver_due(&self.db, &self.mail_transport)
+                .await
+                .expect("the outbox can be read");
+            let unsent = entity::outbox::Entity::find()
+                .filter(entity::outbox::Column::SentAt.is_null())
+                .all(&self.db)
+                .await
+                .expect("the outbox can be read");
+            if unsent.is_empty() {
+                return self.emails();
+            }
+            // What is left was claimed by the service's worker and is on its way, unless it failed.
+            if let Some(failed) = unsent.iter().find(|email| email.last_error.is_some()) {
+                panic!("an email could not be sent: {:?}", failed.last_error);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("the outbox still holds unsent emails after ten seconds");
+    }
+
+    /// How many emails the outbox holds, sent or not.
+    pub async fn outbox_len(&self) -> u64 {
+        use sea_orm::{EntityTrait, PaginatorTrait};
+        entity::outbox::Entity::find()
+            .count(&self.db)
+            .await
+            .expect("the outbox can be read")
     }
 
     /// Waits (up to ten seconds) until at least `count` emails were written, and returns them.

@@ -10,12 +10,11 @@ use crate::helpers::{TestApp, assert_error};
 
 const FIXTURE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/fixtures/open-letter-2020-400-orgs.csv"
+    "/tests/fixtures/open-letter-2020-400-orgs.csv"
 );
 
 fn fixture_names() -> Vec<String> {
-    let mut reader =
-        csv::Reader::from_path(FIXTURE).expect("the shared fixture is beside the repository");
+    let mut reader = csv::Reader::from_path(FIXTURE).expect("the fixture is in tests/fixtures/");
     reader.records().map(|r| r.unwrap()[2].to_owned()).collect()
 }
 

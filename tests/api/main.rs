@@ -1,5 +1,6 @@
-//! Black-box tests: the real service on a random port over a fresh database per test,
-//! on SQLite always and on PostgreSQL too when `SIGNON_TEST_POSTGRES` names a server.
+//! Black-box tests: the real service on a random port over a fresh database per test, on
+//! SQLite always; the PostgreSQL arms are ignored unless run with `--include-ignored`, and then
+//! need `SIGNON_TEST_POSTGRES` to name a server.
 
 #[macro_use]
 mod helpers;

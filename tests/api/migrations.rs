@@ -3,7 +3,7 @@
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, Statement};
 
-use crate::helpers::{Backend, EmptyDatabase, postgres_configured};
+use crate::helpers::{Backend, EmptyDatabase};
 
 async fn migrations_apply_from_empty_and_roll_back(backend: Backend) {
     let empty = EmptyDatabase::new(backend).await;
@@ -57,14 +57,4 @@ async fn migrations_apply_from_empty_and_roll_back(backend: Backend) {
     signon::db::migrate(&db).await.expect("and apply again");
 }
 
-#[tokio::test]
-async fn migrations_apply_from_empty_and_roll_back_on_sqlite() {
-    migrations_apply_from_empty_and_roll_back(Backend::Sqlite).await;
-}
-
-#[tokio::test]
-async fn migrations_apply_from_empty_and_roll_back_on_postgres() {
-    if postgres_configured() {
-        migrations_apply_from_empty_and_roll_back(Backend::Postgres).await;
-    }
-}
+backend_test!(migrations_apply_from_empty_and_roll_back);

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use crate::helpers::{TestApp, assert_error, organization};
 
 async fn signed_and_confirmed(app: &TestApp, slug: &str, name: &str, email: &str) {
-    let before = app.emails().len();
+    let before = app.delivered_emails().await.len();
     app.sign(slug, &organization(name, email)).await;
     let emails = app.wait_for_emails(before + 1).await;
     let token = emails[before].token("verify");
@@ -419,8 +419,9 @@ db_test!(staff_add_a_signature_they_vouch_for, |app| {
         .await
         .unwrap();
     assert_eq!(public["items"][0]["name"], "Red Jesuita con Migrantes");
+    assert_eq!(app.outbox_len().await, 0);
     assert!(
-        app.emails().is_empty(),
+        app.delivered_emails().await.is_empty(),
         "no email for a signature staff vouch for"
     );
     let forbidden = app
