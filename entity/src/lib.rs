@@ -6,6 +6,7 @@
 pub mod access_token;
 pub mod audit_event;
 pub mod enums;
+pub mod import_draft;
 pub mod letter;
 pub mod letter_coordinator;
 pub mod letter_snapshot;

@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_create_schema;
 mod m20261126_000001_add_staff_sessions;
+mod m20261126_000002_add_import_drafts;
 
 /// The list of all migrations, oldest first.
 pub struct Migrator;
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_create_schema::Migration),
             Box::new(m20261126_000001_add_staff_sessions::Migration),
+            Box::new(m20261126_000002_add_import_drafts::Migration),
         ]
     }
 }

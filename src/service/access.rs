@@ -15,6 +15,16 @@ pub async fn letter_for(
     letter_id: i64,
     needed: Role,
 ) -> AppResult<letter::Model> {
+    Ok(letter_and_role(db, staff, letter_id, needed).await?.0)
+}
+
+/// [`letter_for`], with the staff member's best role on the letter.
+pub async fn letter_and_role(
+    db: &impl ConnectionTrait,
+    staff: &Staff,
+    letter_id: i64,
+    needed: Role,
+) -> AppResult<(letter::Model, Role)> {
     let letter = letter::Entity::find_by_id(letter_id)
         .one(db)
         .await?
@@ -35,7 +45,7 @@ pub async fn letter_for(
             role_word(role),
             role_word(needed)
         ))),
-        Some(_) => Ok(letter),
+        Some(role) => Ok((letter, role)),
     }
 }
 

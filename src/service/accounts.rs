@@ -107,33 +107,48 @@ pub struct IssuedToken {
 #[tracing::instrument(skip_all)]
 pub async fn add_staff(db: &DatabaseConnection, new: NewStaff) -> AppResult<i64> {
     let password_hash = hash_password(new.password).await?;
-    let email = new.email.to_login_key();
     let txn = crate::db::begin_write(db).await?;
-    if user::Entity::find()
-        .filter(user::Column::Email.eq(&email))
-        .one(&txn)
-        .await?
-        .is_some()
-    {
+    let organization_id = find_or_create_organization(&txn, &new.organization).await?;
+    let user = create_account(&txn, &new.email, new.name, password_hash).await?;
+    join(&txn, user.id, organization_id, new.role).await?;
+    txn.commit().await?;
+    Ok(user.id)
+}
+
+/// Inserts an account, in the caller's transaction; refuses an email that already has one.
+pub(super) async fn create_account(
+    db: &impl ConnectionTrait,
+    email: &Email,
+    name: String,
+    password_hash: String,
+) -> AppResult<user::Model> {
+    let email = email.to_login_key();
+    if find_account(db, &email).await?.is_some() {
         return Err(AppError::taken(
             "email",
             "A staff account with this email already exists.",
         ));
     }
-    let now = Utc::now();
-    let organization_id = find_or_create_organization(&txn, &new.organization).await?;
-    let user = user::ActiveModel {
+    Ok(user::ActiveModel {
         email: Set(email),
-        name: Set(new.name),
+        name: Set(name),
         password_hash: Set(password_hash),
-        created_at: Set(now),
+        created_at: Set(Utc::now()),
         ..Default::default()
     }
-    .insert(&txn)
-    .await?;
-    join(&txn, user.id, organization_id, new.role).await?;
-    txn.commit().await?;
-    Ok(user.id)
+    .insert(db)
+    .await?)
+}
+
+/// The account with this login email (lowercased, as [`Email::to_login_key`] gives it).
+pub(super) async fn find_account(
+    db: &impl ConnectionTrait,
+    login_key: &str,
+) -> AppResult<Option<user::Model>> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Email.eq(login_key))
+        .one(db)
+        .await?)
 }
 
 /// Makes an existing user a member of an organization (created if missing).
@@ -161,7 +176,7 @@ pub async fn add_membership(
     Ok(())
 }
 
-async fn join(
+pub(super) async fn join(
     db: &impl ConnectionTrait,
     user_id: i64,
     organization_id: i64,

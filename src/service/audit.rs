@@ -90,3 +90,27 @@ pub async fn list_for_letter(
         .await?;
     Ok((events, total))
 }
+
+/// The names of the staff members who acted in these events, by user id, for a trail that
+/// reads "Ana Pérez approved ..." rather than an address. Deleted accounts are left out.
+pub async fn actor_names(
+    db: &impl ConnectionTrait,
+    events: &[audit_event::Model],
+) -> AppResult<std::collections::HashMap<i64, String>> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+    let mut ids: Vec<i64> = events.iter().filter_map(|e| e.actor_user_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let names: Vec<(i64, String)> = entity::user::Entity::find()
+        .select_only()
+        .column(entity::user::Column::Id)
+        .column(entity::user::Column::Name)
+        .filter(entity::user::Column::Id.is_in(ids))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(names.into_iter().collect())
+}

@@ -55,8 +55,18 @@ pub struct ExportFile {
     pub frozen: bool,
 }
 
-/// An export for a staff member who may read the letter (viewers may export; the staff CSV
-/// needs an editor, since it holds contact data).
+impl ExportKind {
+    /// The lowest role that may download this export: viewers may export the public files;
+    /// the staff CSV holds contact data, so it needs an editor.
+    pub fn needed_role(self) -> Role {
+        match self {
+            Self::StaffCsv => Role::Editor,
+            Self::Pdf | Self::PublicCsv => Role::Viewer,
+        }
+    }
+}
+
+/// An export for a staff member whose role allows it (see [`ExportKind::needed_role`]).
 pub async fn for_staff(
     db: &DatabaseConnection,
     staff: &Staff,
@@ -64,13 +74,88 @@ pub async fn for_staff(
     kind: ExportKind,
     language: Option<Language>,
 ) -> AppResult<ExportFile> {
-    let needed = if kind == ExportKind::StaffCsv {
-        Role::Editor
-    } else {
-        Role::Viewer
-    };
-    let letter = access::letter_for(db, staff, letter_id, needed).await?;
+    let letter = access::letter_for(db, staff, letter_id, kind.needed_role()).await?;
     export(db, &letter, kind, language).await
+}
+
+/// A file frozen when the letter was delivered.
+#[derive(Debug, Clone)]
+pub struct FrozenCopy {
+    /// The PDF or the public CSV.
+    pub kind: ExportKind,
+    /// Its language.
+    pub language: Language,
+    /// Hex SHA-256 of its bytes.
+    pub sha256: String,
+    /// When it was frozen.
+    pub frozen_at: chrono::DateTime<Utc>,
+}
+
+/// What a staff member may download of a letter.
+#[derive(Debug, Clone)]
+pub struct ExportChoices {
+    /// The letter.
+    pub letter: letter::Model,
+    /// The languages it has text in, its own first.
+    pub languages: Vec<Language>,
+    /// The exports the staff member's role allows.
+    pub kinds: Vec<ExportKind>,
+    /// For a delivered letter, the files frozen at delivery (which its downloads return).
+    pub frozen: Vec<FrozenCopy>,
+}
+
+/// The exports of a letter a staff member may download, for any member who may read it.
+pub async fn choices(
+    db: &DatabaseConnection,
+    staff: &Staff,
+    letter_id: i64,
+) -> AppResult<ExportChoices> {
+    use sea_orm::QuerySelect;
+    let (letter, role) = access::letter_and_role(db, staff, letter_id, Role::Viewer).await?;
+    let mut languages = vec![letter.language];
+    languages.extend(
+        Translations::from_json(&letter.translations)
+            .entries()
+            .keys()
+            .filter(|language| **language != letter.language),
+    );
+    let kinds = [ExportKind::Pdf, ExportKind::PublicCsv, ExportKind::StaffCsv]
+        .into_iter()
+        .filter(|kind| role >= kind.needed_role())
+        .collect();
+    // The frozen bytes themselves are only read when downloaded.
+    let rows: Vec<(String, String, String, chrono::DateTime<Utc>)> =
+        letter_snapshot::Entity::find()
+            .select_only()
+            .column(letter_snapshot::Column::Format)
+            .column(letter_snapshot::Column::Language)
+            .column(letter_snapshot::Column::Sha256)
+            .column(letter_snapshot::Column::CreatedAt)
+            .filter(letter_snapshot::Column::LetterId.eq(letter.id))
+            .order_by_asc(letter_snapshot::Column::Id)
+            .into_tuple()
+            .all(db)
+            .await?;
+    let frozen = rows
+        .into_iter()
+        .filter_map(|(format, language, sha256, frozen_at)| {
+            let kind = [ExportKind::Pdf, ExportKind::PublicCsv]
+                .into_iter()
+                .find(|kind| kind.snapshot_format() == Some(format.as_str()))?;
+            Some(FrozenCopy {
+                kind,
+                language: crate::i18n::parse_code(&language)?,
+                sha256,
+                frozen_at,
+            })
+        })
+        .collect();
+    Ok(ExportChoices {
+        letter,
+        languages,
+        kinds,
+        frozen,
+    })
 }
 
 /// An export of a letter by slug, for the command line (which is trusted like the database).

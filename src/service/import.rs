@@ -273,6 +273,15 @@ pub async fn import(
     Ok(report)
 }
 
+/// A letter a staff member may import into: editors and owners.
+pub async fn letter_for_import(
+    db: &DatabaseConnection,
+    staff: &Staff,
+    letter_id: i64,
+) -> AppResult<letter::Model> {
+    access::letter_for(db, staff, letter_id, Role::Editor).await
+}
+
 /// The import for a staff member of the letter (editors and owners).
 pub async fn import_for_staff(
     db: &DatabaseConnection,
@@ -282,7 +291,7 @@ pub async fn import_for_staff(
     csv_bytes: &[u8],
     dry_run: bool,
 ) -> AppResult<ImportReport> {
-    let letter = access::letter_for(db, staff, letter_id, Role::Editor).await?;
+    let letter = letter_for_import(db, staff, letter_id).await?;
     import(db, keys, Some(staff), &letter, csv_bytes, dry_run, &|_| {}).await
 }
 

@@ -1,17 +1,19 @@
 //! An organization's members: owners add staff, change their roles and remove them; every
 //! member sees who else is there. An organization always keeps at least one owner.
 
-use entity::{Role, membership, organization, user};
+use entity::{Language, Role, membership, organization, user};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder,
 };
 use serde_json::json;
+use url::Url;
 
 use super::access::require_role_in;
 use super::accounts::{self, NewStaff, Staff};
 use super::audit::{self, Actor, Event};
-use crate::domain::{Email, Password};
+use super::password_links;
+use crate::domain::{Email, Password, Token};
 use crate::error::{AppError, AppResult};
 
 /// One member of an organization.
@@ -77,22 +79,11 @@ pub async fn add(
     new: NewMember,
 ) -> AppResult<Member> {
     require_role_in(staff, organization_id, Role::Owner)?;
-    let organization = organization::Entity::find_by_id(organization_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::not_found("There is no such organization."))?;
-    let existing = user::Entity::find()
-        .filter(user::Column::Email.eq(new.email.to_login_key()))
-        .one(db)
-        .await?;
+    let organization = organization_of(db, organization_id).await?;
+    let existing = accounts::find_account(db, &new.email.to_login_key()).await?;
     let user_id = match existing {
         Some(user) => {
-            accounts::add_membership(db, user.id, &organization.name, new.role)
-                .await
-                .map_err(|err| match err {
-                    AppError::Conflict { message, .. } => AppError::taken("email", message),
-                    other => other,
-                })?;
+            join_existing(db, user.id, &organization, new.role).await?;
             user.id
         }
         None => {
@@ -126,6 +117,119 @@ pub async fn add(
     )
     .await?;
     member(db, organization_id, user_id).await
+}
+
+/// Someone an owner invites to an organization.
+pub struct Invitation {
+    /// Their login email: an existing account joins, otherwise one is created.
+    pub email: Email,
+    /// Their name, for a new account.
+    pub name: String,
+    /// Their role here.
+    pub role: Role,
+}
+
+/// What an invitation did.
+#[derive(Debug, Clone)]
+pub struct Invited {
+    /// The new member.
+    pub member: Member,
+    /// Whether an account was created, and emailed a link to choose its password; otherwise
+    /// an existing account joined.
+    pub new_account: bool,
+}
+
+/// Invites someone to an organization (owners only). An existing account joins at once. For a
+/// new person, an account is created that nobody can sign in to, and they are emailed a
+/// single-use link to choose their password: the owner never knows it, and nobody has to pass
+/// one on. `language` is the language of that email.
+pub async fn invite(
+    db: &DatabaseConnection,
+    staff: &Staff,
+    organization_id: i64,
+    invitation: Invitation,
+    base_url: &Url,
+    language: Language,
+) -> AppResult<Invited> {
+    require_role_in(staff, organization_id, Role::Owner)?;
+    let organization = organization_of(db, organization_id).await?;
+    if let Some(account) = accounts::find_account(db, &invitation.email.to_login_key()).await? {
+        join_existing(db, account.id, &organization, invitation.role).await?;
+        let action = "member.added";
+        record(
+            db,
+            staff,
+            action,
+            organization_id,
+            account.id,
+            None,
+            Some(invitation.role),
+        )
+        .await?;
+        return Ok(Invited {
+            member: member(db, organization_id, account.id).await?,
+            new_account: false,
+        });
+    }
+    // A real hash of a secret nobody keeps: the account cannot be signed in to, and a sign-in
+    // attempt on it takes as long as on any other account.
+    let unknowable = Password::parse(Token::generate().expose().to_owned())
+        .map_err(|e| anyhow::anyhow!("a generated password is refused: {e}"))?;
+    let password_hash = accounts::hash_password(unknowable).await?;
+    let txn = crate::db::begin_write(db).await?;
+    let account =
+        accounts::create_account(&txn, &invitation.email, invitation.name, password_hash).await?;
+    accounts::join(&txn, account.id, organization_id, invitation.role).await?;
+    password_links::invite(
+        &txn,
+        &account,
+        &staff.name,
+        &organization.name,
+        base_url,
+        language,
+    )
+    .await?;
+    let action = "member.invited";
+    record(
+        &txn,
+        staff,
+        action,
+        organization_id,
+        account.id,
+        None,
+        Some(invitation.role),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Invited {
+        member: member(db, organization_id, account.id).await?,
+        new_account: true,
+    })
+}
+
+async fn organization_of(
+    db: &impl ConnectionTrait,
+    organization_id: i64,
+) -> AppResult<organization::Model> {
+    organization::Entity::find_by_id(organization_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("There is no such organization."))
+}
+
+/// An existing account joins; already being a member is a fault of the email field.
+async fn join_existing(
+    db: &DatabaseConnection,
+    user_id: i64,
+    organization: &organization::Model,
+    role: Role,
+) -> AppResult<()> {
+    accounts::add_membership(db, user_id, &organization.name, role)
+        .await
+        .map_err(|err| match err {
+            AppError::Conflict { message, .. } => AppError::taken("email", message),
+            other => other,
+        })
 }
 
 /// Changes a member's role (owners only); the last owner stays an owner.

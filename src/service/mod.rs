@@ -8,6 +8,7 @@ pub mod contact;
 pub mod emails;
 pub mod exports;
 pub mod import;
+pub mod import_drafts;
 pub mod keys;
 pub mod letters;
 pub mod members;

@@ -27,6 +27,7 @@ async fn migrations_apply_from_empty_and_roll_back(backend: Backend) {
         "audit_events",
         "letter_snapshots",
         "server_secrets",
+        "import_drafts",
     ];
     for table in tables {
         let count = db
