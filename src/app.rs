@@ -144,6 +144,7 @@ pub fn routes(state: AppState) -> impl poem::Endpoint {
             };
             middleware::limit_body(next, req, limit)
         })
+        .around(crate::pages::admin::error::oversized_as_page)
         .catch_all_error(|err| async move { api::error::render_poem_error(err) })
         .around(middleware::log_request)
         .data(state)

@@ -682,6 +682,43 @@ impl Browser {
         .await
     }
 
+    /// Uploads a file as a browser's multipart form does, to `action` (which carries the
+    /// anti-forgery token in its query, as the page's form action does).
+    pub async fn upload(&self, action: &str, field: &str, file_name: &str, content: &[u8]) -> Page {
+        let boundary = format!("----signon-test-{}", uuid::Uuid::new_v4().simple());
+        let mut body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{file_name}\"\r\nContent-Type: text/csv\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend_from_slice(content);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        self.read(
+            self.client
+                .post(format!("{}{action}", self.base))
+                .header("origin", &self.base)
+                .header(
+                    "content-type",
+                    format!("multipart/form-data; boundary={boundary}"),
+                )
+                .body(body),
+        )
+        .await
+    }
+
+    /// Downloads a file: its status, headers and bytes.
+    pub async fn download(&self, path: &str) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .header("cookie", self.cookie_header())
+            .send()
+            .await
+            .expect("the service answers");
+        let status = response.status();
+        let headers = response.headers().clone();
+        (status, headers, response.bytes().await.unwrap().to_vec())
+    }
+
     /// Signs in at the dashboard with the test password; panics unless it works.
     pub async fn sign_in(&self, email: &str) {
         self.get("/admin/login").await;

@@ -6,6 +6,10 @@
 mod helpers;
 
 mod admin;
+mod admin_audit;
+mod admin_exports;
+mod admin_import;
+mod admin_members;
 mod auth;
 mod browser;
 mod cli;

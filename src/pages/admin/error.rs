@@ -1,14 +1,17 @@
 //! How a dashboard page fails: the reader sees a page in their language that says what happened
 //! and where to go next, with the status a program would expect.
 
+use std::sync::Arc;
+
 use entity::Language;
 use maud::html;
 use poem::http::StatusCode;
 use poem::web::Redirect;
-use poem::{IntoResponse, Response};
+use poem::{Endpoint, IntoResponse, Request, Response};
 
-use super::layout;
+use super::{layout, session};
 use crate::error::AppError;
+use crate::state::AppState;
 
 /// Why a dashboard page could not be shown or a form not applied.
 #[derive(Debug, thiserror::Error)]
@@ -25,6 +28,13 @@ pub enum PageError {
     /// A form post without a valid anti-forgery token, or from another site.
     #[error("forged or expired form")]
     Forgery,
+    /// A body over the server's limit (a file too large to upload), refused before any page
+    /// could read it.
+    #[error("request body too large")]
+    TooLarge {
+        /// The most the server accepts, in bytes.
+        limit_bytes: usize,
+    },
 }
 
 impl poem::error::ResponseError for PageError {
@@ -33,6 +43,7 @@ impl poem::error::ResponseError for PageError {
             Self::App(err) => app_status(err),
             Self::SignIn { .. } => StatusCode::SEE_OTHER,
             Self::Forgery => StatusCode::FORBIDDEN,
+            Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         }
     }
 }
@@ -72,6 +83,19 @@ impl PageError {
                 )
                 .to_owned(),
             ),
+            Self::TooLarge { limit_bytes } => (
+                t("This file is too large", "Este archivo es demasiado grande"),
+                match lang {
+                    Language::En => format!(
+                        "The server accepts files of at most {}. Nothing was changed. Split the file into smaller ones and import them one after another.",
+                        size_in_words(*limit_bytes)
+                    ),
+                    Language::Es => format!(
+                        "El servidor acepta archivos de {} como máximo. No se cambió nada. Divida el archivo en otros más pequeños e impórtelos uno tras otro.",
+                        size_in_words(*limit_bytes)
+                    ),
+                },
+            ),
             Self::App(AppError::Internal(cause)) => {
                 tracing::error!(error = format!("{cause:#}"), "dashboard page failed");
                 (
@@ -96,5 +120,34 @@ impl PageError {
         };
         let status = poem::error::ResponseError::status(self);
         (status, layout::bare(lang, title, content)).into_response()
+    }
+}
+
+/// "1 MB", "512 KB": a size as people read it on their computer.
+pub fn size_in_words(bytes: usize) -> String {
+    const MB: usize = 1024 * 1024;
+    if bytes >= MB {
+        format!("{} MB", bytes / MB)
+    } else {
+        format!("{} KB", bytes.div_ceil(1024))
+    }
+}
+
+/// Shows a body refused for its size (by the server's limit, in front of every route) as a
+/// dashboard page in the reader's language, instead of the API's JSON error.
+pub async fn oversized_as_page<E: Endpoint>(next: Arc<E>, req: Request) -> poem::Result<Response> {
+    let path = req.uri().path();
+    if path != "/admin" && !path.starts_with("/admin/") {
+        return next.call(req).await.map(IntoResponse::into_response);
+    }
+    let lang = session::language_before_session(&req);
+    let limit_bytes = req
+        .data::<AppState>()
+        .map_or(1024 * 1024, |state| state.settings.max_body_bytes);
+    match next.call(req).await {
+        Err(err) if err.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            Ok(PageError::TooLarge { limit_bytes }.render(lang))
+        }
+        other => other.map(IntoResponse::into_response),
     }
 }

@@ -5,10 +5,14 @@
 //! Every page goes through [`session::guard`] (language, session, anti-forgery checks) and takes
 //! a [`session::Signed`] when it needs a signed-in staff member.
 
+mod audit;
 mod auth;
 pub mod error;
+mod exports;
+mod import;
 pub mod layout;
 mod letters;
+mod members;
 pub mod session;
 
 pub use error::PageError;
@@ -38,6 +42,29 @@ pub fn routes() -> impl poem::Endpoint {
         .at(
             "/password/:token",
             get(auth::password_page).post(auth::set_password),
+        )
+        // A letter's import, exports and history.
+        .at(
+            "/letters/:id/import",
+            get(import::import_page).post(import::preview),
+        )
+        .at("/letters/:id/import/confirm", post(import::confirm))
+        .at("/letters/:id/exports", get(exports::exports_page))
+        .at("/letters/:id/download/:file", get(exports::download))
+        .at("/letters/:id/audit", get(audit::audit_page))
+        // Organizations' members.
+        .at("/members", get(members::members_home))
+        .at(
+            "/organizations/:org/members",
+            get(members::members_page).post(members::invite),
+        )
+        .at(
+            "/organizations/:org/members/:user/role",
+            post(members::change_role),
+        )
+        .at(
+            "/organizations/:org/members/:user/remove",
+            post(members::remove),
         )
         .around(session::guard)
         .with(CookieJarManager::new())

@@ -195,6 +195,24 @@ fn page_language(req: &Request, jar: &CookieJar, secure: bool) -> Language {
     remembered.unwrap_or_else(|| i18n::negotiate(None, accept, Language::En))
 }
 
+/// The reader's language for a page shown before the session middleware runs: the remembered
+/// choice from the raw Cookie header, then the browser's preference.
+pub fn language_before_session(req: &Request) -> Language {
+    let headers = req.headers();
+    let remembered = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == LANGUAGE || *name == cookie_name(true, LANGUAGE))
+        .and_then(|(_, value)| i18n::parse_code(value));
+    let accept = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    remembered.unwrap_or_else(|| i18n::negotiate(None, accept, Language::En))
+}
+
 /// The secret the anti-forgery token is tied to: the session when signed in, otherwise a
 /// random pre-sign-in cookie, created on the first page a browser opens.
 fn csrf_binding(jar: &CookieJar, secure: bool, creates: bool) -> Option<String> {
