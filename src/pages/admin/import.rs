@@ -299,7 +299,9 @@ fn row_details(page: &Signed, letter_id: i64, row: &RowReport) -> Markup {
                     }
                 }
             }
-            _ => {}
+            _ => {
+                @if row.warnings.is_empty() { "—" }
+            }
         }
         @if !row.warnings.is_empty() {
             ul.meta { @for warning in &row.warnings { li { (warning) } } }

@@ -9,7 +9,7 @@ use super::{
 };
 use crate::helpers::{Backend, PASSWORD, TestApp};
 
-async fn sign_in(app: &TestApp, client: &Client, email: &str) {
+pub(super) async fn sign_in(app: &TestApp, client: &Client, email: &str) {
     client
         .goto(&format!("{}/admin", app.address))
         .await

@@ -3,6 +3,7 @@
 //! accessibility engine) run on every page. A failing scenario leaves a screenshot.
 
 mod dashboard;
+mod import_and_team;
 mod public_form;
 
 use std::path::PathBuf;
