@@ -288,11 +288,20 @@ pub fn negotiate(
         .unwrap_or(fallback)
 }
 
-/// A field error from the domain (written in English) in the reader's language. The public
-/// form shows these; staff and API clients get them in English.
+/// A field error or a refusal from the domain or a service (written in English) in the reader's
+/// language. The public form and the dashboard show these; API clients get them in English.
 pub fn field_error(message: &str, language: Language) -> String {
     if language == Language::En {
         return message.to_owned();
+    }
+    for (part, parte) in [
+        ("title: ", "título: "),
+        ("body: ", "texto: "),
+        ("addressees: ", "destinatarios: "),
+    ] {
+        if let Some(rest) = message.strip_prefix(part) {
+            return format!("{parte}{}", field_error(rest, language));
+        }
     }
     if let Some(max) = message
         .strip_prefix("Must be at most ")
@@ -317,6 +326,36 @@ pub fn field_error(message: &str, language: Language) -> String {
             "Marque la casilla para aceptar aparecer como firmante."
         }
         "Choose organization or individual." => "Elija organización o persona.",
+        "Use 3 to 80 lowercase letters, digits and single hyphens, such as \"mpp-asylum-2019\"." => {
+            "Use de 3 a 80 letras minúsculas, cifras y guiones simples, como \"ppm-asilo-2019\"."
+        }
+        "Another letter already uses this slug." => "Otra carta ya usa esta dirección.",
+        "The slug of a letter that has been opened cannot change: its address is already out there." => {
+            "La dirección de una carta ya abierta no puede cambiar: ya circula."
+        }
+        "The deadline must be in the future." => "La fecha límite debe estar en el futuro.",
+        "Must be between 0 and 3650 days." => "Debe estar entre 0 y 3650 días.",
+        "A translation must be in a language other than the letter's own." => {
+            "La traducción debe estar en un idioma distinto al de la carta."
+        }
+        "This letter was delivered; it can no longer change." => {
+            "Esta carta fue entregada; ya no puede cambiar."
+        }
+        "This letter was delivered; its status can no longer change." => {
+            "Esta carta fue entregada; su estado ya no puede cambiar."
+        }
+        "Write the letter's body before opening it for signatures." => {
+            "Escriba el texto de la carta antes de abrirla a firmas."
+        }
+        "The deadline has passed: set a later one before reopening." => {
+            "La fecha límite ya pasó: fije una posterior antes de reabrir."
+        }
+        "No organization with this name has an account here; its staff must be added first." => {
+            "Ninguna organización con este nombre tiene cuenta aquí; primero hay que agregar a su personal."
+        }
+        "This organization already coordinates this letter." => {
+            "Esta organización ya coordina esta carta."
+        }
         other => other,
     }
     .to_owned()

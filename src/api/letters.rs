@@ -14,12 +14,8 @@ use super::ApiTags;
 use super::auth::StaffAuth;
 use super::error::ApiError;
 use super::pagination::page;
-use crate::domain::{
-    FieldErrors, LeadSignatories, MAX_ADDRESSEES_CHARS, MAX_BODY_CHARS, MAX_NAME_CHARS,
-    RetentionDays, Slug, Translation, bounded_text, optional_text,
-};
 use crate::error::AppError;
-use crate::service::letters::{self, Counts, LetterChanges, LetterView, NewLetter};
+use crate::service::letters::{self, Counts, LetterFields, LetterView, TranslationFields};
 use crate::state::AppState;
 
 /// A letter's text in a second language.
@@ -216,7 +212,7 @@ pub fn translations_dto(view: &LetterView) -> BTreeMap<String, TranslationDto> {
         .iter()
         .map(|(language, t)| {
             (
-                language_code(*language).to_owned(),
+                crate::i18n::code(*language).to_owned(),
                 TranslationDto {
                     title: t.title.clone(),
                     body: t.body.clone(),
@@ -227,97 +223,40 @@ pub fn translations_dto(view: &LetterView) -> BTreeMap<String, TranslationDto> {
         .collect()
 }
 
-fn language_code(language: Language) -> &'static str {
-    match language {
-        Language::En => "en",
-        Language::Es => "es",
-    }
-}
-
-fn parse_language_code(code: &str) -> Option<Language> {
-    match code {
-        "en" => Some(Language::En),
-        "es" => Some(Language::Es),
-        _ => None,
-    }
-}
-
-/// Turns the request's fields into domain values, collecting every error at once.
-fn parse_input(input: LetterInput) -> Result<(Option<i64>, LetterChanges), AppError> {
-    let mut errors = FieldErrors::default();
-    let slug = input
-        .slug
-        .as_deref()
-        .and_then(|s| errors.check("slug", Slug::parse(s)));
-    let title = input
-        .title
-        .as_deref()
-        .and_then(|t| errors.check("title", bounded_text(t, MAX_NAME_CHARS)));
-    let body = input.body.as_deref().and_then(|b| {
-        errors
-            .check("body", optional_text(Some(b), MAX_BODY_CHARS, true))
-            .map(Option::unwrap_or_default)
-    });
-    let addressees = input.addressees.as_deref().and_then(|a| {
-        errors
-            .check(
-                "addressees",
-                optional_text(Some(a), MAX_ADDRESSEES_CHARS, true),
-            )
-            .map(Option::unwrap_or_default)
-    });
-    let lead_signatories = input
-        .lead_signatories
-        .as_deref()
-        .and_then(|names| errors.check("lead_signatories", LeadSignatories::parse(names)));
-    let retention_days = input
-        .retention_days
-        .and_then(|days| errors.check("retention_days", RetentionDays::parse(days)));
-    let translations = input.translations.map(|entries| {
-        let mut parsed = BTreeMap::new();
-        for (code, t) in entries {
-            let Some(language) = parse_language_code(&code) else {
-                errors.add(
-                    "translations",
-                    format!("Unsupported language \"{code}\": use en or es."),
-                );
-                continue;
-            };
-            if let Some(t) = errors.check(
-                "translations",
-                Translation::parse(&t.title, &t.body, &t.addressees),
-            ) {
-                parsed.insert(language, t);
-            }
-        }
-        parsed
-    });
-    let deadline = match input.deadline {
-        MaybeUndefined::Undefined => None,
-        MaybeUndefined::Null => Some(None),
-        MaybeUndefined::Value(deadline) => Some(Some(deadline)),
-    };
-    if !errors.is_empty() {
-        return Err(AppError::invalid(errors));
-    }
-    Ok((
-        input.organization_id,
-        LetterChanges {
-            slug,
-            title,
-            body,
-            addressees,
+impl From<LetterInput> for LetterFields {
+    fn from(input: LetterInput) -> Self {
+        Self {
+            slug: input.slug,
+            title: input.title,
+            body: input.body,
+            addressees: input.addressees,
             language: input.language,
-            deadline,
+            deadline: match input.deadline {
+                MaybeUndefined::Undefined => None,
+                MaybeUndefined::Null => Some(None),
+                MaybeUndefined::Value(deadline) => Some(Some(deadline)),
+            },
             moderation: input.moderation,
             accept_individuals: input.accept_individuals,
             list_order: input.order,
             paper: input.paper,
-            lead_signatories,
-            retention_days,
-            translations,
-        },
-    ))
+            lead_signatories: input.lead_signatories,
+            retention_days: input.retention_days,
+            translations: input.translations.map(|entries| {
+                entries
+                    .into_iter()
+                    .map(|(code, t)| {
+                        let fields = TranslationFields {
+                            title: t.title,
+                            body: t.body,
+                            addressees: t.addressees,
+                        };
+                        (code, fields)
+                    })
+                    .collect()
+            }),
+        }
+    }
 }
 
 /// A requested status change.
@@ -460,30 +399,11 @@ impl LettersApi {
         auth: StaffAuth,
         body: Json<LetterInput>,
     ) -> Result<CreateLetterResponse, ApiError> {
-        let (organization_id, mut settings) = parse_input(body.0)?;
-        let mut missing = FieldErrors::default();
-        for (field, absent) in [
-            ("slug", settings.slug.is_none()),
-            ("title", settings.title.is_none()),
-        ] {
-            if absent {
-                missing.add(field, "This field is required.");
-            }
-        }
-        let (Some(slug), Some(title)) = (settings.slug.take(), settings.title.take()) else {
-            return Err(AppError::invalid(missing).into());
-        };
-        let view = letters::create(
-            &state.db,
-            &auth.0,
-            NewLetter {
-                organization_id,
-                slug,
-                title,
-                settings,
-            },
-        )
-        .await?;
+        let organization_id = body.0.organization_id;
+        let new = LetterFields::from(body.0)
+            .parse_new(organization_id)
+            .map_err(AppError::invalid)?;
+        let view = letters::create(&state.db, &auth.0, new).await?;
         Ok(CreateLetterResponse::Created(Json(view.into())))
     }
 
@@ -515,14 +435,16 @@ impl LettersApi {
         id: Path<i64>,
         body: Json<LetterInput>,
     ) -> Result<LetterResponse, ApiError> {
-        let (organization_id, changes) = parse_input(body.0)?;
-        if organization_id.is_some() {
+        if body.0.organization_id.is_some() {
             return Err(AppError::invalid_field(
                 "organization_id",
                 "The lead organization is chosen when the letter is created; add co-leads instead.",
             )
             .into());
         }
+        let changes = LetterFields::from(body.0)
+            .parse()
+            .map_err(AppError::invalid)?;
         let view = letters::update(&state.db, &auth.0, id.0, changes).await?;
         Ok(LetterResponse::Ok(Json(view.into())))
     }

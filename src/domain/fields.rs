@@ -25,6 +25,13 @@ impl FieldErrors {
             .or_insert_with(|| message.into());
     }
 
+    /// Adds another set of messages; for a field in both, the message already here wins.
+    pub fn merge(&mut self, other: FieldErrors) {
+        for (field, message) in other.0 {
+            self.add(&field, message);
+        }
+    }
+
     /// Whether no field failed.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()

@@ -42,7 +42,7 @@ pub fn home(req: &Request, Query(query): Query<LangQuery>) -> Response {
     )
 }
 
-fn count_text(lang: Language, n: u64) -> String {
+pub(super) fn count_text(lang: Language, n: u64) -> String {
     let t = texts(lang);
     if n == 1 {
         t.signatories_count_one.to_owned()

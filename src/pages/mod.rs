@@ -2,6 +2,7 @@
 //! the emailed links. Server-rendered, usable without JavaScript, in English and Spanish.
 
 pub mod admin;
+mod badge;
 mod form;
 mod layout;
 mod letter;
@@ -33,6 +34,7 @@ pub fn routes() -> impl poem::Endpoint {
         .at("/l/:slug", get(letter::letter_page))
         .at("/l/:slug/sign", poem::post(letter::sign))
         .at("/l/:slug/signatories", get(letter::signatories_page))
+        .at("/l/:slug/badge.svg", get(badge::badge))
         .at(
             "/verify/:token",
             get(links::verify_page).post(links::verify),

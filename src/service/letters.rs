@@ -18,7 +18,8 @@ use super::access;
 use super::accounts::Staff;
 use super::audit::{self, Actor, Event};
 use crate::domain::{
-    LeadSignatories, RetentionDays, Slug, Translation, Translations, check_transition,
+    FieldErrors, LeadSignatories, MAX_ADDRESSEES_CHARS, MAX_BODY_CHARS, MAX_NAME_CHARS,
+    RetentionDays, Slug, Translation, Translations, bounded_text, check_transition, optional_text,
 };
 use crate::error::{AppError, AppResult};
 
@@ -64,6 +65,154 @@ pub struct NewLetter {
     pub title: String,
     /// Everything else; unset fields take their defaults.
     pub settings: LetterChanges,
+}
+
+/// A letter's settings as a person or a program gave them, before any check; `None` leaves a
+/// field as it is. The JSON API and the dashboard's form both fill one in and call
+/// [`LetterFields::parse`] or [`LetterFields::parse_new`], so they accept exactly the same letters.
+#[derive(Debug, Default)]
+pub struct LetterFields {
+    /// The public address.
+    pub slug: Option<String>,
+    /// The title.
+    pub title: Option<String>,
+    /// The body, Markdown.
+    pub body: Option<String>,
+    /// The addressee block.
+    pub addressees: Option<String>,
+    /// The language the letter is written in.
+    pub language: Option<Language>,
+    /// `Some(None)` removes the deadline.
+    pub deadline: Option<Option<DateTime<Utc>>>,
+    /// Automatic or manual approval.
+    pub moderation: Option<Moderation>,
+    /// Whether individuals may sign.
+    pub accept_individuals: Option<bool>,
+    /// The order of the signatory list.
+    pub list_order: Option<ListOrder>,
+    /// The paper the PDF is printed on.
+    pub paper: Option<Paper>,
+    /// Names listed first; blank ones are dropped.
+    pub lead_signatories: Option<Vec<String>>,
+    /// Days contact data is kept after delivery.
+    pub retention_days: Option<i64>,
+    /// The whole set of translations by language code (`en`, `es`), replacing the current one.
+    pub translations: Option<BTreeMap<String, TranslationFields>>,
+}
+
+/// A translation as given, before any check.
+#[derive(Debug, Default, Clone)]
+pub struct TranslationFields {
+    /// The translated title.
+    pub title: String,
+    /// The translated body, Markdown.
+    pub body: String,
+    /// The translated addressee block.
+    pub addressees: String,
+}
+
+impl LetterFields {
+    /// Checks the fields of an edit, collecting every error at once.
+    pub fn parse(self) -> Result<LetterChanges, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let changes = self.check(&mut errors);
+        if errors.is_empty() {
+            Ok(changes)
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// Checks the fields of a new letter, whose slug and title are required.
+    pub fn parse_new(self, organization_id: Option<i64>) -> Result<NewLetter, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        for (field, absent) in [
+            ("slug", self.slug.is_none()),
+            ("title", self.title.is_none()),
+        ] {
+            if absent {
+                errors.add(field, "This field is required.");
+            }
+        }
+        let mut settings = self.check(&mut errors);
+        match (settings.slug.take(), settings.title.take()) {
+            (Some(slug), Some(title)) if errors.is_empty() => Ok(NewLetter {
+                organization_id,
+                slug,
+                title,
+                settings,
+            }),
+            _ => Err(errors),
+        }
+    }
+
+    fn check(self, errors: &mut FieldErrors) -> LetterChanges {
+        let slug = self
+            .slug
+            .as_deref()
+            .and_then(|s| errors.check("slug", Slug::parse(s)));
+        let title = self
+            .title
+            .as_deref()
+            .and_then(|t| errors.check("title", bounded_text(t, MAX_NAME_CHARS)));
+        let mut long_text = |field: &str, value: Option<String>, max: usize| {
+            value.and_then(|text| {
+                errors
+                    .check(field, optional_text(Some(&text), max, true))
+                    .map(Option::unwrap_or_default)
+            })
+        };
+        let body = long_text("body", self.body, MAX_BODY_CHARS);
+        let addressees = long_text("addressees", self.addressees, MAX_ADDRESSEES_CHARS);
+        let lead_signatories = self
+            .lead_signatories
+            .as_deref()
+            .and_then(|names| errors.check("lead_signatories", LeadSignatories::parse(names)));
+        let retention_days = self
+            .retention_days
+            .and_then(|days| errors.check("retention_days", RetentionDays::parse(days)));
+        let translations = self
+            .translations
+            .map(|entries| check_translations(entries, errors));
+        LetterChanges {
+            slug,
+            title,
+            body,
+            addressees,
+            language: self.language,
+            deadline: self.deadline,
+            moderation: self.moderation,
+            accept_individuals: self.accept_individuals,
+            list_order: self.list_order,
+            paper: self.paper,
+            lead_signatories,
+            retention_days,
+            translations,
+        }
+    }
+}
+
+fn check_translations(
+    entries: BTreeMap<String, TranslationFields>,
+    errors: &mut FieldErrors,
+) -> BTreeMap<Language, Translation> {
+    let mut parsed = BTreeMap::new();
+    for (code, t) in entries {
+        let Some(language) = crate::i18n::parse_code(&code) else {
+            errors.add(
+                "translations",
+                format!("Unsupported language \"{code}\": use en or es."),
+            );
+            continue;
+        };
+        if let Some(t) = errors.check(
+            "translations",
+            Translation::parse(&t.title, &t.body, &t.addressees),
+        ) {
+            parsed.insert(language, t);
+        }
+    }
+    parsed
 }
 
 /// A coordinating organization of a letter.
@@ -134,6 +283,14 @@ impl LetterView {
     /// The letter in other languages.
     pub fn translations(&self) -> Translations {
         Translations::from_json(&self.letter.translations)
+    }
+
+    /// The staff member's highest role in the letter's coordinating organizations.
+    pub fn role_of(&self, staff: &Staff) -> Option<Role> {
+        self.coordinators
+            .iter()
+            .filter_map(|c| staff.role_in(c.organization_id))
+            .max()
     }
 }
 

@@ -9,6 +9,7 @@ mod admin;
 mod admin_audit;
 mod admin_exports;
 mod admin_import;
+mod admin_letters;
 mod admin_members;
 mod auth;
 mod browser;

@@ -11,9 +11,12 @@ pub mod error;
 mod exports;
 mod import;
 pub mod layout;
+mod letter;
+mod letter_form;
 mod letters;
 mod members;
 pub mod session;
+mod share;
 
 pub use error::PageError;
 pub use session::{PageContext, Signed};
@@ -43,6 +46,23 @@ pub fn routes() -> impl poem::Endpoint {
             "/password/:token",
             get(auth::password_page).post(auth::set_password),
         )
+        // One letter: writing it, its overview and status, sharing it.
+        .at(
+            "/letters/new",
+            get(letter_form::new_page).post(letter_form::create),
+        )
+        .at("/letters/:id", get(letter::overview))
+        .at(
+            "/letters/:id/edit",
+            get(letter_form::edit_page).post(letter_form::update),
+        )
+        .at(
+            "/letters/:id/status",
+            get(letter::confirm_status).post(letter::set_status),
+        )
+        .at("/letters/:id/coordinators", post(letter::add_coordinator))
+        .at("/letters/:id/share", get(share::share_page))
+        .at("/letters/:id/qr.svg", get(share::qr_download))
         // A letter's import, exports and history.
         .at(
             "/letters/:id/import",
