@@ -477,6 +477,34 @@ mod tests {
     }
 
     #[test]
+    fn every_message_the_letter_form_can_show_has_its_spanish_form() {
+        use crate::service::letters::{LetterFields, TranslationFields};
+        let translation = TranslationFields {
+            title: " ".into(),
+            body: "a\u{0}b".into(),
+            addressees: String::new(),
+        };
+        let wrong = LetterFields {
+            slug: Some("Not a slug!".into()),
+            title: Some(String::new()),
+            body: Some("a\u{0}b".into()),
+            addressees: Some("x".repeat(5001)),
+            retention_days: Some(-1),
+            translations: Some([("es".to_owned(), translation)].into()),
+            ..Default::default()
+        };
+        let errors = wrong.parse().unwrap_err().into_map();
+        assert_eq!(errors.len(), 6, "{errors:?}");
+        for (field, message) in errors {
+            assert_ne!(
+                field_error(&message, Language::Es),
+                message,
+                "{field}: {message} has a Spanish form"
+            );
+        }
+    }
+
+    #[test]
     fn dates_read_naturally() {
         let date = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
         assert_eq!(long_date(date, Language::En), "23 November 2026");

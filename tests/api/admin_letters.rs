@@ -693,3 +693,48 @@ db_test!(the_spanish_pages_speak_spanish, |app| {
     assert!(edit.body.contains("Texto y ajustes"));
     assert!(edit.body.contains("La carta ya se abrió"));
 });
+
+db_test!(
+    someone_in_several_organizations_chooses_which_leads,
+    |app| {
+        let user_id = app.add_staff("ana@wola.org", "WOLA", Role::Editor).await;
+        signon::service::accounts::add_membership(&app.db, user_id, "Fundar", Role::Owner)
+            .await
+            .unwrap();
+        let token = app.login("ana@wola.org").await;
+        let fundar = {
+            let me: Value = app
+                .get("/api/v1/auth/me", Some(&token))
+                .await
+                .json()
+                .await
+                .unwrap();
+            me["organizations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|m| m["organization"] == "Fundar")
+                .map(|m| m["organization_id"].to_string())
+                .expect("a membership in Fundar")
+        };
+        let browser = Browser::new(&app);
+        browser.sign_in("ana@wola.org").await;
+
+        let form = browser.get("/admin/letters/new").await;
+        assert!(form.body.contains("Lead organization"), "{}", form.body);
+        assert!(form.body.contains(">Fundar</option>"));
+        let saved = browser
+            .post(
+                "/admin/letters/new",
+                &with(
+                    full_form("mpp", "2030-06-01"),
+                    &[("organization_id", &fundar), ("action", "save")],
+                ),
+            )
+            .await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+        let letter = api_letter(&app, &token, letter_id(saved.location().unwrap())).await;
+        assert_eq!(letter["coordinators"][0]["name"], "Fundar");
+        assert_eq!(letter["coordinators"][0]["lead"], true);
+    }
+);

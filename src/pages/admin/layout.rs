@@ -44,7 +44,9 @@ nav.tabs a[aria-current=page]{font-weight:700;text-decoration:none;color:#1b1b1b
 .preview{background:#fff;border:1px dashed #888;border-radius:6px;padding:.8rem 1rem}
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;margin:.4rem 0}
 dl.facts dt{font-weight:600}
-dl.facts dd{margin:0}
+dl.facts dd{margin:0;overflow-wrap:anywhere}
+input[type=date],input[type=time],input[type=number]{font:inherit;padding:.5rem .6rem;border:1px solid #888;border-radius:4px;background:#fff}
+input[readonly],textarea[readonly]{background:#f0f0ea}
 del{background:#f6dcd9}
 ins{background:#d7efdb;text-decoration:none}
 @media (min-width:48rem){.sidebyside{grid-template-columns:1fr 1fr}}

@@ -291,7 +291,7 @@ fn form_page(
         @if form.previewing() { (preview(ctx, form)) }
         form method="post" action=(target.action) novalidate {
             (csrf_field(ctx))
-            @if target.view.is_none() { (organization_choice(page_ctx, form)) }
+            @if target.view.is_none() { (organization_choice(page_ctx, &marks, form)) }
             (text_section(ctx, &marks, form, target))
             (settings_section(ctx, &marks, form))
             (translation_section(ctx, &marks, form))
@@ -395,17 +395,18 @@ impl Marks<'_> {
 }
 
 /// The lead organization: a choice only for someone who may write letters in several.
-fn organization_choice(ctx: &Signed, form: &LetterForm) -> Markup {
+fn organization_choice(ctx: &Signed, marks: &Marks<'_>, form: &LetterForm) -> Markup {
     let eligible: Vec<_> = ctx
         .staff
         .memberships
         .iter()
         .filter(|m| m.role >= Role::Editor)
         .collect();
-    let errors = FieldErrors::default();
-    let marks = Marks { errors: &errors };
     match eligible.as_slice() {
-        [] | [_] => html! {},
+        [] => html! {},
+        [only] => {
+            html! { input type="hidden" name="organization_id" value=(only.organization_id); }
+        }
         several => {
             let options: Vec<(String, &str)> = several
                 .iter()

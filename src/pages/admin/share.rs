@@ -95,11 +95,11 @@ pub async fn share_page(
                 }
                 div.field {
                     label for="badge-en" { (ctx.t("In English", "En inglés")) }
-                    textarea id="badge-en" readonly rows="3" { (badge_snippet(&address, &letters::text_in(letter, Language::En).title, Language::En)) }
+                    textarea id="badge-en" readonly rows="4" { (badge_snippet(&address, &letters::text_in(letter, Language::En).title, Language::En)) }
                 }
                 div.field {
                     label for="badge-es" { (ctx.t("In Spanish", "En español")) }
-                    textarea id="badge-es" readonly rows="3" { (badge_snippet(&address, &letters::text_in(letter, Language::Es).title, Language::Es)) }
+                    textarea id="badge-es" readonly rows="4" { (badge_snippet(&address, &letters::text_in(letter, Language::Es).title, Language::Es)) }
                 }
             }
         },
