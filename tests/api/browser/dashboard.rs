@@ -4,7 +4,7 @@ use entity::Role;
 use fantoccini::Client;
 
 use super::{
-    Screen, assert_accessible, fill, press, screenshot, start_browser, wait_for_text,
+    Screen, assert_accessible, fill, follow, press, screenshot, start_browser, wait_for_text,
     with_screenshot_on_failure,
 };
 use crate::helpers::{Backend, PASSWORD, TestApp};
@@ -40,6 +40,117 @@ async fn a_coordinator_signs_in_on_a_phone_and_a_laptop() {
     ] {
         let (_driver, client) = start_browser(screen).await;
         with_screenshot_on_failure(&client, name, sign_in_and_out(&app, &client, name)).await;
+        client.close().await.unwrap();
+    }
+}
+
+/// What a coordinator reads and presses while writing, opening and closing a letter.
+struct Words {
+    lang: &'static str,
+    write: &'static str,
+    deadline: &'static str,
+    preview: &'static str,
+    previewed: &'static str,
+    save: &'static str,
+    saved: &'static str,
+    open: &'static str,
+    opened: &'static str,
+    share: &'static str,
+    qr: &'static str,
+    overview: &'static str,
+    close: &'static str,
+    close_question: &'static str,
+    close_yes: &'static str,
+    closed: &'static str,
+}
+
+const ENGLISH: Words = Words {
+    lang: "en",
+    write: "Write a new letter",
+    deadline: "Deadline (UTC)",
+    preview: "Preview",
+    previewed: "Preview (not saved yet)",
+    save: "Save",
+    saved: "saved as a draft",
+    open: "Open for signatures",
+    opened: "The letter is open",
+    share: "Share",
+    qr: "QR code for printed flyers",
+    overview: "Overview",
+    close: "Close the letter…",
+    close_question: "Close this letter?",
+    close_yes: "Yes, close it",
+    closed: "The letter is closed",
+};
+
+const SPANISH: Words = Words {
+    lang: "es",
+    write: "Escribir una carta nueva",
+    deadline: "Fecha límite (UTC)",
+    preview: "Vista previa",
+    previewed: "Vista previa (aún no se guardó)",
+    save: "Guardar",
+    saved: "se guardó como borrador",
+    open: "Abrir a firmas",
+    opened: "La carta está abierta",
+    share: "Compartir",
+    qr: "Código QR para volantes impresos",
+    overview: "Resumen",
+    close: "Cerrar la carta…",
+    close_question: "¿Cerrar esta carta?",
+    close_yes: "Sí, cerrarla",
+    closed: "La carta está cerrada",
+};
+
+/// Writes a letter with its Spanish text, previews and saves it, opens it, looks at its share
+/// page, and closes it through the confirmation page; axe-core checks every page on the way.
+async fn write_open_and_close(app: &TestApp, client: &Client, words: &Words, slug: &str) {
+    sign_in(app, client, "ana@wola.org").await;
+    client
+        .goto(&format!("{}/admin?lang={}", app.address, words.lang))
+        .await
+        .unwrap();
+    follow(client, words.write).await;
+    wait_for_text(client, words.deadline).await;
+    assert_accessible(client, "the new letter form").await;
+    fill(client, "title", "Letter on the MPP").await;
+    fill(client, "slug", slug).await;
+    fill(client, "body", "Dear President,\n\nWe **urge** you to act.").await;
+    fill(client, "translation_title", "Carta sobre los PPM").await;
+    fill(client, "translation_body", "Le **urgimos** a actuar.").await;
+    press(client, words.preview).await;
+    let text = wait_for_text(client, words.previewed).await;
+    assert!(text.contains("We urge you to act."), "{text}");
+    assert_accessible(client, "the letter form with its preview").await;
+    press(client, words.save).await;
+    wait_for_text(client, words.saved).await;
+    assert_accessible(client, "the letter's overview").await;
+    press(client, words.open).await;
+    wait_for_text(client, words.opened).await;
+
+    follow(client, words.share).await;
+    wait_for_text(client, words.qr).await;
+    assert_accessible(client, "the share page").await;
+    screenshot(client, &format!("letter-share-{}", words.lang)).await;
+    follow(client, words.overview).await;
+    follow(client, words.close).await;
+    wait_for_text(client, words.close_question).await;
+    assert_accessible(client, "the confirmation to close").await;
+    press(client, words.close_yes).await;
+    wait_for_text(client, words.closed).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_coordinator_writes_opens_and_closes_a_letter_in_english_and_spanish() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    app.add_staff("ana@wola.org", "WOLA", Role::Editor).await;
+    for (screen, words, name) in [
+        (Screen::Phone, &ENGLISH, "letter-phone-en"),
+        (Screen::Laptop, &SPANISH, "letter-laptop-es"),
+    ] {
+        let (_driver, client) = start_browser(screen).await;
+        let scenario = write_open_and_close(&app, &client, words, name);
+        with_screenshot_on_failure(&client, name, scenario).await;
         client.close().await.unwrap();
     }
 }

@@ -148,7 +148,6 @@ pub async fn press(client: &Client, label: &str) {
 }
 
 /// Follows the link whose text is exactly `label`.
-#[allow(dead_code)] // the dashboard scenarios grow into it as their pages land
 pub async fn follow(client: &Client, label: &str) {
     client
         .find(Locator::LinkText(label))
