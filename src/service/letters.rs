@@ -8,8 +8,10 @@ use entity::{
     letter_coordinator, organization, signature,
 };
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait,
+    ActiveValue::{self, Set},
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
     sea_query::Query,
 };
 use serde_json::json;
@@ -397,10 +399,18 @@ fn apply_changes(
     changes: LetterChanges,
     now: DateTime<Utc>,
 ) -> AppResult<bool> {
-    let text_changed = changes.title.is_some()
-        || changes.body.is_some()
-        || changes.addressees.is_some()
-        || changes.translations.is_some();
+    // A form sends every field, changed or not: only a different text is a new revision.
+    let differs = |new: &Option<String>, current: &ActiveValue<String>| {
+        new.as_ref().is_some_and(|new| new != current.as_ref())
+    };
+    let before = Translations::from_json(letter.translations.as_ref());
+    let text_changed = differs(&changes.title, &letter.title)
+        || differs(&changes.body, &letter.body)
+        || differs(&changes.addressees, &letter.addressees)
+        || changes
+            .translations
+            .as_ref()
+            .is_some_and(|new| new != before.entries());
     if let Some(slug) = changes.slug {
         letter.slug = Set(slug.as_str().to_owned());
     }
@@ -446,12 +456,7 @@ fn apply_changes(
     let language = *letter.language.as_ref();
     let translations = match changes.translations {
         Some(entries) => Translations::new(language, entries),
-        None => Translations::new(
-            language,
-            Translations::from_json(letter.translations.as_ref())
-                .entries()
-                .clone(),
-        ),
+        None => Translations::new(language, before.entries().clone()),
     }
     .map_err(|message| AppError::invalid_field("translations", message))?;
     letter.translations = Set(translations.to_json());

@@ -167,21 +167,19 @@ db_test!(
         assert!(edit.body.contains("value=\"2030-06-01\""));
         assert!(edit.body.contains("value=\"17:00\""));
         assert!(edit.body.contains("Amnesty International"));
+        let edit_form = with(
+            without(full_form("mpp", ""), &["accept_individuals"]),
+            &[
+                ("title", "Letter on the MPP"),
+                ("deadline_time", ""),
+                ("translation_title", ""),
+                ("translation_body", ""),
+                ("translation_addressees", ""),
+                ("action", "save"),
+            ],
+        );
         let edited = browser
-            .post(
-                &format!("/admin/letters/{id}/edit"),
-                &with(
-                    without(full_form("mpp", ""), &["accept_individuals"]),
-                    &[
-                        ("title", "Letter on the MPP"),
-                        ("deadline_time", ""),
-                        ("translation_title", ""),
-                        ("translation_body", ""),
-                        ("translation_addressees", ""),
-                        ("action", "save"),
-                    ],
-                ),
-            )
+            .post(&format!("/admin/letters/{id}/edit"), &edit_form)
             .await;
         assert_eq!(edited.status, StatusCode::SEE_OTHER, "{}", edited.body);
         let letter = api_letter(&app, &token, id).await;
@@ -194,6 +192,16 @@ db_test!(
         );
         assert_eq!(letter["accept_individuals"], false, "an unticked box");
         assert_eq!(letter["revision"], 2);
+
+        let saved_again = browser
+            .post(&format!("/admin/letters/{id}/edit"), &edit_form)
+            .await;
+        assert_eq!(saved_again.status, StatusCode::SEE_OTHER);
+        assert_eq!(
+            api_letter(&app, &token, id).await["revision"],
+            2,
+            "saving the same text again is not a new revision"
+        );
     }
 );
 
