@@ -24,5 +24,6 @@ mod openapi;
 mod outbox;
 mod pages;
 mod public;
+mod security;
 mod signing;
 mod smtp;
