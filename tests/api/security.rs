@@ -2,7 +2,7 @@
 
 use entity::Role;
 use reqwest::StatusCode;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::helpers::{assert_error, organization, organization_form};
 
@@ -53,3 +53,111 @@ db_test!(a_contact_email_with_display_text_is_refused, |app| {
     assert_eq!(list["total"], 0, "nothing was written");
     assert!(app.emails().is_empty(), "no email went out");
 });
+
+db_test!(
+    only_owners_add_or_remove_co_leads_and_both_are_audited,
+    |app| {
+        let owner = app.staff_token("ana@wola.org", "WOLA", Role::Owner).await;
+        app.add_staff("ed@wola.org", "WOLA", Role::Editor).await;
+        let editor = app.login("ed@wola.org").await;
+        let amnesty = app
+            .staff_token("bo@amnesty.org", "Amnesty", Role::Owner)
+            .await;
+        let id = app.open_letter(&owner, "co-leads").await;
+        let coordinators = format!("/api/v1/letters/{id}/coordinators");
+
+        let by_editor = app
+            .post(
+                &coordinators,
+                Some(&editor),
+                &json!({ "organization": "Amnesty" }),
+            )
+            .await;
+        assert_error(by_editor, StatusCode::FORBIDDEN, "forbidden").await;
+        let letter: Value = app
+            .get(&format!("/api/v1/letters/{id}"), Some(&owner))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(letter["coordinators"].as_array().unwrap().len(), 1);
+        let lead_id = letter["coordinators"][0]["organization_id"]
+            .as_i64()
+            .unwrap();
+
+        let added = app
+            .post(
+                &coordinators,
+                Some(&owner),
+                &json!({ "organization": "Amnesty" }),
+            )
+            .await;
+        assert_eq!(added.status(), StatusCode::CREATED);
+        let added: Value = added.json().await.unwrap();
+        let amnesty_id = added["coordinators"][1]["organization_id"]
+            .as_i64()
+            .unwrap();
+        assert_eq!(
+            app.get(&format!("/api/v1/letters/{id}"), Some(&amnesty))
+                .await
+                .status(),
+            StatusCode::OK
+        );
+
+        let delete = |path: String, token: String| {
+            let app = &app;
+            async move {
+                app.request(reqwest::Method::DELETE, &path, Some(&token), None)
+                    .await
+            }
+        };
+        let by_editor = delete(format!("{coordinators}/{amnesty_id}"), editor.clone()).await;
+        assert_error(by_editor, StatusCode::FORBIDDEN, "forbidden").await;
+        let the_lead = delete(format!("{coordinators}/{lead_id}"), owner.clone()).await;
+        assert_error(the_lead, StatusCode::CONFLICT, "conflict").await;
+        let not_a_coordinator =
+            delete(format!("{coordinators}/{}", lead_id + 1000), owner.clone()).await;
+        assert_error(not_a_coordinator, StatusCode::NOT_FOUND, "not_found").await;
+
+        let removed = delete(format!("{coordinators}/{amnesty_id}"), owner.clone()).await;
+        assert_eq!(removed.status(), StatusCode::OK);
+        let removed: Value = removed.json().await.unwrap();
+        assert_eq!(removed["coordinators"].as_array().unwrap().len(), 1);
+        assert_error(
+            app.get(&format!("/api/v1/letters/{id}"), Some(&amnesty))
+                .await,
+            StatusCode::FORBIDDEN,
+            "forbidden",
+        )
+        .await;
+
+        let events: Value = app
+            .get(&format!("/api/v1/letters/{id}/events"), Some(&owner))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let removal = &events["items"][0];
+        assert_eq!(removal["action"], "letter.coordinator_removed");
+        assert_eq!(removal["actor"], "ana@wola.org");
+        assert_eq!(removal["before"]["organization"], "Amnesty");
+        assert_eq!(events["items"][1]["action"], "letter.coordinator_added");
+
+        app.post(
+            &coordinators,
+            Some(&owner),
+            &json!({ "organization": "Amnesty" }),
+        )
+        .await;
+        for status in ["closed", "delivered"] {
+            app.post(
+                &format!("/api/v1/letters/{id}/status"),
+                Some(&owner),
+                &json!({ "status": status }),
+            )
+            .await;
+        }
+        let after_delivery = delete(format!("{coordinators}/{amnesty_id}"), owner.clone()).await;
+        assert_error(after_delivery, StatusCode::CONFLICT, "conflict").await;
+    }
+);
