@@ -140,6 +140,13 @@ struct ServeArgs {
     #[arg(long, env = "SIGNON_SIGN_RATE", default_value_t = 20)]
     sign_rate: u32,
 
+    /// Reverse proxies in front of signon, as comma-separated networks (10.0.0.0/8,::1/128) or
+    /// addresses. Only for requests from these peers is the client address read from the
+    /// Forwarded or X-Forwarded-For header; without it, every client behind a proxy shares
+    /// one rate limit.
+    #[arg(long, env = "SIGNON_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_network)]
+    trusted_proxies: Vec<ipnet::IpNet>,
+
     /// Days an emailed confirmation link works.
     #[arg(long, env = "SIGNON_TOKEN_DAYS", default_value_t = 7, value_parser = clap::value_parser!(u16).range(1..=90))]
     token_days: u16,
@@ -486,6 +493,7 @@ async fn serve(
     settings.mail.dir = args.mail_dir;
     settings.mail.from = args.mail_from;
     settings.sign_rate_per_minute = args.sign_rate;
+    settings.trusted_proxies = args.trusted_proxies;
     settings.token_lifetime = chrono::Duration::days(i64::from(args.token_days));
     settings.secret_key = secret_key.map(SecretString::from);
     let app = Application::build(settings).await?;
@@ -497,6 +505,14 @@ async fn serve(
         .context("the server stopped")?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// A network in CIDR notation, or one address standing for itself.
+fn parse_network(text: &str) -> Result<ipnet::IpNet, String> {
+    let text = text.trim();
+    text.parse::<ipnet::IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("{text:?} is not a network such as 10.0.0.0/8 or an address"))
 }
 
 /// Seeds the demo data on an empty database and prints the demo login once.

@@ -41,6 +41,9 @@ pub struct Settings {
     pub token_lifetime: chrono::Duration,
     /// Public submissions allowed per client network and minute; 0 turns the limit off.
     pub sign_rate_per_minute: u32,
+    /// Reverse proxies whose `Forwarded` / `X-Forwarded-For` headers tell the client's address;
+    /// from any other peer those headers are ignored.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// The key of keyed hashes; when unset, one is generated and kept in the database.
     pub secret_key: Option<SecretString>,
 }
@@ -77,6 +80,7 @@ impl Settings {
             shutdown_grace: Duration::from_secs(30),
             token_lifetime: chrono::Duration::days(7),
             sign_rate_per_minute: 20,
+            trusted_proxies: Vec::new(),
             secret_key: None,
         }
     }

@@ -4,7 +4,7 @@ use entity::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{assert_error, organization, organization_form};
+use crate::helpers::{Backend, TestApp, assert_error, organization, organization_form};
 
 db_test!(a_contact_email_with_display_text_is_refused, |app| {
     let staff = app
@@ -161,3 +161,103 @@ db_test!(
         assert_error(after_delivery, StatusCode::CONFLICT, "conflict").await;
     }
 );
+
+/// Signs the letter `slug` as if through a proxy that passed on `header: value`.
+async fn sign_forwarded(app: &TestApp, slug: &str, header: &str, value: &str) -> StatusCode {
+    reqwest::Client::new()
+        .post(format!(
+            "{}/api/v1/public/letters/{slug}/signatures",
+            app.address
+        ))
+        .header(header, value)
+        .json(&organization(
+            "Org",
+            &format!("c{}@example.org", uuid::Uuid::new_v4().simple()),
+        ))
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_has_its_own_rate_limit() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |settings| {
+        settings.sign_rate_per_minute = 2;
+        settings.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
+    })
+    .await;
+    let staff = app
+        .staff_token("coord@wola.org", "WOLA", Role::Editor)
+        .await;
+    app.open_letter(&staff, "proxied").await;
+    let xff = "x-forwarded-for";
+
+    for _ in 0..2 {
+        assert_eq!(
+            sign_forwarded(&app, "proxied", xff, "198.51.100.1").await,
+            StatusCode::ACCEPTED
+        );
+    }
+    assert_eq!(
+        sign_forwarded(&app, "proxied", xff, "198.51.100.1").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        sign_forwarded(&app, "proxied", xff, "203.0.113.9, 198.51.100.1").await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "what the client wrote left of the proxy's entry changes nothing"
+    );
+    assert_eq!(
+        sign_forwarded(&app, "proxied", xff, "198.51.100.2, 127.0.0.5").await,
+        StatusCode::ACCEPTED,
+        "another client has its own limit; trusted proxies in the chain are skipped"
+    );
+    let forwarded = "forwarded";
+    for _ in 0..2 {
+        assert_eq!(
+            sign_forwarded(
+                &app,
+                "proxied",
+                forwarded,
+                "for=\"[2001:db8::1]:4711\";proto=https"
+            )
+            .await,
+            StatusCode::ACCEPTED
+        );
+    }
+    assert_eq!(
+        sign_forwarded(&app, "proxied", forwarded, "for=\"[2001:db8::2]\"").await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "IPv6 clients are limited per /64"
+    );
+}
+
+#[tokio::test]
+async fn forwarding_headers_from_an_untrusted_peer_are_ignored() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |settings| {
+        settings.sign_rate_per_minute = 2;
+        settings.trusted_proxies = vec!["192.0.2.0/24".parse().unwrap()];
+    })
+    .await;
+    let staff = app
+        .staff_token("coord@wola.org", "WOLA", Role::Editor)
+        .await;
+    app.open_letter(&staff, "direct").await;
+
+    let statuses = [
+        sign_forwarded(&app, "direct", "x-forwarded-for", "198.51.100.1").await,
+        sign_forwarded(&app, "direct", "x-forwarded-for", "198.51.100.2").await,
+        sign_forwarded(&app, "direct", "forwarded", "for=198.51.100.3").await,
+    ];
+
+    assert_eq!(
+        statuses,
+        [
+            StatusCode::ACCEPTED,
+            StatusCode::ACCEPTED,
+            StatusCode::TOO_MANY_REQUESTS
+        ],
+        "a client cannot pick a fresh limit by writing the header itself"
+    );
+}
