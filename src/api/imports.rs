@@ -10,6 +10,7 @@ use poem_openapi::{ApiRequest, ApiResponse, Object, OpenApi};
 use super::ApiTags;
 use super::auth::StaffAuth;
 use super::error::{ApiError, ErrorBody};
+use super::middleware::{BodyLimit, read_raised_body};
 use crate::service::import::{self, ImportReport, Outcome};
 use crate::state::AppState;
 
@@ -20,7 +21,7 @@ use crate::state::AppState;
 enum ImportFile {
     /// UTF-8 CSV, with or without a byte-order mark.
     #[oai(content_type = "text/csv")]
-    Csv(Binary<Vec<u8>>),
+    Csv(Binary<poem::Body>),
 }
 
 /// What happened to one row.
@@ -126,9 +127,12 @@ impl ImportsApi {
         id: Path<i64>,
         /// Report only, write nothing (default false).
         dry_run: Query<Option<bool>>,
+        body_limit: Data<&BodyLimit>,
         file: ImportFile,
     ) -> Result<ImportResponse, ApiError> {
-        let ImportFile::Csv(Binary(bytes)) = file;
+        // The token was checked before this line: only now may the upload be large.
+        let ImportFile::Csv(Binary(body)) = file;
+        let bytes = read_raised_body(body, &body_limit, state.settings.max_import_bytes).await?;
         let dry_run = dry_run.0.unwrap_or(false);
         let report =
             import::import_for_staff(&state.db, &state.keys, &auth.0, id.0, &bytes, dry_run)

@@ -261,3 +261,120 @@ async fn forwarding_headers_from_an_untrusted_peer_are_ignored() {
         "a client cannot pick a fresh limit by writing the header itself"
     );
 }
+
+/// Starts a chunked upload of `megabytes` MB to `path` without ever ending it, and returns the
+/// first bytes the server answers, if it answers within ten seconds.
+async fn answer_to_an_endless_upload(
+    app: &TestApp,
+    path: &str,
+    megabytes: usize,
+) -> Option<String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let socket = tokio::net::TcpStream::connect(app.address.trim_start_matches("http://"))
+        .await
+        .unwrap();
+    let (mut read, mut write) = socket.into_split();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: signon\r\nContent-Type: text/csv\r\nTransfer-Encoding: chunked\r\n\r\n"
+    );
+    let writer = tokio::spawn(async move {
+        write.write_all(head.as_bytes()).await.unwrap();
+        let chunk = format!("{:x}\r\n{}\r\n", 64 * 1024, "a".repeat(64 * 1024));
+        for _ in 0..megabytes * 16 {
+            if write.write_all(chunk.as_bytes()).await.is_err() {
+                break;
+            }
+        }
+        // The final empty chunk is never sent: a server that reads the whole body first
+        // never answers.
+        std::future::pending::<()>().await;
+    });
+    let mut answer = vec![0_u8; 4096];
+    let read =
+        tokio::time::timeout(std::time::Duration::from_secs(10), read.read(&mut answer)).await;
+    writer.abort();
+    let n = read.ok()?.ok()?;
+    Some(String::from_utf8_lossy(&answer[..n]).into_owned())
+}
+
+#[tokio::test]
+async fn an_anonymous_upload_to_the_import_route_is_refused_without_being_read() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let staff = app
+        .staff_token("coord@wola.org", "WOLA", Role::Editor)
+        .await;
+    let id = app.open_letter(&staff, "uploads").await;
+
+    let answer = answer_to_an_endless_upload(&app, &format!("/api/v1/letters/{id}/imports"), 5)
+        .await
+        .expect("the server answers while the upload is still going on");
+
+    assert!(
+        answer.starts_with("HTTP/1.1 401") || answer.starts_with("HTTP/1.1 413"),
+        "{answer}"
+    );
+}
+
+#[tokio::test]
+async fn an_authenticated_import_of_five_megabytes_works_in_chunks() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let staff = app
+        .staff_token("coord@wola.org", "WOLA", Role::Editor)
+        .await;
+    let id = app.open_letter(&staff, "big-import").await;
+    let mut file = String::from("name,country,filler\n");
+    let filler = "f".repeat(5_000);
+    for n in 0..1_000 {
+        file.push_str(&format!("Organización {n},MX,{filler}\n"));
+    }
+    assert!(file.len() > 5_000_000);
+
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = file
+        .into_bytes()
+        .chunks(64 * 1024)
+        .map(|c| Ok(c.to_vec()))
+        .collect();
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/v1/letters/{id}/imports", app.address))
+        .bearer_auth(&staff)
+        .header("content-type", "text/csv")
+        .body(reqwest::Body::wrap_stream(futures_util::stream::iter(
+            chunks,
+        )))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), StatusCode::OK);
+    let report: Value = response.json().await.unwrap();
+    assert_eq!(report["imported"], 1_000);
+    assert_eq!(report["ignored_columns"], json!(["filler"]));
+}
+
+#[tokio::test]
+async fn an_import_over_its_own_limit_is_a_413() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |settings| {
+        settings.max_import_bytes = 2 * 1024 * 1024;
+    })
+    .await;
+    let staff = app
+        .staff_token("coord@wola.org", "WOLA", Role::Editor)
+        .await;
+    let id = app.open_letter(&staff, "too-big").await;
+    let file = format!(
+        "name,country,filler\nA,MX,{}\n",
+        "n".repeat(3 * 1024 * 1024)
+    );
+
+    let response = app
+        .send_raw(
+            reqwest::Method::POST,
+            &format!("/api/v1/letters/{id}/imports"),
+            Some(&staff),
+            "text/csv",
+            file.into_bytes(),
+        )
+        .await;
+
+    assert_error(response, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
+}
