@@ -35,6 +35,8 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// Largest CSV import accepted, in bytes (100,000 rows fit).
     pub max_import_bytes: usize,
+    /// The most rows one CSV import may have: what an import holds in memory is bounded by it.
+    pub max_import_rows: usize,
     /// How long in-flight requests may take to finish after a stop signal.
     pub shutdown_grace: Duration,
     /// How long an emailed confirmation link works.
@@ -77,6 +79,7 @@ impl Settings {
             login_attempts_per_network: 30,
             max_body_bytes: 1024 * 1024,
             max_import_bytes: 64 * 1024 * 1024,
+            max_import_rows: 100_000,
             shutdown_grace: Duration::from_secs(30),
             token_lifetime: chrono::Duration::days(7),
             sign_rate_per_minute: 20,

@@ -11,7 +11,7 @@ use super::ApiTags;
 use super::auth::StaffAuth;
 use super::error::{ApiError, ErrorBody};
 use super::middleware::{BodyLimit, read_raised_body};
-use crate::service::import::{self, ImportReport, Outcome};
+use crate::service::import::{self, ImportOptions, ImportReport, Outcome};
 use crate::state::AppState;
 
 /// A CSV file with a header row: the signature fields (`name`, `country`, `contact_email`, ...,
@@ -114,7 +114,9 @@ impl ImportsApi {
     /// unless a `status` column says otherwise. Duplicates (the same contact email, or the same
     /// normalized name and country, on the letter or earlier in the file) are skipped. A real
     /// import is all-or-nothing: if any row is invalid, nothing is written and the answer is 422
-    /// naming each bad line; `dry_run=true` reports every row and writes nothing.
+    /// naming each bad line; `dry_run=true` reports every row and writes nothing. A file with
+    /// more rows than the server's limit (`SIGNON_MAX_IMPORT_ROWS`, 100,000 by default) is
+    /// refused whole with 422.
     #[oai(
         path = "/letters/:id/imports",
         method = "post",
@@ -134,9 +136,12 @@ impl ImportsApi {
         let ImportFile::Csv(Binary(body)) = file;
         let bytes = read_raised_body(body, &body_limit, state.settings.max_import_bytes).await?;
         let dry_run = dry_run.0.unwrap_or(false);
+        let options = ImportOptions {
+            dry_run,
+            max_rows: state.settings.max_import_rows,
+        };
         let report =
-            import::import_for_staff(&state.db, &state.keys, &auth.0, id.0, &bytes, dry_run)
-                .await?;
+            import::import_for_staff(&state.db, &state.keys, &auth.0, id.0, bytes, options).await?;
         if !dry_run && !report.committed {
             let mut body = ErrorBody::new(
                 "validation_failed",

@@ -1,5 +1,9 @@
 //! What the security review of issue 9 found: each test here failed before its fix.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
 use entity::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -377,4 +381,147 @@ async fn an_import_over_its_own_limit_is_a_413() {
         .await;
 
     assert_error(response, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
+}
+
+/// A CSV of `rows` distinct organizations.
+fn csv_of(rows: usize) -> Vec<u8> {
+    let mut file = String::from("name,country,email\n");
+    for n in 0..rows {
+        file.push_str(&format!(
+            "Organización número {n},MX,contact{n}@example.org\n"
+        ));
+    }
+    file.into_bytes()
+}
+
+#[tokio::test]
+async fn an_import_over_the_row_cap_is_refused_naming_the_cap() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |settings| settings.max_import_rows = 3).await;
+    let staff = app
+        .staff_token("coord@wola.org", "WOLA", Role::Editor)
+        .await;
+    let id = app.open_letter(&staff, "capped").await;
+    let path = format!("/api/v1/letters/{id}/imports");
+
+    for query in ["", "?dry_run=true"] {
+        let refused = app
+            .send_raw(
+                reqwest::Method::POST,
+                &format!("{path}{query}"),
+                Some(&staff),
+                "text/csv",
+                csv_of(4),
+            )
+            .await;
+        let body = assert_error(
+            refused,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        )
+        .await;
+        let said = body["fields"]["file"].as_str().unwrap_or_default();
+        assert!(said.contains("3 rows"), "the cap is named: {body}");
+        assert!(body["message"].as_str().unwrap().contains("3 rows"));
+    }
+    let signatures = format!("/api/v1/letters/{id}/signatures");
+    let list: Value = app
+        .get(&signatures, Some(&staff))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["total"], 0, "nothing was written");
+
+    let accepted = app
+        .send_raw(
+            reqwest::Method::POST,
+            &path,
+            Some(&staff),
+            "text/csv",
+            csv_of(3),
+        )
+        .await;
+    assert_eq!(accepted.status(), StatusCode::OK);
+
+    let file = app.mail_dir.with_file_name("four.csv");
+    std::fs::write(&file, csv_of(4)).unwrap();
+    let output = crate::cli::signon()
+        .args([
+            "import",
+            "capped",
+            file.to_str().unwrap(),
+            "--max-import-rows",
+            "3",
+        ])
+        .env("DATABASE_URL", &app.database_url)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("3 rows"));
+}
+
+/// Asks `/healthz` from a thread of its own until `stop` is set: how many answers came, and
+/// the slowest one.
+fn probe_health(
+    address: String,
+    stop: Arc<AtomicBool>,
+) -> std::thread::JoinHandle<(u32, Duration)> {
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let client = reqwest::Client::new();
+            let (mut answers, mut slowest) = (0, Duration::ZERO);
+            while !stop.load(Ordering::Relaxed) {
+                let asked = Instant::now();
+                client
+                    .get(format!("{address}/healthz"))
+                    .send()
+                    .await
+                    .unwrap();
+                slowest = slowest.max(asked.elapsed());
+                answers += 1;
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            (answers, slowest)
+        })
+    })
+}
+
+#[tokio::test]
+async fn the_server_keeps_answering_while_an_import_is_parsed() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let staff = app
+        .staff_token("coord@wola.org", "WOLA", Role::Editor)
+        .await;
+    let id = app.open_letter(&staff, "responsive").await;
+    let path = format!("/api/v1/letters/{id}/imports?dry_run=true");
+    let stop = Arc::new(AtomicBool::new(false));
+    let probe = probe_health(app.address.clone(), stop.clone());
+
+    let started = Instant::now();
+    let response = app
+        .send_raw(
+            reqwest::Method::POST,
+            &path,
+            Some(&staff),
+            "text/csv",
+            csv_of(20_000),
+        )
+        .await;
+    let took = started.elapsed();
+    stop.store(true, Ordering::Relaxed);
+    let (answers, slowest) = probe.join().unwrap();
+
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        answers >= 5,
+        "only {answers} health checks during the import ({took:?})"
+    );
+    assert!(
+        slowest < took / 3,
+        "a health check waited {slowest:?} while the import ({took:?}) was parsed"
+    );
 }
