@@ -8,7 +8,7 @@ use entity::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, TestApp, assert_error, organization, organization_form};
+use crate::helpers::{Backend, Browser, TestApp, assert_error, organization, organization_form};
 
 db_test!(a_contact_email_with_display_text_is_refused, |app| {
     let staff = app
@@ -146,6 +146,16 @@ db_test!(
         assert_eq!(removal["actor"], "ana@wola.org");
         assert_eq!(removal["before"]["organization"], "Amnesty");
         assert_eq!(events["items"][1]["action"], "letter.coordinator_added");
+        let browser = Browser::new(&app);
+        browser.sign_in("ana@wola.org").await;
+        let history = browser
+            .get(&format!("/admin/letters/{id}/audit"))
+            .await
+            .body;
+        assert!(
+            history.contains("Test Staff removed “Amnesty” from the co-leading organizations"),
+            "the removal in words: {history}"
+        );
 
         app.post(
             &coordinators,
