@@ -17,7 +17,7 @@ use crate::error::AppError;
 use crate::service::accounts::{self, NewStaff};
 use crate::service::audit::Actor;
 use crate::service::exports::{self, ExportKind};
-use crate::service::import::{self, Outcome};
+use crate::service::import::{self, ImportOptions, Outcome};
 use crate::service::keys::Keys;
 use crate::service::{letters, signatures};
 use crate::telemetry::{self, LogFormat};
@@ -48,6 +48,11 @@ pub struct Cli {
     /// the database.
     #[arg(long, env = "SIGNON_SECRET_KEY", global = true, hide_env_values = true)]
     secret_key: Option<String>,
+
+    /// The most rows one CSV import may have, through the API or `signon import`; a larger file
+    /// is refused whole, naming this limit.
+    #[arg(long, env = "SIGNON_MAX_IMPORT_ROWS", default_value_t = 100_000, global = true, value_parser = clap::value_parser!(u32).range(1..))]
+    max_import_rows: u32,
 
     #[command(subcommand)]
     command: Command,
@@ -139,6 +144,13 @@ struct ServeArgs {
     /// Public sign-on submissions allowed per client network and minute; 0 turns the limit off.
     #[arg(long, env = "SIGNON_SIGN_RATE", default_value_t = 20)]
     sign_rate: u32,
+
+    /// Reverse proxies in front of signon, as comma-separated networks (10.0.0.0/8,::1/128) or
+    /// addresses. Only for requests from these peers is the client address read from the
+    /// Forwarded or X-Forwarded-For header; without it, every client behind a proxy shares
+    /// one rate limit.
+    #[arg(long, env = "SIGNON_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_network)]
+    trusted_proxies: Vec<ipnet::IpNet>,
 
     /// Days an emailed confirmation link works.
     #[arg(long, env = "SIGNON_TOKEN_DAYS", default_value_t = 7, value_parser = clap::value_parser!(u16).range(1..=90))]
@@ -307,7 +319,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             slug,
             file,
             dry_run,
-        } => import_file(&cli.database_url, cli.secret_key, &slug, &file, dry_run).await,
+        } => {
+            let max_rows = cli.max_import_rows as usize;
+            import_file(
+                &cli.database_url,
+                cli.secret_key,
+                &slug,
+                &file,
+                dry_run,
+                max_rows,
+            )
+            .await
+        }
         Command::Erase { slug, email } => {
             let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
             let db = db::connect(&cli.database_url).await?;
@@ -330,7 +353,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Serve(args) => serve(cli.database_url, cli.secret_key, args).await,
+        Command::Serve(args) => {
+            let mut settings = Settings::with_database(cli.database_url);
+            settings.secret_key = cli.secret_key.map(SecretString::from);
+            settings.max_import_rows = cli.max_import_rows as usize;
+            serve(settings, args).await
+        }
     }
 }
 
@@ -371,6 +399,7 @@ async fn import_file(
     slug: &str,
     path: &std::path::Path,
     dry_run: bool,
+    max_rows: usize,
 ) -> anyhow::Result<()> {
     use std::io::Write;
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
@@ -388,9 +417,17 @@ async fn import_file(
             .expect("a valid progress template"),
     );
     bar.set_message(if dry_run { "checking" } else { "importing" });
-    let report = import::import(&db, &keys, None, &letter, &bytes, dry_run, &|done| {
-        bar.set_position(done)
-    })
+    let progress = bar.clone();
+    let options = ImportOptions { dry_run, max_rows };
+    let report = import::import(
+        &db,
+        &keys,
+        None,
+        &letter,
+        bytes,
+        options,
+        std::sync::Arc::new(move |done| progress.set_position(done)),
+    )
     .await
     .map_err(describe)?;
     bar.finish_and_clear();
@@ -473,21 +510,16 @@ fn describe(err: AppError) -> anyhow::Error {
     }
 }
 
-async fn serve(
-    database_url: String,
-    secret_key: Option<String>,
-    args: ServeArgs,
-) -> anyhow::Result<()> {
+async fn serve(mut settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
     let demo = args.demo;
-    let mut settings = Settings::with_database(database_url);
     settings.bind = args.bind;
     settings.base_url = args.base_url;
     settings.mail.smtp_url = args.smtp_url.map(SecretString::from);
     settings.mail.dir = args.mail_dir;
     settings.mail.from = args.mail_from;
     settings.sign_rate_per_minute = args.sign_rate;
+    settings.trusted_proxies = args.trusted_proxies;
     settings.token_lifetime = chrono::Duration::days(i64::from(args.token_days));
-    settings.secret_key = secret_key.map(SecretString::from);
     let app = Application::build(settings).await?;
     if demo {
         print_demo(&app).await?;
@@ -497,6 +529,14 @@ async fn serve(
         .context("the server stopped")?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// A network in CIDR notation, or one address standing for itself.
+fn parse_network(text: &str) -> Result<ipnet::IpNet, String> {
+    let text = text.trim();
+    text.parse::<ipnet::IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("{text:?} is not a network such as 10.0.0.0/8 or an address"))
 }
 
 /// Seeds the demo data on an empty database and prints the demo login once.

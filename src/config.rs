@@ -35,12 +35,17 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// Largest CSV import accepted, in bytes (100,000 rows fit).
     pub max_import_bytes: usize,
+    /// The most rows one CSV import may have: what an import holds in memory is bounded by it.
+    pub max_import_rows: usize,
     /// How long in-flight requests may take to finish after a stop signal.
     pub shutdown_grace: Duration,
     /// How long an emailed confirmation link works.
     pub token_lifetime: chrono::Duration,
     /// Public submissions allowed per client network and minute; 0 turns the limit off.
     pub sign_rate_per_minute: u32,
+    /// Reverse proxies whose `Forwarded` / `X-Forwarded-For` headers tell the client's address;
+    /// from any other peer those headers are ignored.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// The key of keyed hashes; when unset, one is generated and kept in the database.
     pub secret_key: Option<SecretString>,
 }
@@ -74,9 +79,11 @@ impl Settings {
             login_attempts_per_network: 30,
             max_body_bytes: 1024 * 1024,
             max_import_bytes: 64 * 1024 * 1024,
+            max_import_rows: 100_000,
             shutdown_grace: Duration::from_secs(30),
             token_lifetime: chrono::Duration::days(7),
             sign_rate_per_minute: 20,
+            trusted_proxies: Vec::new(),
             secret_key: None,
         }
     }

@@ -131,14 +131,18 @@ pub async fn seed(db: &DatabaseConnection, keys: &Keys) -> AppResult<Option<Demo
     letters::set_status(db, &staff, view.letter.id, LetterStatus::Open).await?;
     let csv = signatories_csv();
     let letter = letters::find_by_slug(db, DEMO_SLUG).await?;
+    let options = import::ImportOptions {
+        dry_run: false,
+        max_rows: usize::MAX,
+    };
     let report = import::import(
         db,
         keys,
         Some(&staff),
         &letter,
-        csv.as_bytes(),
-        false,
-        &|_| {},
+        csv.into_bytes(),
+        options,
+        import::no_progress(),
     )
     .await?;
     Ok(Some(DemoLogin {

@@ -3,15 +3,21 @@
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
+/// How many checks pass between two prunings of the keys seen: the state then holds at most
+/// the keys still counting and this many more.
+const PRUNE_EVERY: u64 = 1024;
+
 /// At most N submissions per minute from one client network; off when N is 0.
 pub struct RateLimit {
     limiter: Option<DefaultKeyedRateLimiter<IpAddr>>,
     clock: DefaultClock,
+    checks: AtomicU64,
 }
 
 impl RateLimit {
@@ -20,6 +26,7 @@ impl RateLimit {
         Self {
             limiter: NonZeroU32::new(per_minute).map(|n| RateLimiter::keyed(Quota::per_minute(n))),
             clock: DefaultClock::default(),
+            checks: AtomicU64::new(0),
         }
     }
 
@@ -28,10 +35,22 @@ impl RateLimit {
         let (Some(limiter), Some(ip)) = (&self.limiter, client) else {
             return Ok(());
         };
+        if time_to_prune(&self.checks) {
+            // A network whose quota has refilled is as good as unseen: forget it.
+            limiter.retain_recent();
+            limiter.shrink_to_fit();
+        }
         limiter
             .check_key(&network_of(ip))
             .map_err(|not_until| not_until.wait_time_from(self.clock.now()))
     }
+}
+
+/// Whether this check is one of those, every `PRUNE_EVERY`, that forget quiet keys.
+fn time_to_prune(checks: &AtomicU64) -> bool {
+    checks
+        .fetch_add(1, Ordering::Relaxed)
+        .is_multiple_of(PRUNE_EVERY)
 }
 
 /// IPv6 clients are counted per /64, like one household or office.
@@ -75,11 +94,7 @@ impl LoginLimit {
     /// long until the next attempt is allowed.
     pub fn check(&self, email: &str, client: Option<IpAddr>) -> Result<(), Duration> {
         // Forget quiet keys now and then, so the state cannot grow without bound.
-        if self
-            .checks
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-            .is_multiple_of(1024)
-        {
+        if time_to_prune(&self.checks) {
             self.per_account.retain_recent();
             self.per_network.retain_recent();
         }
@@ -124,5 +139,25 @@ mod tests {
         assert!(limit.check("jose@example.org", Some(a)).is_ok());
         assert!(limit.check("maria@example.org", Some(a)).is_ok());
         assert!(limit.check("luis@example.org", Some(a)).unwrap_err() > Duration::ZERO);
+    }
+
+    #[test]
+    fn networks_whose_quota_refilled_are_forgotten() {
+        // 60,000 a minute refills one submission each millisecond.
+        let limit = RateLimit::per_minute(60_000);
+        for n in 0..PRUNE_EVERY as u32 {
+            assert!(limit.check(Some(IpAddr::from(n.to_be_bytes()))).is_ok());
+        }
+        let remembered = |limit: &RateLimit| limit.limiter.as_ref().unwrap().len();
+        assert_eq!(remembered(&limit), PRUNE_EVERY as usize);
+        std::thread::sleep(Duration::from_millis(20));
+
+        assert!(limit.check(Some("192.0.2.1".parse().unwrap())).is_ok());
+
+        assert!(
+            remembered(&limit) <= 1,
+            "{} networks kept",
+            remembered(&limit)
+        );
     }
 }

@@ -105,6 +105,19 @@ impl From<AppError> for ApiError {
     }
 }
 
+impl From<super::middleware::BodyError> for ApiError {
+    fn from(err: super::middleware::BodyError) -> Self {
+        match err {
+            super::middleware::BodyError::TooLarge { .. } => {
+                Self::PayloadTooLarge(Json(ErrorBody::new("payload_too_large", err.to_string())))
+            }
+            super::middleware::BodyError::Unreadable => {
+                Self::BadRequest(Json(ErrorBody::new("bad_request", err.to_string())))
+            }
+        }
+    }
+}
+
 impl ApiError {
     /// A 429 telling the client when to try again.
     pub fn rate_limited(retry_after: std::time::Duration) -> Self {

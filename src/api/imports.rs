@@ -10,7 +10,8 @@ use poem_openapi::{ApiRequest, ApiResponse, Object, OpenApi};
 use super::ApiTags;
 use super::auth::StaffAuth;
 use super::error::{ApiError, ErrorBody};
-use crate::service::import::{self, ImportReport, Outcome};
+use super::middleware::{BodyLimit, read_raised_body};
+use crate::service::import::{self, ImportOptions, ImportReport, Outcome};
 use crate::state::AppState;
 
 /// A CSV file with a header row: the signature fields (`name`, `country`, `contact_email`, ...,
@@ -20,7 +21,7 @@ use crate::state::AppState;
 enum ImportFile {
     /// UTF-8 CSV, with or without a byte-order mark.
     #[oai(content_type = "text/csv")]
-    Csv(Binary<Vec<u8>>),
+    Csv(Binary<poem::Body>),
 }
 
 /// What happened to one row.
@@ -113,7 +114,9 @@ impl ImportsApi {
     /// unless a `status` column says otherwise. Duplicates (the same contact email, or the same
     /// normalized name and country, on the letter or earlier in the file) are skipped. A real
     /// import is all-or-nothing: if any row is invalid, nothing is written and the answer is 422
-    /// naming each bad line; `dry_run=true` reports every row and writes nothing.
+    /// naming each bad line; `dry_run=true` reports every row and writes nothing. A file with
+    /// more rows than the server's limit (`SIGNON_MAX_IMPORT_ROWS`, 100,000 by default) is
+    /// refused whole with 422.
     #[oai(
         path = "/letters/:id/imports",
         method = "post",
@@ -126,13 +129,19 @@ impl ImportsApi {
         id: Path<i64>,
         /// Report only, write nothing (default false).
         dry_run: Query<Option<bool>>,
+        body_limit: Data<&BodyLimit>,
         file: ImportFile,
     ) -> Result<ImportResponse, ApiError> {
-        let ImportFile::Csv(Binary(bytes)) = file;
+        // The token was checked before this line: only now may the upload be large.
+        let ImportFile::Csv(Binary(body)) = file;
+        let bytes = read_raised_body(body, &body_limit, state.settings.max_import_bytes).await?;
         let dry_run = dry_run.0.unwrap_or(false);
+        let options = ImportOptions {
+            dry_run,
+            max_rows: state.settings.max_import_rows,
+        };
         let report =
-            import::import_for_staff(&state.db, &state.keys, &auth.0, id.0, &bytes, dry_run)
-                .await?;
+            import::import_for_staff(&state.db, &state.keys, &auth.0, id.0, bytes, options).await?;
         if !dry_run && !report.committed {
             let mut body = ErrorBody::new(
                 "validation_failed",

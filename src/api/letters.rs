@@ -357,6 +357,13 @@ enum AddCoordinatorResponse {
 }
 
 #[derive(ApiResponse)]
+enum RemoveCoordinatorResponse {
+    /// The organization no longer co-leads the letter.
+    #[oai(status = 200)]
+    Ok(Json<LetterDto>),
+}
+
+#[derive(ApiResponse)]
 enum EventListResponse {
     /// The letter's audit trail.
     #[oai(status = 200)]
@@ -471,7 +478,8 @@ impl LettersApi {
 
     /// Add a co-leading organization
     ///
-    /// Its members get the same access to this letter as the lead organization's.
+    /// Its members get the same access to this letter as the lead organization's, contacts
+    /// included, so this needs an owner.
     #[oai(
         path = "/letters/:id/coordinators",
         method = "post",
@@ -487,6 +495,26 @@ impl LettersApi {
         let view =
             letters::add_coordinator(&state.db, &auth.0, id.0, body.0.organization.trim()).await?;
         Ok(AddCoordinatorResponse::Created(Json(view.into())))
+    }
+
+    /// Remove a co-leading organization
+    ///
+    /// Its members lose access to this letter. Needs an owner; the lead organization cannot be
+    /// removed, and a delivered letter no longer changes.
+    #[oai(
+        path = "/letters/:id/coordinators/:organization_id",
+        method = "delete",
+        operation_id = "remove_coordinator"
+    )]
+    async fn remove_coordinator(
+        &self,
+        state: Data<&AppState>,
+        auth: StaffAuth,
+        id: Path<i64>,
+        organization_id: Path<i64>,
+    ) -> Result<RemoveCoordinatorResponse, ApiError> {
+        let view = letters::remove_coordinator(&state.db, &auth.0, id.0, organization_id.0).await?;
+        Ok(RemoveCoordinatorResponse::Ok(Json(view.into())))
     }
 
     /// A letter's audit trail

@@ -15,16 +15,20 @@ impl Email {
         if trimmed.is_empty() {
             return Err("This field is required.".into());
         }
-        if trimmed.len() > 254 || !email_address::EmailAddress::is_valid(trimmed) {
-            return Err("Enter an email address such as name@example.org.".into());
+        let invalid = || "Enter an email address such as name@example.org.".to_owned();
+        // Display text ("Name <a@b.org>") would be stored as the address: it could never be
+        // mailed, and each variant would dodge the one-signature-per-address rule. A bare host
+        // ("user@localhost") or a domain literal is valid syntax but never a working contact.
+        let bare_address = email_address::Options::default()
+            .without_display_text()
+            .without_domain_literal()
+            .with_required_tld();
+        if trimmed.len() > 254
+            || email_address::EmailAddress::parse_with_options(trimmed, bare_address).is_err()
+        {
+            return Err(invalid());
         }
-        let (local, domain) = trimmed
-            .rsplit_once('@')
-            .ok_or_else(|| "Enter an email address such as name@example.org.".to_owned())?;
-        // A bare host ("user@localhost") is valid syntax but never a working contact address.
-        if !domain.contains('.') || domain.starts_with('[') {
-            return Err("Enter an email address such as name@example.org.".into());
-        }
+        let (local, domain) = trimmed.rsplit_once('@').ok_or_else(invalid)?;
         Ok(Self(format!("{local}@{}", domain.to_lowercase())))
     }
 
@@ -65,6 +69,10 @@ mod tests {
             "@example.org",
             "ana@localhost",
             "a b@example.org",
+            "ana@[192.0.2.1]",
+            "Ana <ana@example.org>",
+            "<ana@example.org>",
+            "\"Ana\" <ana@example.org>",
         ] {
             assert!(Email::parse(input).is_err(), "{input:?} should be refused");
         }

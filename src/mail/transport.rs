@@ -68,7 +68,7 @@ impl Transport {
                 mailer
                     .send(message)
                     .await
-                    .context("the SMTP server refused the email")?;
+                    .map_err(|err| anyhow::anyhow!(smtp_failure(&err)))?;
             }
             Self::Files { dir, .. } => {
                 tokio::fs::create_dir_all(dir)
@@ -95,6 +95,31 @@ impl Transport {
         }
         Ok(())
     }
+}
+
+/// What went wrong, told by the reply code and a class of error only: servers often quote the
+/// recipient's address in their reply text, and this text goes to the log and the outbox table.
+fn smtp_failure(err: &lettre::transport::smtp::Error) -> String {
+    if let Some(code) = err.status() {
+        let class = if err.is_permanent() {
+            "permanent"
+        } else {
+            "temporary"
+        };
+        return format!("the SMTP server refused the email ({class} failure, reply code {code})");
+    }
+    let class = if err.is_timeout() {
+        "timed out"
+    } else if err.is_tls() {
+        "TLS failure"
+    } else if err.is_response() {
+        "unreadable reply"
+    } else if err.is_client() || err.is_transport_shutdown() {
+        "client failure"
+    } else {
+        "connection failure"
+    };
+    format!("the email could not be sent over SMTP ({class})")
 }
 
 fn build(email: &outbox::Model, from: Mailbox, recipient: &Email) -> anyhow::Result<Message> {

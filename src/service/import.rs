@@ -2,6 +2,7 @@
 //! duplicates found within the file and against the letter, and written all together or not at all.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use chrono::Utc;
 use entity::{LetterStatus, Role, SignatureSource, SignatureStatus, letter, signature};
@@ -161,77 +162,50 @@ struct ParsedRow {
     warnings: Vec<String>,
 }
 
+/// How an import runs.
+#[derive(Debug, Clone, Copy)]
+pub struct ImportOptions {
+    /// Report only, write nothing.
+    pub dry_run: bool,
+    /// The most rows the file may have; a longer file is refused whole.
+    pub max_rows: usize,
+}
+
+/// Told how many rows are done; called from a blocking thread while the file is parsed.
+pub type Progress = Arc<dyn Fn(u64) + Send + Sync>;
+
+/// A [`Progress`] that tells nobody.
+pub fn no_progress() -> Progress {
+    Arc::new(|_| {})
+}
+
 /// Imports a CSV into a letter. With `dry_run`, or when any row is invalid, nothing is written;
-/// otherwise every importable row is written in one transaction. `progress` is told how many
-/// rows are done.
+/// otherwise every importable row is written in one transaction.
 pub async fn import(
     db: &DatabaseConnection,
     keys: &Keys,
     staff: Option<&Staff>,
     letter: &letter::Model,
-    csv_bytes: &[u8],
-    dry_run: bool,
-    progress: &(dyn Fn(u64) + Sync),
+    csv_bytes: Vec<u8>,
+    options: ImportOptions,
+    progress: Progress,
 ) -> AppResult<ImportReport> {
     if letter.status == LetterStatus::Delivered {
         return Err(AppError::conflict(
             "This letter was delivered; its signatures can no longer change.",
         ));
     }
-    let (parsed, ignored_columns) = parse(keys, letter, csv_bytes, progress)?;
     let existing = existing_keys(db, letter.id).await?;
-
-    let mut by_email: HashMap<&str, u64> = HashMap::new();
-    let mut by_name: HashMap<(&str, Option<&str>), u64> = HashMap::new();
-    let mut report = ImportReport {
-        ignored_columns,
-        ..Default::default()
-    };
-    for row in &parsed {
-        let outcome = if !row.errors.is_empty() {
-            Outcome::Invalid(row.errors.clone())
-        } else if let Some(id) = row
-            .email_key
-            .as_deref()
-            .and_then(|k| existing.by_email.get(k))
-        {
-            Outcome::Duplicate {
-                of_signature: Some(*id),
-                of_line: None,
-            }
-        } else if let Some(id) = existing
-            .by_name
-            .get(&(row.name_key.clone(), row.country.clone()))
-        {
-            Outcome::Duplicate {
-                of_signature: Some(*id),
-                of_line: None,
-            }
-        } else if let Some(line) = row.email_key.as_deref().and_then(|k| by_email.get(k)) {
-            Outcome::Duplicate {
-                of_signature: None,
-                of_line: Some(*line),
-            }
-        } else if let Some(line) = by_name.get(&(row.name_key.as_str(), row.country.as_deref())) {
-            Outcome::Duplicate {
-                of_signature: None,
-                of_line: Some(*line),
-            }
-        } else {
-            if let Some(key) = row.email_key.as_deref() {
-                by_email.insert(key, row.line);
-            }
-            by_name.insert((row.name_key.as_str(), row.country.as_deref()), row.line);
-            Outcome::Imported
-        };
-        report.rows.push(RowReport {
-            line: row.line,
-            name: row.name.clone(),
-            outcome,
-            warnings: row.warnings.clone(),
-        });
-    }
-    if dry_run || report.invalid() > 0 {
+    let (parsed, mut report) = check_rows(
+        keys.clone(),
+        letter.clone(),
+        csv_bytes,
+        existing,
+        options.max_rows,
+        progress.clone(),
+    )
+    .await?;
+    if options.dry_run || report.invalid() > 0 {
         return Ok(report);
     }
 
@@ -288,18 +262,107 @@ pub async fn import_for_staff(
     keys: &Keys,
     staff: &Staff,
     letter_id: i64,
-    csv_bytes: &[u8],
-    dry_run: bool,
+    csv_bytes: Vec<u8>,
+    options: ImportOptions,
 ) -> AppResult<ImportReport> {
     let letter = letter_for_import(db, staff, letter_id).await?;
-    import(db, keys, Some(staff), &letter, csv_bytes, dry_run, &|_| {}).await
+    import(
+        db,
+        keys,
+        Some(staff),
+        &letter,
+        csv_bytes,
+        options,
+        no_progress(),
+    )
+    .await
+}
+
+/// Parses the file and decides each row's outcome on a blocking thread: a large file takes
+/// seconds of CPU, which must not stall every other request.
+async fn check_rows(
+    keys: Keys,
+    letter: letter::Model,
+    csv_bytes: Vec<u8>,
+    existing: ExistingKeys,
+    max_rows: usize,
+    progress: Progress,
+) -> AppResult<(Vec<ParsedRow>, ImportReport)> {
+    tokio::task::spawn_blocking(move || {
+        let (parsed, ignored_columns) =
+            parse(&keys, &letter, &csv_bytes, max_rows, progress.as_ref())?;
+        let report = classify(&parsed, ignored_columns, &existing);
+        Ok((parsed, report))
+    })
+    .await
+    .map_err(|err| AppError::Internal(anyhow::anyhow!("the import stopped: {err}")))?
+}
+
+/// Each row's outcome: invalid, a duplicate of a signature or of an earlier line, or imported.
+fn classify(
+    parsed: &[ParsedRow],
+    ignored_columns: Vec<String>,
+    existing: &ExistingKeys,
+) -> ImportReport {
+    let mut by_email: HashMap<&str, u64> = HashMap::new();
+    let mut by_name: HashMap<(&str, Option<&str>), u64> = HashMap::new();
+    let mut report = ImportReport {
+        ignored_columns,
+        ..Default::default()
+    };
+    for row in parsed {
+        let outcome = if !row.errors.is_empty() {
+            Outcome::Invalid(row.errors.clone())
+        } else if let Some(id) = row
+            .email_key
+            .as_deref()
+            .and_then(|k| existing.by_email.get(k))
+        {
+            Outcome::Duplicate {
+                of_signature: Some(*id),
+                of_line: None,
+            }
+        } else if let Some(id) = existing
+            .by_name
+            .get(&(row.name_key.clone(), row.country.clone()))
+        {
+            Outcome::Duplicate {
+                of_signature: Some(*id),
+                of_line: None,
+            }
+        } else if let Some(line) = row.email_key.as_deref().and_then(|k| by_email.get(k)) {
+            Outcome::Duplicate {
+                of_signature: None,
+                of_line: Some(*line),
+            }
+        } else if let Some(line) = by_name.get(&(row.name_key.as_str(), row.country.as_deref())) {
+            Outcome::Duplicate {
+                of_signature: None,
+                of_line: Some(*line),
+            }
+        } else {
+            if let Some(key) = row.email_key.as_deref() {
+                by_email.insert(key, row.line);
+            }
+            by_name.insert((row.name_key.as_str(), row.country.as_deref()), row.line);
+            Outcome::Imported
+        };
+        report.rows.push(RowReport {
+            line: row.line,
+            name: row.name.clone(),
+            outcome,
+            warnings: row.warnings.clone(),
+        });
+    }
+    report
 }
 
 fn parse(
     keys: &Keys,
     letter: &letter::Model,
     csv_bytes: &[u8],
-    progress: &(dyn Fn(u64) + Sync),
+    max_rows: usize,
+    progress: &(dyn Fn(u64) + Send + Sync),
 ) -> AppResult<(Vec<ParsedRow>, Vec<String>)> {
     let text = csv_bytes
         .strip_prefix("\u{feff}".as_bytes())
@@ -328,6 +391,10 @@ fn parse(
     let mut rows = Vec::new();
     let mut lines = LineCounter::new(text);
     for (index, record) in reader.records().enumerate() {
+        if index >= max_rows {
+            // Refused whole, before more rows are held in memory.
+            return Err(too_many_rows(max_rows));
+        }
         let fallback = index as u64 + 2;
         let record = match record {
             Ok(record) => record,
@@ -354,6 +421,15 @@ fn parse(
     }
     progress(rows.len() as u64);
     Ok((rows, ignored))
+}
+
+fn too_many_rows(max_rows: usize) -> AppError {
+    let message = format!(
+        "The file has more than {max_rows} rows, the most one import takes. Split it and import the parts one after the other."
+    );
+    let mut fields = crate::domain::FieldErrors::default();
+    fields.add("file", message.clone());
+    AppError::Invalid { message, fields }
 }
 
 /// Line numbers from byte offsets, counted as a person counts them in an editor (the csv

@@ -11,7 +11,7 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 
 use super::accounts::Staff;
-use super::import::{self, ImportReport};
+use super::import::{self, ImportOptions, ImportReport};
 use super::keys::Keys;
 use crate::domain::{Token, TokenHash};
 use crate::error::{AppError, AppResult};
@@ -50,8 +50,14 @@ pub async fn preview(
     staff: &Staff,
     letter_id: i64,
     content: Vec<u8>,
+    max_rows: usize,
 ) -> AppResult<Preview> {
-    let report = import::import_for_staff(db, keys, staff, letter_id, &content, true).await?;
+    let options = ImportOptions {
+        dry_run: true,
+        max_rows,
+    };
+    let report =
+        import::import_for_staff(db, keys, staff, letter_id, content.clone(), options).await?;
     let sha256 = sha256_hex(&content);
     if report.invalid() > 0 || report.imported() == 0 {
         return Ok(Preview {
@@ -101,6 +107,7 @@ pub async fn confirm(
     staff: &Staff,
     letter_id: i64,
     presented: &str,
+    max_rows: usize,
 ) -> AppResult<Imported> {
     import::letter_for_import(db, staff, letter_id).await?;
     let draft = import_draft::Entity::find()
@@ -122,8 +129,12 @@ pub async fn confirm(
             "The kept file no longer matches the one previewed, so nothing was imported. Upload the file again.",
         ));
     }
+    let options = ImportOptions {
+        dry_run: false,
+        max_rows,
+    };
     let report =
-        import::import_for_staff(db, keys, staff, letter_id, &draft.content, false).await?;
+        import::import_for_staff(db, keys, staff, letter_id, draft.content, options).await?;
     Ok(Imported {
         report,
         sha256: draft.sha256,

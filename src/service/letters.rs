@@ -563,6 +563,22 @@ pub async fn set_status(
     details(db, updated).await
 }
 
+/// Loads a letter whose coordinators are to change: that hands every member of an
+/// organization, viewers too, all of the letter's contacts, so it takes an owner.
+async fn letter_for_coordinator_change(
+    txn: &impl ConnectionTrait,
+    staff: &Staff,
+    letter_id: i64,
+) -> AppResult<letter::Model> {
+    let letter = access::letter_for(txn, staff, letter_id, Role::Owner).await?;
+    if letter.status == LetterStatus::Delivered {
+        return Err(AppError::conflict(
+            "This letter was delivered; it can no longer change.",
+        ));
+    }
+    Ok(letter)
+}
+
 /// Adds a co-leading organization, whose members get the same access as the lead's.
 #[tracing::instrument(skip_all, fields(user_id = staff.user_id, letter_id))]
 pub async fn add_coordinator(
@@ -572,12 +588,7 @@ pub async fn add_coordinator(
     organization_name: &str,
 ) -> AppResult<LetterView> {
     let txn = crate::db::begin_write(db).await?;
-    let letter = access::letter_for(&txn, staff, letter_id, Role::Editor).await?;
-    if letter.status == LetterStatus::Delivered {
-        return Err(AppError::conflict(
-            "This letter was delivered; it can no longer change.",
-        ));
-    }
+    let letter = letter_for_coordinator_change(&txn, staff, letter_id).await?;
     let organization = organization::Entity::find()
         .filter(organization::Column::Name.eq(organization_name))
         .one(&txn)
@@ -619,6 +630,55 @@ pub async fn add_coordinator(
             after: Some(
                 json!({ "organization_id": organization.id, "organization": organization.name }),
             ),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    details(db, letter).await
+}
+
+/// Removes a co-leading organization: its members lose access to the letter. The lead
+/// organization stays.
+#[tracing::instrument(skip_all, fields(user_id = staff.user_id, letter_id))]
+pub async fn remove_coordinator(
+    db: &DatabaseConnection,
+    staff: &Staff,
+    letter_id: i64,
+    organization_id: i64,
+) -> AppResult<LetterView> {
+    let txn = crate::db::begin_write(db).await?;
+    let letter = letter_for_coordinator_change(&txn, staff, letter_id).await?;
+    let (link, organization) = letter_coordinator::Entity::find()
+        .filter(letter_coordinator::Column::LetterId.eq(letter_id))
+        .filter(letter_coordinator::Column::OrganizationId.eq(organization_id))
+        .find_also_related(organization::Entity)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| {
+            AppError::not_found(format!(
+                "Organization {organization_id} does not coordinate this letter."
+            ))
+        })?;
+    if link.is_lead {
+        return Err(AppError::conflict(
+            "The lead organization cannot be removed from its letter.",
+        ));
+    }
+    letter_coordinator::Entity::delete_by_id(link.id)
+        .exec(&txn)
+        .await?;
+    audit::record(
+        &txn,
+        Event {
+            actor: &Actor::from(staff),
+            action: "letter.coordinator_removed",
+            letter_id: Some(letter_id),
+            signature_id: None,
+            before: Some(json!({
+                "organization_id": organization_id,
+                "organization": organization.map(|o| o.name),
+            })),
+            after: None,
         },
     )
     .await?;

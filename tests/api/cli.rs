@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::helpers::{Backend, EmptyDatabase, PASSWORD, TestApp};
 
 /// A `signon` command with none of the caller's configuration leaking in.
-fn signon() -> Command {
+pub(crate) fn signon() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_signon"));
     for var in [
         "DATABASE_URL",
@@ -239,7 +239,7 @@ fn a_port_in_use_fails_with_one_line() {
     assert_clear_failure(&output, "cannot listen on");
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -247,7 +247,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-async fn wait_until_ready(base: &str) {
+pub(crate) async fn wait_until_ready(base: &str) {
     let client = reqwest::Client::new();
     for _ in 0..200 {
         if let Ok(response) = client.get(format!("{base}/readyz")).send().await

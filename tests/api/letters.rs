@@ -353,7 +353,8 @@ db_test!(a_viewer_reads_but_cannot_change_a_letter, |app| {
 });
 
 db_test!(a_co_leading_organization_gets_the_same_access, |app| {
-    let wola = app.staff_token("ana@wola.org", "WOLA", Role::Editor).await;
+    // Adding a co-lead takes an owner.
+    let wola = app.staff_token("ana@wola.org", "WOLA", Role::Owner).await;
     let amnesty = app
         .staff_token("bo@amnesty.org", "Amnesty International", Role::Editor)
         .await;
@@ -455,7 +456,7 @@ db_test!(the_list_shows_the_callers_letters_page_by_page, |app| {
 });
 
 db_test!(every_change_is_in_the_audit_trail, |app| {
-    let token = app.staff_token("ana@wola.org", "WOLA", Role::Editor).await;
+    let token = app.staff_token("ana@wola.org", "WOLA", Role::Owner).await;
     app.add_staff("bo@amnesty.org", "Amnesty", Role::Editor)
         .await;
     let id = app.open_letter(&token, "audited").await;

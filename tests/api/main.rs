@@ -25,5 +25,6 @@ mod openapi;
 mod outbox;
 mod pages;
 mod public;
+mod security;
 mod signing;
 mod smtp;

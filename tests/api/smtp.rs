@@ -1,12 +1,15 @@
 //! Emails through a real SMTP conversation, with a small SMTP server started by the test.
 
+use std::process::Stdio;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use entity::Role;
 use serde_json::json;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
+use crate::cli::{free_port, signon, wait_until_ready};
 use crate::helpers::{Backend, SentEmail, TestApp, organization};
 
 /// What the SMTP server received: envelope recipients and the message.
@@ -16,8 +19,16 @@ struct Received {
     message: SentEmail,
 }
 
+/// How the test server answers `RCPT TO`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Recipients {
+    Accepted,
+    /// Refused permanently, with the address in the reply text as real servers often do.
+    RefusedNamingTheAddress,
+}
+
 /// Speaks just enough SMTP (no TLS, no auth) to accept messages on a random loopback port.
-async fn start_smtp_server() -> (u16, Arc<Mutex<Vec<Received>>>) {
+async fn start_smtp_server(policy: Recipients) -> (u16, Arc<Mutex<Vec<Received>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let inbox = Arc::new(Mutex::new(Vec::new()));
@@ -44,6 +55,17 @@ async fn start_smtp_server() -> (u16, Arc<Mutex<Vec<Received>>>) {
                     } else if command.starts_with("MAIL FROM") {
                         recipients.clear();
                         b"250 OK\r\n"
+                    } else if command.starts_with("RCPT TO")
+                        && policy == Recipients::RefusedNamingTheAddress
+                    {
+                        let refusal = format!(
+                            "550 5.1.1 {}: Recipient address rejected: User unknown\r\n",
+                            line[8..].trim_start_matches(':').trim()
+                        );
+                        if write.write_all(refusal.as_bytes()).await.is_err() {
+                            return;
+                        }
+                        continue;
                     } else if command.starts_with("RCPT TO") {
                         recipients.push(
                             line[8..]
@@ -84,7 +106,7 @@ async fn start_smtp_server() -> (u16, Arc<Mutex<Vec<Received>>>) {
 }
 
 async fn emails_go_out_through_smtp(backend: Backend) {
-    let (port, inbox) = start_smtp_server().await;
+    let (port, inbox) = start_smtp_server(Recipients::Accepted).await;
     let app = TestApp::spawn_with(backend, |settings| {
         settings.mail.smtp_url = Some(format!("smtp://127.0.0.1:{port}").into());
         settings.mail.from = "Coalition letters <letters@wola.org>".into();
@@ -184,4 +206,82 @@ async fn an_smtp_server_that_is_down_keeps_the_email(backend: Backend) {
 #[tokio::test]
 async fn an_smtp_server_that_is_down_keeps_the_email_in_the_outbox_on_sqlite() {
     an_smtp_server_that_is_down_keeps_the_email(Backend::Sqlite).await;
+}
+
+/// The outbox rows' failure texts, read straight from the SQLite file.
+async fn outbox_errors(database_url: &str) -> Vec<String> {
+    use sea_orm::{EntityTrait, QuerySelect};
+    let Ok(db) = sea_orm::Database::connect(database_url).await else {
+        return Vec::new();
+    };
+    let errors: Vec<Option<String>> = entity::outbox::Entity::find()
+        .select_only()
+        .column(entity::outbox::Column::LastError)
+        .into_tuple()
+        .all(&db)
+        .await
+        .unwrap_or_default();
+    errors.into_iter().flatten().collect()
+}
+
+#[tokio::test]
+async fn an_smtp_refusal_naming_the_recipient_keeps_the_address_out_of_log_and_outbox() {
+    let (smtp_port, _inbox) = start_smtp_server(Recipients::RefusedNamingTheAddress).await;
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("signon.db").display()
+    );
+    let port = free_port();
+    let server = signon()
+        .args(["serve", "--demo", "--bind", &format!("127.0.0.1:{port}")])
+        .env("DATABASE_URL", &database_url)
+        .env("SIGNON_SMTP_URL", format!("smtp://127.0.0.1:{smtp_port}"))
+        .current_dir(dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    wait_until_ready(&base).await;
+
+    let signed = reqwest::Client::new()
+        .post(format!(
+            "{base}/api/v1/public/letters/demo-letter/signatures"
+        ))
+        .json(&organization(
+            "Sin Fronteras",
+            "victim.person@sinfronteras.org.mx",
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed.status(), reqwest::StatusCode::ACCEPTED);
+    let mut errors = Vec::new();
+    for _ in 0..100 {
+        errors = outbox_errors(&database_url).await;
+        if !errors.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status();
+    let logs = String::from_utf8_lossy(&server.wait_with_output().unwrap().stderr).into_owned();
+
+    assert_eq!(errors.len(), 1, "the refusal is recorded in the outbox");
+    assert!(
+        errors[0].contains("550"),
+        "the reply code is kept: {errors:?}"
+    );
+    assert!(
+        logs.contains("an email could not be sent") && logs.contains("550"),
+        "the refusal is logged with its code: {logs}"
+    );
+    for text in [errors[0].as_str(), logs.as_str()] {
+        for private in ["victim.person", "sinfronteras.org.mx", "User unknown"] {
+            assert!(!text.contains(private), "{private:?} in {text}");
+        }
+    }
 }

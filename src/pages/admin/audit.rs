@@ -215,6 +215,14 @@ fn describe_letter_event(t: &Telling) -> String {
             "{actor} agregó a “{organization}” como organización coordinadora",
             &[("organization", t.after_text("organization"))],
         ),
+        "letter.coordinator_removed" => t.say(
+            "{actor} removed “{organization}” from the co-leading organizations",
+            "{actor} quitó a “{organization}” de las organizaciones coordinadoras",
+            &[(
+                "organization",
+                text(&t.before, "organization").unwrap_or_default(),
+            )],
+        ),
         other => format!("{}: {other}", t.actor),
     }
 }

@@ -149,7 +149,17 @@ pub async fn preview(
         }
         Err(err) => return Err(err.into()),
     };
-    match import_drafts::preview(&state.db, &state.keys, &page.staff, letter_id, content).await {
+    let max_rows = state.settings.max_import_rows;
+    match import_drafts::preview(
+        &state.db,
+        &state.keys,
+        &page.staff,
+        letter_id,
+        content,
+        max_rows,
+    )
+    .await
+    {
         Ok(preview) => Ok(preview_page(&page, &letter, &preview).into_response()),
         Err(AppError::Invalid { fields, .. }) if fields.as_map().contains_key(FILE_FIELD) => {
             Ok(refused(&fields.as_map()[FILE_FIELD]))
@@ -348,8 +358,15 @@ pub async fn confirm(
     Form(form): Form<ConfirmForm>,
 ) -> Result<Response, PageError> {
     let token = form.draft.unwrap_or_default();
-    let imported =
-        import_drafts::confirm(&state.db, &state.keys, &page.staff, letter_id, &token).await?;
+    let imported = import_drafts::confirm(
+        &state.db,
+        &state.keys,
+        &page.staff,
+        letter_id,
+        &token,
+        state.settings.max_import_rows,
+    )
+    .await?;
     let report = &imported.report;
     if !report.committed {
         let text = page.t(
