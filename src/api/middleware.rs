@@ -37,6 +37,11 @@ impl BodyLimit {
         self.0.max_bytes.fetch_max(max_bytes, Ordering::Relaxed);
     }
 
+    /// This request's limit now.
+    pub fn max_bytes(&self) -> usize {
+        self.0.max_bytes.load(Ordering::Relaxed)
+    }
+
     /// Whether `bytes` fit; when they do not, remembers it so the request is answered 413.
     fn admits(&self, bytes: u64) -> bool {
         let fits = bytes <= self.0.max_bytes.load(Ordering::Relaxed) as u64;
@@ -83,9 +88,27 @@ pub async fn limit_body<E: Endpoint>(
     let result = next.call(req).await.map(IntoResponse::into_response);
     let already_413 = matches!(&result, Ok(resp) if resp.status() == StatusCode::PAYLOAD_TOO_LARGE);
     if limit.was_exceeded() && !already_413 {
-        return Err(poem::Error::from_status(StatusCode::PAYLOAD_TOO_LARGE));
+        return Err(BodyTooLarge {
+            max_bytes: limit.max_bytes(),
+        }
+        .into());
     }
     result
+}
+
+/// A body over the request's limit, answered 413; it tells the limit in force, which a route
+/// may have raised, so the answer can say how large a body may be.
+#[derive(Debug, thiserror::Error)]
+#[error("the request body is larger than {max_bytes} bytes")]
+pub struct BodyTooLarge {
+    /// The limit in force for the request.
+    pub max_bytes: usize,
+}
+
+impl poem::error::ResponseError for BodyTooLarge {
+    fn status(&self) -> StatusCode {
+        StatusCode::PAYLOAD_TOO_LARGE
+    }
 }
 
 fn declared_length(req: &Request) -> Option<u64> {

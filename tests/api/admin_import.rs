@@ -225,6 +225,7 @@ db_test!(a_viewer_cannot_import, |app| {
 async fn a_file_over_the_limit_gets_a_page_that_says_so() {
     let app = TestApp::spawn_with(Backend::Sqlite, |settings| {
         settings.max_body_bytes = 4096;
+        settings.max_import_bytes = 16 * 1024;
     })
     .await;
     let token = app
@@ -236,9 +237,25 @@ async fn a_file_over_the_limit_gets_a_page_that_says_so() {
     let form = browser
         .get(&format!("/admin/letters/{id}/import?lang=es"))
         .await;
+    // Over the small limit every route has, under the import's own: the signed-in editor's
+    // upload gets the import's limit.
     let mut csv = b"name\n".to_vec();
+    let mut n = 0;
     while csv.len() < 8192 {
-        csv.extend_from_slice(b"Casa del Migrante\n");
+        n += 1;
+        csv.extend_from_slice(format!("Casa del Migrante {n}\n").as_bytes());
+    }
+    let previewed = browser
+        .upload(&upload_action(&form.body), "file", "medium.csv", &csv)
+        .await;
+    assert_eq!(previewed.status, StatusCode::OK, "{}", previewed.body);
+
+    let form = browser
+        .get(&format!("/admin/letters/{id}/import?lang=es"))
+        .await;
+    while csv.len() < 32 * 1024 {
+        n += 1;
+        csv.extend_from_slice(format!("Casa del Migrante {n}\n").as_bytes());
     }
     let refused = browser
         .upload(&upload_action(&form.body), "file", "big.csv", &csv)
@@ -256,5 +273,5 @@ async fn a_file_over_the_limit_gets_a_page_that_says_so() {
         "in the reader's language: {}",
         refused.body
     );
-    assert!(refused.body.contains("4 KB"));
+    assert!(refused.body.contains("16 KB"), "{}", refused.body);
 }

@@ -580,6 +580,51 @@ db_test!(
         let coordinators = api_letter(&app, &token, id).await["coordinators"].clone();
         assert_eq!(coordinators[1]["name"], "Fundar");
         assert_eq!(coordinators[1]["lead"], false);
+        let fundar_id = coordinators[1]["organization_id"].as_i64().unwrap();
+
+        // Co-leads are an owner's call: an editor sees neither form, and a post of theirs fails.
+        app.add_staff("editor@wola.org", "WOLA", Role::Editor).await;
+        let editor = Browser::new(&app);
+        editor.sign_in("editor@wola.org").await;
+        let seen = editor.get(&format!("/admin/letters/{id}")).await;
+        assert!(
+            !seen.body.contains("Add a co-leading organization"),
+            "{}",
+            seen.body
+        );
+        assert!(
+            !seen
+                .body
+                .contains(&format!("/coordinators/{fundar_id}/remove"))
+        );
+        let refused = editor
+            .post(
+                &format!("/admin/letters/{id}/coordinators/{fundar_id}/remove"),
+                &[],
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+        assert_eq!(
+            api_letter(&app, &token, id).await["coordinators"]
+                .as_array()
+                .unwrap()
+                .len(),
+            2
+        );
+
+        browser.get(&format!("/admin/letters/{id}")).await;
+        let removed = browser
+            .post(
+                &format!("/admin/letters/{id}/coordinators/{fundar_id}/remove"),
+                &[],
+            )
+            .await;
+        assert_eq!(removed.status, StatusCode::SEE_OTHER);
+        let page = browser.get(&format!("/admin/letters/{id}")).await;
+        assert!(page.body.contains("no longer co-leads"), "{}", page.body);
+        let coordinators = api_letter(&app, &token, id).await["coordinators"].clone();
+        assert_eq!(coordinators.as_array().unwrap().len(), 1);
+        assert_eq!(coordinators[0]["name"], "WOLA");
     }
 );
 

@@ -10,6 +10,7 @@ use poem::web::Redirect;
 use poem::{Endpoint, IntoResponse, Request, Response};
 
 use super::{layout, session};
+use crate::api::middleware::BodyTooLarge;
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -141,11 +142,15 @@ pub async fn oversized_as_page<E: Endpoint>(next: Arc<E>, req: Request) -> poem:
         return next.call(req).await.map(IntoResponse::into_response);
     }
     let lang = session::language_before_session(&req);
-    let limit_bytes = req
+    let edge_limit = req
         .data::<AppState>()
         .map_or(1024 * 1024, |state| state.settings.max_body_bytes);
     match next.call(req).await {
         Err(err) if err.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            // The page may have raised the limit (an authenticated upload): tell the one in force.
+            let limit_bytes = err
+                .downcast_ref::<BodyTooLarge>()
+                .map_or(edge_limit, |too_large| too_large.max_bytes);
             Ok(PageError::TooLarge { limit_bytes }.render(lang))
         }
         other => other.map(IntoResponse::into_response),

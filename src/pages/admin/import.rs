@@ -14,6 +14,7 @@ use super::layout::{
     LetterTab, csrf_field, letter_header, redirect_with_error, redirect_with_notice, upload_action,
 };
 use super::session::Signed;
+use crate::api::middleware::BodyLimit;
 use crate::error::AppError;
 use crate::i18n;
 use crate::service::import::{self, ImportReport, Outcome, RowReport};
@@ -41,7 +42,7 @@ pub async fn import_page(
     Ok(upload_page(
         &page,
         &letter,
-        state.settings.max_body_bytes,
+        state.settings.max_import_bytes,
         None,
     ))
 }
@@ -125,10 +126,13 @@ pub async fn preview(
     state: Data<&AppState>,
     page: Signed,
     Path(letter_id): Path<i64>,
+    body_limit: Data<&BodyLimit>,
     form: Multipart,
 ) -> Result<Response, PageError> {
     let letter = import::letter_for_import(&state.db, &page.staff, letter_id).await?;
-    let limit = state.settings.max_body_bytes;
+    // Only now that the caller may import does the upload get more than the edge's small limit.
+    let limit = state.settings.max_import_bytes;
+    body_limit.raise_to(limit);
     let refused = |message: &str| {
         (
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -51,6 +51,7 @@ pub async fn overview(
     let ctx = &page_ctx;
     let letter = &view.letter;
     let can_edit = view.role_of(&ctx.staff) >= Some(Role::Editor);
+    let can_manage_coordinators = view.role_of(&ctx.staff) >= Some(Role::Owner);
     let address = public_url(&state, &letter.slug);
     Ok(page(
         ctx,
@@ -77,7 +78,7 @@ pub async fn overview(
             }
             (counts_section(ctx, &view))
             (status_section(ctx, &view, can_edit))
-            (coordinators_section(ctx, &view, can_edit))
+            (coordinators_section(ctx, &view, can_manage_coordinators))
         },
     ))
 }
@@ -201,7 +202,10 @@ fn status_section(ctx: &Signed, view: &LetterView, can_edit: bool) -> Markup {
     }
 }
 
-fn coordinators_section(ctx: &Signed, view: &LetterView, can_edit: bool) -> Markup {
+/// The coordinating organizations; owners add and remove co-leads, since each one's members
+/// all gain access to the letter's contacts.
+fn coordinators_section(ctx: &Signed, view: &LetterView, can_manage: bool) -> Markup {
+    let can_change = can_manage && view.letter.status != LetterStatus::Delivered;
     let headings = [
         ctx.t("Organization", "Organización"),
         ctx.t("Role", "Papel"),
@@ -221,12 +225,20 @@ fn coordinators_section(ctx: &Signed, view: &LetterView, can_edit: bool) -> Mark
                             td data-label=(headings[0]) { (coordinator.name) }
                             td data-label=(headings[1]) {
                                 @if coordinator.is_lead { (ctx.t("Leads", "Encabeza")) } @else { (ctx.t("Co-leads", "Coencabeza")) }
+                                @if can_change && !coordinator.is_lead {
+                                    form method="post" action=(format!("/admin/letters/{}/coordinators/{}/remove", view.letter.id, coordinator.organization_id)) {
+                                        (csrf_field(ctx))
+                                        button.secondary type="submit" aria-label=(format!("{} {}", ctx.t("Remove", "Quitar"), coordinator.name)) {
+                                            (ctx.t("Remove", "Quitar"))
+                                        }
+                                    }
+                                }
                             }
                         }
                     }
                 }
             }
-            @if can_edit && view.letter.status != LetterStatus::Delivered {
+            @if can_change {
                 form method="post" action=(format!("/admin/letters/{}/coordinators", view.letter.id)) {
                     (csrf_field(ctx))
                     div.field {
@@ -427,6 +439,33 @@ pub async fn add_coordinator(
                 "{}: {}",
                 ctx.t("Now co-leading", "Ahora coencabeza"),
                 name.trim()
+            ),
+        )),
+        Err(err @ (AppError::Invalid { .. } | AppError::Conflict { .. })) => Ok(
+            redirect_with_error(jar, ctx, &overview_path, refusal_text(ctx, &err)),
+        ),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// `POST /admin/letters/{id}/coordinators/{organization}/remove`.
+#[handler]
+pub async fn remove_coordinator(
+    state: Data<&AppState>,
+    page_ctx: Signed,
+    jar: &CookieJar,
+    Path((id, organization_id)): Path<(i64, i64)>,
+) -> Result<Response, PageError> {
+    let ctx = &page_ctx;
+    let overview_path = format!("/admin/letters/{id}");
+    match letters::remove_coordinator(&state.db, &ctx.staff, id, organization_id).await {
+        Ok(_) => Ok(redirect_with_notice(
+            jar,
+            ctx,
+            &overview_path,
+            ctx.t(
+                "The organization no longer co-leads this letter.",
+                "La organización ya no coencabeza esta carta.",
             ),
         )),
         Err(err @ (AppError::Invalid { .. } | AppError::Conflict { .. })) => Ok(

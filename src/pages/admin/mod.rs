@@ -61,6 +61,10 @@ pub fn routes() -> impl poem::Endpoint {
             get(letter::confirm_status).post(letter::set_status),
         )
         .at("/letters/:id/coordinators", post(letter::add_coordinator))
+        .at(
+            "/letters/:id/coordinators/:organization/remove",
+            post(letter::remove_coordinator),
+        )
         .at("/letters/:id/share", get(share::share_page))
         .at("/letters/:id/qr.svg", get(share::qr_download))
         // A letter's import, exports and history.
