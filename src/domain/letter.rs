@@ -14,13 +14,27 @@ pub const MAX_ADDRESSEES_CHARS: usize = 5_000;
 /// Longest title, and longest signatory name, in characters.
 pub const MAX_NAME_CHARS: usize = 300;
 
+/// What [`check_changeable`] answers for a delivered letter.
+pub const DELIVERED_IS_FINAL: &str =
+    "This letter was delivered; it and its signatures can no longer change.";
+
+/// Checks that a letter in `status` may still change: its text, settings, coordinators, status
+/// and signatures. Once delivered, nothing does, so that what was delivered stays what it was.
+/// The one rule for every change.
+pub fn check_changeable(status: LetterStatus) -> Result<(), String> {
+    if status == LetterStatus::Delivered {
+        return Err(DELIVERED_IS_FINAL.into());
+    }
+    Ok(())
+}
+
 /// Checks a status change against the life of a letter:
 /// draft -> open -> closed -> delivered, closed -> open again, and nothing leaves delivered.
 pub fn check_transition(from: LetterStatus, to: LetterStatus) -> Result<(), String> {
     use LetterStatus::*;
+    check_changeable(from)?;
     match (from, to) {
         (Draft, Open) | (Open, Closed) | (Closed, Open) | (Closed, Delivered) => Ok(()),
-        (Delivered, _) => Err("This letter was delivered; its status can no longer change.".into()),
         (from, to) => Err(format!(
             "A letter cannot go from {} to {}; the order is draft, open, closed, delivered (a closed letter may reopen).",
             status_word(from),

@@ -16,8 +16,8 @@ pub use country::CountryCode;
 pub use email::Email;
 pub use fields::{FieldErrors, bounded_text, optional_text};
 pub use letter::{
-    LeadSignatories, MAX_ADDRESSEES_CHARS, MAX_BODY_CHARS, MAX_NAME_CHARS, RetentionDays,
-    Translation, Translations, check_transition,
+    DELIVERED_IS_FINAL, LeadSignatories, MAX_ADDRESSEES_CHARS, MAX_BODY_CHARS, MAX_NAME_CHARS,
+    RetentionDays, Translation, Translations, check_changeable, check_transition,
 };
 pub use names::name_key;
 pub use password::Password;

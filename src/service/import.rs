@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use chrono::Utc;
-use entity::{LetterStatus, Role, SignatureSource, SignatureStatus, letter, signature};
+use entity::{Role, SignatureSource, SignatureStatus, letter, signature};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
 };
@@ -17,7 +17,7 @@ use super::keys::Keys;
 use super::signing::write_public;
 use super::{access, contact};
 use crate::domain::countries::code_for;
-use crate::domain::{Intake, SignatureInput, name_key};
+use crate::domain::{Intake, SignatureInput, check_changeable, name_key};
 use crate::error::{AppError, AppResult};
 
 /// Rows written per INSERT statement: well under SQLite's limit of bound parameters.
@@ -190,11 +190,7 @@ pub async fn import(
     options: ImportOptions,
     progress: Progress,
 ) -> AppResult<ImportReport> {
-    if letter.status == LetterStatus::Delivered {
-        return Err(AppError::conflict(
-            "This letter was delivered; its signatures can no longer change.",
-        ));
-    }
+    check_changeable(letter.status).map_err(AppError::conflict)?;
     let existing = existing_keys(db, letter.id).await?;
     let (parsed, mut report) = check_rows(
         keys.clone(),

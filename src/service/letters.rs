@@ -21,7 +21,8 @@ use super::accounts::Staff;
 use super::audit::{self, Actor, Event};
 use crate::domain::{
     FieldErrors, LeadSignatories, MAX_ADDRESSEES_CHARS, MAX_BODY_CHARS, MAX_NAME_CHARS,
-    RetentionDays, Slug, Translation, Translations, bounded_text, check_transition, optional_text,
+    RetentionDays, Slug, Translation, Translations, bounded_text, check_changeable,
+    check_transition, optional_text,
 };
 use crate::error::{AppError, AppResult};
 
@@ -474,11 +475,7 @@ pub async fn update(
 ) -> AppResult<LetterView> {
     let txn = crate::db::begin_write(db).await?;
     let current = access::letter_for(&txn, staff, letter_id, Role::Editor).await?;
-    if current.status == LetterStatus::Delivered {
-        return Err(AppError::conflict(
-            "This letter was delivered; it can no longer change.",
-        ));
-    }
+    check_changeable(current.status).map_err(AppError::conflict)?;
     if let Some(slug) = &changes.slug {
         if slug.as_str() != current.slug && current.status != LetterStatus::Draft {
             return Err(AppError::taken(
@@ -571,11 +568,7 @@ async fn letter_for_coordinator_change(
     letter_id: i64,
 ) -> AppResult<letter::Model> {
     let letter = access::letter_for(txn, staff, letter_id, Role::Owner).await?;
-    if letter.status == LetterStatus::Delivered {
-        return Err(AppError::conflict(
-            "This letter was delivered; it can no longer change.",
-        ));
-    }
+    check_changeable(letter.status).map_err(AppError::conflict)?;
     Ok(letter)
 }
 

@@ -5,8 +5,7 @@ use std::collections::HashMap;
 
 use chrono::Utc;
 use entity::{
-    LetterStatus, Moderation, Role, SignatureKind, SignatureSource, SignatureStatus, letter,
-    signature,
+    Moderation, Role, SignatureKind, SignatureSource, SignatureStatus, letter, signature,
 };
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
@@ -23,7 +22,9 @@ use super::contact;
 use super::keys::Keys;
 use super::signing::{audit_public, write_public};
 use crate::domain::mailbox::{email_matches_website, is_free_mail};
-use crate::domain::{Contact, Email, LeadSignatories, PublicDetails, SignatureDraft};
+use crate::domain::{
+    Contact, Email, LeadSignatories, PublicDetails, SignatureDraft, check_changeable,
+};
 use crate::error::{AppError, AppResult};
 use crate::export::{Signatory, order_signatories};
 
@@ -237,15 +238,6 @@ async fn enrich(
         .collect())
 }
 
-fn ensure_changeable(letter: &letter::Model) -> AppResult<()> {
-    if letter.status == LetterStatus::Delivered {
-        return Err(AppError::conflict(
-            "This letter was delivered; its signatures can no longer change.",
-        ));
-    }
-    Ok(())
-}
-
 /// Adds a signature staff vouch for (source `staff`): approved at once.
 pub async fn add(
     db: &DatabaseConnection,
@@ -256,7 +248,7 @@ pub async fn add(
 ) -> AppResult<StaffSignature> {
     let txn = crate::db::begin_write(db).await?;
     let letter = access::letter_for(&txn, staff, letter_id, Role::Editor).await?;
-    ensure_changeable(&letter)?;
+    check_changeable(letter.status).map_err(AppError::conflict)?;
     if let Some(contact) = &draft.contact {
         let taken = signature::Entity::find()
             .filter(signature::Column::LetterId.eq(letter_id))
@@ -361,7 +353,7 @@ pub async fn edit(
 ) -> AppResult<StaffSignature> {
     let txn = crate::db::begin_write(db).await?;
     let letter = access::letter_for(&txn, staff, letter_id, Role::Editor).await?;
-    ensure_changeable(&letter)?;
+    check_changeable(letter.status).map_err(AppError::conflict)?;
     let before = find(&txn, letter_id, signature_id).await?;
     let now = Utc::now();
     let mut row = before.clone().into_active_model();
@@ -523,7 +515,7 @@ pub async fn decide(
 ) -> AppResult<StaffSignature> {
     let txn = crate::db::begin_write(db).await?;
     let letter = access::letter_for(&txn, staff, letter_id, Role::Editor).await?;
-    ensure_changeable(&letter)?;
+    check_changeable(letter.status).map_err(AppError::conflict)?;
     let before = find(&txn, letter_id, signature_id).await?;
     if before.status == SignatureStatus::Withdrawn {
         return Err(AppError::conflict(
@@ -578,7 +570,7 @@ pub async fn merge(
 ) -> AppResult<StaffSignature> {
     let txn = crate::db::begin_write(db).await?;
     let letter = access::letter_for(&txn, staff, letter_id, Role::Editor).await?;
-    ensure_changeable(&letter)?;
+    check_changeable(letter.status).map_err(AppError::conflict)?;
     if duplicate_id == into_id {
         return Err(AppError::invalid_field(
             "into",

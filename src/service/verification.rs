@@ -3,8 +3,7 @@
 
 use chrono::Utc;
 use entity::{
-    Language, LetterStatus, Moderation, SignatureStatus, TokenPurpose, letter, signature,
-    signature_token,
+    Language, Moderation, SignatureStatus, TokenPurpose, letter, signature, signature_token,
 };
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
@@ -14,7 +13,7 @@ use sea_orm::{
 use super::audit::{self, Actor, Event};
 use super::letters::text_in;
 use super::signing::{PendingChanges, audit_public, write_public};
-use crate::domain::TokenHash;
+use crate::domain::{DELIVERED_IS_FINAL, TokenHash, check_changeable};
 use crate::error::{AppError, AppResult};
 
 /// Why a link cannot be used.
@@ -41,9 +40,7 @@ impl LinkProblem {
             Self::Expired => {
                 AppError::Gone("This link has expired; sign again to receive a new one.".into())
             }
-            Self::Delivered => AppError::Gone(
-                "The letter was delivered; its signatures can no longer change.".into(),
-            ),
+            Self::Delivered => AppError::Gone(DELIVERED_IS_FINAL.into()),
             Self::Withdrawn => {
                 AppError::Gone("This signature was withdrawn; sign again to add it back.".into())
             }
@@ -91,7 +88,7 @@ async fn resolve(
         .one(db)
         .await?
         .ok_or_else(|| anyhow::anyhow!("signature {} has no letter", signature.id))?;
-    let problem = if letter.status == LetterStatus::Delivered {
+    let problem = if check_changeable(letter.status).is_err() {
         Some(LinkProblem::Delivered)
     } else if token.used_at.is_some() {
         Some(LinkProblem::Used)

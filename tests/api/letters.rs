@@ -217,6 +217,90 @@ db_test!(
     }
 );
 
+db_test!(every_change_to_a_delivered_letter_gets_one_answer, |app| {
+    let owner = app.staff_token("ana@wola.org", "WOLA", Role::Owner).await;
+    app.add_staff("lu@otra.org", "Otra Red", Role::Owner).await;
+    let id = app.open_letter(&owner, "final").await;
+    let mut signature_ids = Vec::new();
+    for name in ["Red Jesuita con Migrantes", "Red Jesuita"] {
+        let added: Value = app
+            .post(
+                &format!("/api/v1/letters/{id}/signatures"),
+                Some(&owner),
+                &json!({ "name": name }),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        signature_ids.push(added["id"].as_i64().unwrap());
+    }
+    for status in ["closed", "delivered"] {
+        let moved = app
+            .post(
+                &format!("/api/v1/letters/{id}/status"),
+                Some(&owner),
+                &json!({ "status": status }),
+            )
+            .await;
+        assert_eq!(moved.status(), StatusCode::OK);
+    }
+    let letter = format!("/api/v1/letters/{id}");
+    let signature = format!("{letter}/signatures/{}", signature_ids[0]);
+
+    let attempts = [
+        app.patch(&letter, Some(&owner), &json!({ "title": "Changed" }))
+            .await,
+        app.post(
+            &format!("{letter}/status"),
+            Some(&owner),
+            &json!({ "status": "open" }),
+        )
+        .await,
+        app.post(
+            &format!("{letter}/coordinators"),
+            Some(&owner),
+            &json!({ "organization": "Otra Red" }),
+        )
+        .await,
+        app.post(
+            &format!("{letter}/signatures"),
+            Some(&owner),
+            &json!({ "name": "Late Org" }),
+        )
+        .await,
+        app.patch(&signature, Some(&owner), &json!({ "name": "Renamed" }))
+            .await,
+        app.post(
+            &format!("{signature}/decision"),
+            Some(&owner),
+            &json!({ "decision": "reject" }),
+        )
+        .await,
+        app.post(
+            &format!("{signature}/merge"),
+            Some(&owner),
+            &json!({ "into": signature_ids[1] }),
+        )
+        .await,
+        app.send_raw(
+            reqwest::Method::POST,
+            &format!("{letter}/imports"),
+            Some(&owner),
+            "text/csv",
+            b"name\nLate Org\n".to_vec(),
+        )
+        .await,
+    ];
+
+    let mut messages = std::collections::BTreeSet::new();
+    for attempt in attempts {
+        let body = assert_error(attempt, StatusCode::CONFLICT, "conflict").await;
+        messages.insert(body["message"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(messages.len(), 1, "one rule, one message: {messages:?}");
+});
+
 db_test!(a_letter_without_a_body_cannot_open, |app| {
     let token = app.staff_token("ana@wola.org", "WOLA", Role::Editor).await;
     let letter = app
