@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use chrono::NaiveDate;
 use entity::{Language, ListOrder, Paper, SignatureKind};
+use signon::domain::PublicDetails;
 use signon::export::{LetterDocument, Signatory, csv, order_signatories, pdf};
 
 const FIXTURE: &str = concat!(
@@ -22,12 +23,11 @@ fn fixture() -> Vec<Signatory> {
             Signatory {
                 id: i as i64,
                 kind: SignatureKind::Organization,
-                name: r[2].to_owned(),
-                affiliation: None,
-                org_type: None,
-                city: None,
-                region: None,
-                country: signon::domain::countries::code_for(&r[3]).map(str::to_owned),
+                public: PublicDetails {
+                    name: r[2].to_owned(),
+                    country: signon::domain::countries::code_for(&r[3]).map(str::to_owned),
+                    ..Default::default()
+                },
             }
         })
         .collect()
@@ -71,7 +71,7 @@ fn main() {
         .map(|i| {
             let mut s = list[i % list.len()].clone();
             s.id = i as i64;
-            s.name = format!("{} {i}", s.name);
+            s.public.name = format!("{} {i}", s.public.name);
             s
         })
         .collect();

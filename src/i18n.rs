@@ -452,12 +452,18 @@ mod tests {
         let missing = crate::domain::SignatureInput::default();
         let wrong = crate::domain::SignatureInput {
             kind: Some("robot".into()),
-            name: Some("x".repeat(301)),
-            city: Some("a\u{0}b".into()),
-            country: Some("XX".into()),
-            website: Some("not a site".into()),
-            contact_email: Some("nope".into()),
-            contact_phone: Some("call me".into()),
+            public: crate::domain::PublicFields {
+                name: Some("x".repeat(301)),
+                city: Some("a\u{0}b".into()),
+                country: Some("XX".into()),
+                website: Some("not a site".into()),
+                ..Default::default()
+            },
+            contact: crate::domain::ContactFields {
+                contact_email: Some("nope".into()),
+                contact_phone: Some("call me".into()),
+                ..Default::default()
+            },
             ..Default::default()
         };
         // Every message the public form can show has its Spanish form here.

@@ -13,6 +13,7 @@ pub mod middleware;
 mod pagination;
 pub mod public;
 mod signatures;
+mod strict;
 
 use poem_openapi::{OpenApiService, Tags};
 

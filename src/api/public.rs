@@ -9,13 +9,15 @@ use poem::web::Data;
 use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
+use sea_orm::ActiveEnum;
 
 use super::ApiTags;
 use super::error::ApiError;
 use super::letters::{TranslationDto, translations_dto};
 use super::pagination::page;
+use super::strict::Strict;
 use crate::client::ClientInfo;
-use crate::domain::{Intake, SignatureInput};
+use crate::domain::{ContactFields, Intake, PublicFields, SignatureInput};
 use crate::error::AppError;
 use crate::export::Signatory;
 use crate::i18n;
@@ -26,34 +28,14 @@ use crate::state::AppState;
 
 /// A signature as submitted through the API: the same fields as the public form.
 #[derive(Object, Default)]
-#[oai(rename = "SignatureSubmission", deny_unknown_fields)]
+#[oai(rename = "SignatureSubmission")]
 pub struct SubmissionDto {
     /// `organization` (default) or `individual` (only where the letter accepts individuals).
     pub kind: Option<SignatureKind>,
-    /// The organization's name, or the individual's full name; up to 300 characters.
-    pub name: Option<String>,
-    /// An individual's institution, listed for identification only.
-    pub affiliation: Option<String>,
-    /// The kind of organization.
-    pub org_type: Option<String>,
-    /// City.
-    pub city: Option<String>,
-    /// State, province or region.
-    pub region: Option<String>,
-    /// ISO 3166-1 alpha-2 country code, such as `MX`.
-    pub country: Option<String>,
-    /// The organization's website.
-    pub website: Option<String>,
-    /// The contact person's name (required for organizations; never published).
-    pub contact_name: Option<String>,
-    /// The contact person's title (never published).
-    pub contact_title: Option<String>,
-    /// The contact person's email: the confirmation link goes there (never published).
-    pub contact_email: Option<String>,
-    /// The contact person's phone (never published).
-    pub contact_phone: Option<String>,
-    /// A note to the coordinators (never published).
-    pub comment: Option<String>,
+    #[oai(flatten)]
+    pub public: PublicFields<Option<String>>,
+    #[oai(flatten)]
+    pub contact: ContactFields,
     /// The signer agrees to be listed publicly; required.
     pub consent: Option<bool>,
 }
@@ -62,25 +44,9 @@ impl SubmissionDto {
     /// The fields as the domain parser takes them.
     pub fn into_input(self) -> SignatureInput {
         SignatureInput {
-            kind: self.kind.map(|kind| {
-                match kind {
-                    SignatureKind::Organization => "organization",
-                    SignatureKind::Individual => "individual",
-                }
-                .to_owned()
-            }),
-            name: self.name,
-            affiliation: self.affiliation,
-            org_type: self.org_type,
-            city: self.city,
-            region: self.region,
-            country: self.country,
-            website: self.website,
-            contact_name: self.contact_name,
-            contact_title: self.contact_title,
-            contact_email: self.contact_email,
-            contact_phone: self.contact_phone,
-            comment: self.comment,
+            kind: self.kind.map(|kind| kind.to_value()),
+            public: self.public,
+            contact: self.contact,
             consent: self.consent.unwrap_or(false),
         }
     }
@@ -100,6 +66,9 @@ enum SignResponse {
     Accepted(Json<Submitted>),
 }
 
+// The fields are an allowlist on purpose, not the flattened `PublicFields`: a field added to
+// signatures reaches the public only once it is listed here, and the website stays with staff,
+// who check it against the contact's email.
 /// One signatory on the public list.
 #[derive(Object)]
 #[oai(rename = "PublicSignatory")]
@@ -121,15 +90,15 @@ struct PublicSignatory {
 }
 
 impl From<Signatory> for PublicSignatory {
-    fn from(row: Signatory) -> Self {
+    fn from(Signatory { kind, public, .. }: Signatory) -> Self {
         Self {
-            name: row.name,
-            kind: row.kind,
-            affiliation: row.affiliation,
-            org_type: row.org_type,
-            city: row.city,
-            region: row.region,
-            country: row.country,
+            name: public.name,
+            kind,
+            affiliation: public.affiliation,
+            org_type: public.org_type,
+            city: public.city,
+            region: public.region,
+            country: public.country,
         }
     }
 }
@@ -271,7 +240,7 @@ impl PublicApi {
         /// The language of the confirmation email, `en` or `es` (default: Accept-Language, then the letter's).
         lang: Query<Option<String>>,
         #[oai(name = "Accept-Language")] accept_language: Header<Option<String>>,
-        body: Json<SubmissionDto>,
+        body: Json<Strict<SubmissionDto>>,
     ) -> Result<SignResponse, ApiError> {
         let client = ClientInfo::of(req);
         state
@@ -279,6 +248,7 @@ impl PublicApi {
             .check(client.ip)
             .map_err(ApiError::rate_limited)?;
         let draft = body
+            .0
             .0
             .into_input()
             .parse(Intake::Public)

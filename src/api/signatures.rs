@@ -6,19 +6,20 @@ use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::types::MaybeUndefined;
-use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
+use poem_openapi::{ApiResponse, Enum, NewType, Object, OpenApi};
 
 use super::ApiTags;
 use super::auth::StaffAuth;
 use super::error::ApiError;
 use super::pagination::page;
 use super::public::SubmissionDto;
-use crate::domain::signature::{
-    MAX_COMMENT_CHARS, MAX_SHORT_CHARS, parse_country, parse_phone, parse_website,
+use super::strict::Strict;
+use crate::domain::{
+    ContactFields, FieldErrors, Intake, PublicFields, bounded_text, optional_text,
 };
-use crate::domain::{Email, FieldErrors, Intake, MAX_NAME_CHARS, bounded_text, optional_text};
 use crate::error::AppError;
 use crate::service::signatures::{self, Decision, SignatureEdit, SignatureFilter, StaffSignature};
+use crate::service::signing::public_of;
 use crate::state::AppState;
 
 /// What staff see to judge a signature.
@@ -45,18 +46,10 @@ struct SignatureDto {
     status: SignatureStatus,
     source: SignatureSource,
     kind: SignatureKind,
-    name: String,
-    affiliation: Option<String>,
-    org_type: Option<String>,
-    city: Option<String>,
-    region: Option<String>,
-    country: Option<String>,
-    website: Option<String>,
-    contact_name: Option<String>,
-    contact_title: Option<String>,
-    contact_email: Option<String>,
-    contact_phone: Option<String>,
-    comment: Option<String>,
+    #[oai(flatten)]
+    public: PublicFields,
+    #[oai(flatten)]
+    contact: ContactFields,
     /// The signer agreed to be listed.
     consent: bool,
     /// The language of the version signed.
@@ -96,33 +89,16 @@ impl From<StaffSignature> for SignatureDto {
             signals,
             duplicate_candidates,
         } = s;
-        let (contact_name, contact_title, contact_email, contact_phone, comment) = match contact {
-            Some(c) => (
-                Some(c.name),
-                c.title,
-                Some(c.email.as_str().to_owned()),
-                c.phone,
-                c.comment,
-            ),
-            None => (None, None, None, None, None),
-        };
         Self {
             id: row.id,
             status: row.status,
             source: row.source,
             kind: row.kind,
-            name: row.name,
-            affiliation: row.affiliation,
-            org_type: row.org_type,
-            city: row.city,
-            region: row.region,
-            country: row.country,
-            website: row.website,
-            contact_name,
-            contact_title,
-            contact_email,
-            contact_phone,
-            comment,
+            public: public_of(&row),
+            contact: contact
+                .as_ref()
+                .map(ContactFields::from)
+                .unwrap_or_default(),
             consent: row.consent,
             language: row.language,
             letter_revision: row.letter_revision,
@@ -159,25 +135,28 @@ struct SignatureList {
     total: u64,
 }
 
+// A field of a change: left out, it stays as it is; `null` clears it. A type of its own only so
+// that the field groups flattened into a change get a schema name apart from a submission's
+// (poem-openapi names `MaybeUndefined<String>` as it names `Option<String>`). A plain comment,
+// since a doc comment here would become each field's schema title.
+#[derive(NewType)]
+#[oai(
+    rename = "clearable_string",
+    from_parameter = false,
+    from_multipart = false,
+    to_header = false
+)]
+struct Clearable(MaybeUndefined<String>);
+
 /// Changes to a signature; fields left out stay as they are, `null` clears an optional one.
 #[derive(Object)]
-#[oai(rename = "SignatureChanges", deny_unknown_fields)]
+#[oai(rename = "SignatureChanges")]
 struct SignatureChangesDto {
     kind: Option<SignatureKind>,
-    /// Fix a misspelled name.
-    name: Option<String>,
-    affiliation: MaybeUndefined<String>,
-    org_type: MaybeUndefined<String>,
-    city: MaybeUndefined<String>,
-    region: MaybeUndefined<String>,
-    /// ISO 3166-1 alpha-2 code.
-    country: MaybeUndefined<String>,
-    website: MaybeUndefined<String>,
-    contact_name: Option<String>,
-    contact_title: MaybeUndefined<String>,
-    contact_email: Option<String>,
-    contact_phone: MaybeUndefined<String>,
-    comment: MaybeUndefined<String>,
+    #[oai(flatten)]
+    public: PublicFields<Option<String>, Clearable>,
+    #[oai(flatten)]
+    contact: ContactFields<Clearable>,
     /// Marks the contact verified by other means, saying how ("called the office on 3 May").
     verification_note: Option<String>,
     /// List it first among the lead signatories, or not.
@@ -232,7 +211,8 @@ enum AddSignatureResponse {
     Created(Json<SignatureDto>),
 }
 
-fn nullable(value: MaybeUndefined<String>) -> Option<Option<String>> {
+/// `None` leaves a field as it is, `Some(None)` clears it.
+fn nullable(_field: &str, Clearable(value): Clearable) -> Option<Option<String>> {
     match value {
         MaybeUndefined::Undefined => None,
         MaybeUndefined::Null => Some(None),
@@ -240,40 +220,10 @@ fn nullable(value: MaybeUndefined<String>) -> Option<Option<String>> {
     }
 }
 
-/// Parses one optional text field of a change request.
-type FieldParser<'a> = &'a dyn Fn(Option<&str>) -> Result<Option<String>, String>;
-
 fn parse_changes(dto: SignatureChangesDto) -> Result<SignatureEdit, AppError> {
     let mut errors = FieldErrors::default();
-    let mut optional_field =
-        |field: &str, value: MaybeUndefined<String>, parse: FieldParser<'_>| {
-            nullable(value).and_then(|v| errors.check(field, parse(v.as_deref())))
-        };
-    let short = |v: Option<&str>| optional_text(v, MAX_SHORT_CHARS, false);
-    let affiliation = optional_field("affiliation", dto.affiliation, &|v| {
-        optional_text(v, MAX_NAME_CHARS, false)
-    });
-    let org_type = optional_field("org_type", dto.org_type, &short);
-    let city = optional_field("city", dto.city, &short);
-    let region = optional_field("region", dto.region, &short);
-    let country = optional_field("country", dto.country, &|v| {
-        parse_country(v).map(|c| c.map(|c| c.as_str().to_owned()))
-    });
-    let website = optional_field("website", dto.website, &parse_website);
-    let contact_title = optional_field("contact_title", dto.contact_title, &short);
-    let contact_phone = optional_field("contact_phone", dto.contact_phone, &parse_phone);
-    let comment = optional_field("comment", dto.comment, &|v| {
-        optional_text(v, MAX_COMMENT_CHARS, true)
-    });
-    let name = dto
-        .name
-        .and_then(|n| errors.check("name", bounded_text(&n, MAX_NAME_CHARS)));
-    let contact_name = dto
-        .contact_name
-        .and_then(|n| errors.check("contact_name", bounded_text(&n, MAX_NAME_CHARS)));
-    let contact_email = dto
-        .contact_email
-        .and_then(|e| errors.check("contact_email", Email::parse(&e)));
+    let public = dto.public.map(|name| name, nullable).parse(&mut errors);
+    let contact = dto.contact.map(nullable).parse(&mut errors);
     let verification_note = dto
         .verification_note
         .and_then(|n| errors.check("verification_note", bounded_text(&n, 1000)));
@@ -282,18 +232,8 @@ fn parse_changes(dto: SignatureChangesDto) -> Result<SignatureEdit, AppError> {
     }
     Ok(SignatureEdit {
         kind: dto.kind,
-        name,
-        affiliation,
-        org_type,
-        city,
-        region,
-        country,
-        website,
-        contact_name,
-        contact_title,
-        contact_email,
-        contact_phone,
-        comment,
+        public,
+        contact,
         verification_note,
         lead: dto.lead,
     })
@@ -354,9 +294,10 @@ impl SignaturesApi {
         state: Data<&AppState>,
         auth: StaffAuth,
         id: Path<i64>,
-        body: Json<SubmissionDto>,
+        body: Json<Strict<SubmissionDto>>,
     ) -> Result<AddSignatureResponse, ApiError> {
         let draft = body
+            .0
             .0
             .into_input()
             .parse(Intake::Vouched)
@@ -397,9 +338,9 @@ impl SignaturesApi {
         auth: StaffAuth,
         id: Path<i64>,
         sid: Path<i64>,
-        body: Json<SignatureChangesDto>,
+        body: Json<Strict<SignatureChangesDto>>,
     ) -> Result<SignatureResponse, ApiError> {
-        let changes = parse_changes(body.0)?;
+        let changes = parse_changes(body.0.0)?;
         let edited =
             signatures::edit(&state.db, &state.keys, &auth.0, id.0, sid.0, changes).await?;
         Ok(SignatureResponse::Ok(Json(edited.into())))

@@ -21,6 +21,9 @@ pub use letter::{
 };
 pub use names::name_key;
 pub use password::Password;
-pub use signature::{Contact, Intake, PublicDetails, SignatureDraft, SignatureInput};
+pub use signature::{
+    Contact, ContactChanges, ContactFields, Intake, PublicChanges, PublicDetails, PublicFields,
+    SignatureDraft, SignatureInput,
+};
 pub use slug::Slug;
 pub use token::{Token, TokenHash};

@@ -7,6 +7,7 @@
 use entity::{Language, SignatureKind};
 
 use super::{ExportError, Signatory, country_label};
+use crate::domain::{ContactFields, PublicDetails};
 
 /// The UTF-8 byte-order mark that tells Excel the file is UTF-8.
 pub const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -62,30 +63,10 @@ pub struct StaffRow {
     pub source: String,
     /// "organization" or "individual".
     pub kind: String,
-    /// The signatory's name.
-    pub name: String,
-    /// A person's institutional affiliation.
-    pub affiliation: Option<String>,
-    /// The organization's type.
-    pub org_type: Option<String>,
-    /// City.
-    pub city: Option<String>,
-    /// State, province or region.
-    pub region: Option<String>,
-    /// Country, as stored.
-    pub country: Option<String>,
-    /// The organization's website.
-    pub website: Option<String>,
-    /// Who signed on behalf of the organization.
-    pub contact_name: Option<String>,
-    /// The contact person's title.
-    pub contact_title: Option<String>,
-    /// The contact person's email.
-    pub contact_email: Option<String>,
-    /// The contact person's phone.
-    pub contact_phone: Option<String>,
-    /// The signer's comment to the coordinators.
-    pub comment: Option<String>,
+    /// The public fields, as stored.
+    pub public: PublicDetails,
+    /// The contact person and the signer's note; empty once erased.
+    pub contact: ContactFields,
     /// Whether the signer agreed to be contacted.
     pub consent: bool,
     /// When the signature arrived.
@@ -106,21 +87,21 @@ pub struct StaffRow {
 
 /// The public signatory list, in the given order, with countries named in `language`.
 pub fn public(ordered: &[Signatory], language: Language) -> Result<Vec<u8>, ExportError> {
-    let rows = ordered.iter().map(|signatory| {
-        let country_code = signatory
+    let rows = ordered.iter().map(|Signatory { kind, public, .. }| {
+        let country_code = public
             .country
             .as_deref()
             .map(str::trim)
             .and_then(crate::domain::countries::code_for)
             .unwrap_or_default();
         vec![
-            signatory.name.clone(),
-            kind_word(signatory.kind).to_owned(),
-            text(&signatory.affiliation),
-            text(&signatory.org_type),
-            text(&signatory.city),
-            text(&signatory.region),
-            country_label(signatory.country.as_deref(), language)
+            public.name.clone(),
+            kind_word(*kind).to_owned(),
+            text(&public.affiliation),
+            text(&public.org_type),
+            text(&public.city),
+            text(&public.region),
+            country_label(public.country.as_deref(), language)
                 .map(|label| label.into_owned())
                 .unwrap_or_default(),
             country_code.to_owned(),
@@ -137,18 +118,18 @@ pub fn staff(rows: &[StaffRow]) -> Result<Vec<u8>, ExportError> {
             row.status.clone(),
             row.source.clone(),
             row.kind.clone(),
-            row.name.clone(),
-            text(&row.affiliation),
-            text(&row.org_type),
-            text(&row.city),
-            text(&row.region),
-            text(&row.country),
-            text(&row.website),
-            text(&row.contact_name),
-            text(&row.contact_title),
-            text(&row.contact_email),
-            text(&row.contact_phone),
-            text(&row.comment),
+            row.public.name.clone(),
+            text(&row.public.affiliation),
+            text(&row.public.org_type),
+            text(&row.public.city),
+            text(&row.public.region),
+            text(&row.public.country),
+            text(&row.public.website),
+            text(&row.contact.contact_name),
+            text(&row.contact.contact_title),
+            text(&row.contact.contact_email),
+            text(&row.contact.contact_phone),
+            text(&row.contact.comment),
             row.consent.to_string(),
             row.created_at.clone(),
             text(&row.verified_at),
@@ -220,12 +201,14 @@ mod tests {
         Signatory {
             id: 1,
             kind: SignatureKind::Organization,
-            name: name.into(),
-            affiliation: None,
-            org_type: Some("ONG".into()),
-            city: Some("Ciudad de México".into()),
-            region: Some("CDMX".into()),
-            country: country.map(Into::into),
+            public: PublicDetails {
+                name: name.into(),
+                org_type: Some("ONG".into()),
+                city: Some("Ciudad de México".into()),
+                region: Some("CDMX".into()),
+                country: country.map(Into::into),
+                ..Default::default()
+            },
         }
     }
 
@@ -294,18 +277,22 @@ mod tests {
             status: "approved".into(),
             source: "form".into(),
             kind: "organization".into(),
-            name: "Colectivo \"Tierra\", A.C.".into(),
-            affiliation: None,
-            org_type: Some("ONG".into()),
-            city: Some("Oaxaca".into()),
-            region: Some("Oaxaca".into()),
-            country: Some("MX".into()),
-            website: Some("https://tierra.example.org".into()),
-            contact_name: Some("María José Ñúñez".into()),
-            contact_title: Some("Directora".into()),
-            contact_email: Some("maria@tierra.example.org".into()),
-            contact_phone: Some("+52 951 123 4567".into()),
-            comment: Some("Línea uno\nlínea dos, con \"comillas\"".into()),
+            public: PublicDetails {
+                name: "Colectivo \"Tierra\", A.C.".into(),
+                affiliation: None,
+                org_type: Some("ONG".into()),
+                city: Some("Oaxaca".into()),
+                region: Some("Oaxaca".into()),
+                country: Some("MX".into()),
+                website: Some("https://tierra.example.org".into()),
+            },
+            contact: ContactFields {
+                contact_name: Some("María José Ñúñez".into()),
+                contact_title: Some("Directora".into()),
+                contact_email: Some("maria@tierra.example.org".into()),
+                contact_phone: Some("+52 951 123 4567".into()),
+                comment: Some("Línea uno\nlínea dos, con \"comillas\"".into()),
+            },
             consent: true,
             created_at: "2026-11-23T10:00:00Z".into(),
             verified_at: Some("2026-11-23T10:05:00Z".into()),
@@ -356,9 +343,15 @@ mod tests {
         let (_, rows) = read(&bytes);
         assert_eq!(rows.len(), 400);
         for (row, signatory) in rows.iter().zip(&list) {
-            assert_eq!(row[0], *neutralize(&signatory.name));
-            assert_eq!(row[0], signatory.name, "no real name needs neutralizing");
-            assert_eq!(row[3], signatory.org_type.clone().unwrap_or_default());
+            assert_eq!(row[0], *neutralize(&signatory.public.name));
+            assert_eq!(
+                row[0], signatory.public.name,
+                "no real name needs neutralizing"
+            );
+            assert_eq!(
+                row[3],
+                signatory.public.org_type.clone().unwrap_or_default()
+            );
         }
         let country = |name: &str| {
             let row = rows.iter().find(|row| row[0] == name).unwrap();

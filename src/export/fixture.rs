@@ -4,7 +4,7 @@
 use entity::SignatureKind;
 
 use super::Signatory;
-use crate::domain::countries;
+use crate::domain::{PublicDetails, countries};
 
 /// The fixture lives in the repository, so a plain clone runs these tests.
 const PATH: &str = concat!(
@@ -28,23 +28,23 @@ pub(crate) fn organizations() -> Vec<Signatory> {
             Signatory {
                 id: field(0).parse().expect("fixture numbers are integers"),
                 kind: SignatureKind::Organization,
-                name: field(2),
-                affiliation: None,
-                org_type: Some(
-                    if national {
-                        "National"
-                    } else {
-                        "International or regional"
-                    }
-                    .into(),
-                ),
-                city: None,
-                region: None,
-                country: national.then(|| {
-                    countries::code_for(&country)
-                        .map(str::to_owned)
-                        .unwrap_or(country)
-                }),
+                public: PublicDetails {
+                    name: field(2),
+                    org_type: Some(
+                        if national {
+                            "National"
+                        } else {
+                            "International or regional"
+                        }
+                        .into(),
+                    ),
+                    country: national.then(|| {
+                        countries::code_for(&country)
+                            .map(str::to_owned)
+                            .unwrap_or(country)
+                    }),
+                    ..Default::default()
+                },
             }
         })
         .collect()
@@ -69,12 +69,12 @@ fn the_fixture_has_400_organizations_most_with_a_known_country() {
     assert_eq!(organizations.len(), 400);
     let national: Vec<_> = organizations
         .iter()
-        .filter(|o| o.country.is_some())
+        .filter(|o| o.public.country.is_some())
         .collect();
     assert_eq!(national.len(), 315);
     let unknown: Vec<_> = national
         .iter()
-        .filter_map(|o| o.country.as_deref().filter(|c| c.len() != 2))
+        .filter_map(|o| o.public.country.as_deref().filter(|c| c.len() != 2))
         .collect();
     // Only the typos remain unrecognized.
     assert_eq!(

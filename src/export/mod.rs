@@ -16,7 +16,7 @@ use std::cmp::Ordering;
 pub use entity::Paper;
 use entity::{Language, ListOrder, SignatureKind};
 
-use crate::domain::countries;
+use crate::domain::{PublicDetails, countries};
 use collation::NameCollator;
 
 /// What the PDF shows about the letter.
@@ -38,25 +38,16 @@ pub struct LetterDocument {
     pub paper: Paper,
 }
 
-/// The public part of an approved signature.
+/// An approved signature as the list, the PDF and the public CSV show it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Signatory {
     /// The signature's id, used only to keep the order stable between equal names.
     pub id: i64,
     /// An organization or a person.
     pub kind: SignatureKind,
-    /// The organization's or person's name, exactly as it is to be printed.
-    pub name: String,
-    /// A person's institutional affiliation.
-    pub affiliation: Option<String>,
-    /// The organization's type, as the letter's coordinators named it.
-    pub org_type: Option<String>,
-    /// City.
-    pub city: Option<String>,
-    /// State, province or region.
-    pub region: Option<String>,
-    /// ISO 3166-1 alpha-2 code; anything else is shown as written.
-    pub country: Option<String>,
+    /// The public fields; the name exactly as it is to be printed, and a country that is not
+    /// an ISO 3166-1 alpha-2 code shown as written. Each export picks the fields it shows.
+    pub public: PublicDetails,
 }
 
 /// Why an export could not be produced.
@@ -88,7 +79,7 @@ pub fn order_signatories(
     for lead in lead_names {
         let (matching, others): (Vec<_>, Vec<_>) = rest
             .into_iter()
-            .partition(|signatory| &signatory.name == lead);
+            .partition(|signatory| &signatory.public.name == lead);
         ordered.extend(matching);
         rest = others;
     }
@@ -106,8 +97,8 @@ pub fn order_signatories(
             ),
         };
         by_group
-            .then_with(|| collator.compare(&a.name, &b.name))
-            .then_with(|| a.name.cmp(&b.name))
+            .then_with(|| collator.compare(&a.public.name, &b.public.name))
+            .then_with(|| a.public.name.cmp(&b.public.name))
             .then_with(|| a.id.cmp(&b.id))
     };
     organizations.sort_by(compare);
@@ -137,10 +128,9 @@ pub fn group_label(
 ) -> Option<Cow<'static, str>> {
     match order {
         ListOrder::Alphabetical => None,
-        ListOrder::Country => country_label(signatory.country.as_deref(), language),
-        ListOrder::OrgType => {
-            non_blank(signatory.org_type.as_deref()).map(|org_type| Cow::Owned(org_type.to_owned()))
-        }
+        ListOrder::Country => country_label(signatory.public.country.as_deref(), language),
+        ListOrder::OrgType => non_blank(signatory.public.org_type.as_deref())
+            .map(|org_type| Cow::Owned(org_type.to_owned())),
     }
 }
 
@@ -167,25 +157,24 @@ mod tests {
         Signatory {
             id,
             kind: SignatureKind::Organization,
-            name: name.into(),
-            affiliation: None,
-            org_type: org_type.map(Into::into),
-            city: None,
-            region: None,
-            country: country.map(Into::into),
+            public: PublicDetails {
+                name: name.into(),
+                org_type: org_type.map(Into::into),
+                country: country.map(Into::into),
+                ..Default::default()
+            },
         }
     }
 
     fn person(id: i64, name: &str, country: Option<&str>) -> Signatory {
-        Signatory {
-            kind: SignatureKind::Individual,
-            affiliation: Some("Universidad".into()),
-            ..org(id, name, country, None)
-        }
+        let mut signatory = org(id, name, country, None);
+        signatory.kind = SignatureKind::Individual;
+        signatory.public.affiliation = Some("Universidad".into());
+        signatory
     }
 
     fn names(list: &[Signatory]) -> Vec<&str> {
-        list.iter().map(|s| s.name.as_str()).collect()
+        list.iter().map(|s| s.public.name.as_str()).collect()
     }
 
     #[test]

@@ -2,9 +2,23 @@
 
 use entity::Language;
 use maud::{Markup, html};
+use serde::Deserialize;
 
 use crate::domain::{CountryCode, FieldErrors, SignatureInput};
 use crate::i18n::{Texts, fill, texts};
+
+/// A signature form's fields as the browser posts them: the public sign-on form, and the
+/// dashboard's forms for adding and editing a signature, which post the same names.
+#[derive(Debug, Default, Deserialize)]
+pub struct SignForm {
+    /// The signature's fields.
+    #[serde(flatten)]
+    pub input: SignatureInput,
+    /// The hidden field people never fill.
+    pub fax: Option<String>,
+    /// Set when the signer was told about a likely typo and kept the address.
+    pub email_checked: Option<String>,
+}
 
 /// The form as it is being filled.
 #[derive(Debug, Default)]
@@ -80,8 +94,13 @@ fn text_field(
 /// The sign-on form.
 pub fn render(ctx: &FormContext<'_>, state: &FormState) -> Markup {
     let t = texts(ctx.language);
-    let input = &state.input;
-    let is_individual = input.kind.as_deref() == Some("individual");
+    let SignatureInput {
+        kind,
+        public,
+        contact,
+        consent,
+    } = &state.input;
+    let is_individual = kind.as_deref() == Some("individual");
     let error_list: Vec<(&String, &String)> = state.errors.as_map().iter().collect();
     let field = |name: &str,
                  label: &str,
@@ -122,14 +141,14 @@ pub fn render(ctx: &FormContext<'_>, state: &FormState) -> Markup {
             } @else {
                 input type="hidden" name="kind" value="organization";
             }
-            (field("name", &name_label, &input.name, "text", true, "organization"))
+            (field("name", &name_label, &public.name, "text", true, "organization"))
             @if ctx.accept_individuals {
-                (field("affiliation", t.affiliation, &input.affiliation, "text", false, "off"))
+                (field("affiliation", t.affiliation, &public.affiliation, "text", false, "off"))
                 p.hint style="margin-top:-.7rem" { (t.affiliation_hint) }
             }
-            (field("org_type", t.org_type, &input.org_type, "text", false, "off"))
-            (field("city", t.city, &input.city, "text", false, "address-level2"))
-            (field("region", t.region, &input.region, "text", false, "address-level1"))
+            (field("org_type", t.org_type, &public.org_type, "text", false, "off"))
+            (field("city", t.city, &public.city, "text", false, "address-level2"))
+            (field("region", t.region, &public.region, "text", false, "address-level1"))
             @let country_error = state.errors.as_map().get("country");
             div.field.invalid[country_error.is_some()] {
                 label for="country" { (t.country) }
@@ -138,28 +157,28 @@ pub fn render(ctx: &FormContext<'_>, state: &FormState) -> Markup {
                     aria-describedby=[country_error.map(|_| "country-error")] {
                     option value="" { (t.country_none) }
                     @for (code, name) in ctx.countries {
-                        option value=(code) selected[input.country.as_deref().is_some_and(|c| c.eq_ignore_ascii_case(code))] { (name) }
+                        option value=(code) selected[public.country.as_deref().is_some_and(|c| c.eq_ignore_ascii_case(code))] { (name) }
                     }
                 }
             }
-            (field("website", t.website, &input.website, "url", false, "url"))
+            (field("website", t.website, &public.website, "url", false, "url"))
             fieldset {
                 legend { (t.contact_heading) }
                 p.hint { (t.contact_hint) }
-                (field("contact_name", t.contact_name, &input.contact_name, "text", !is_individual, "name"))
-                (field("contact_title", t.contact_title, &input.contact_title, "text", false, "organization-title"))
-                (field("contact_email", t.contact_email, &input.contact_email, "email", true, "email"))
+                (field("contact_name", t.contact_name, &contact.contact_name, "text", !is_individual, "name"))
+                (field("contact_title", t.contact_title, &contact.contact_title, "text", false, "organization-title"))
+                (field("contact_email", t.contact_email, &contact.contact_email, "email", true, "email"))
                 @if let Some(suggestion) = &state.suggestion {
                     p.notice { (fill(t.did_you_mean, &[("suggestion", suggestion)])) }
                     input type="hidden" name="email_checked" value="1";
                 }
-                (field("contact_phone", t.contact_phone, &input.contact_phone, "tel", false, "tel"))
+                (field("contact_phone", t.contact_phone, &contact.contact_phone, "tel", false, "tel"))
                 @let comment_error = state.errors.as_map().get("comment");
                 div.field.invalid[comment_error.is_some()] {
                     label for="comment" { (t.comment) " " span.hint style="display:inline" { "(" (t.optional) ")" } }
                     @if let Some(error) = comment_error { span.error id="comment-error" { (error) } }
                     textarea id="comment" name="comment" maxlength="5000" aria-invalid=[comment_error.map(|_| "true")]
-                        aria-describedby=[comment_error.map(|_| "comment-error")] { (value(&input.comment)) }
+                        aria-describedby=[comment_error.map(|_| "comment-error")] { (value(&contact.comment)) }
                 }
             }
             div.trap aria-hidden="true" {
@@ -170,7 +189,7 @@ pub fn render(ctx: &FormContext<'_>, state: &FormState) -> Markup {
             div.field.invalid[consent_error.is_some()] {
                 @if let Some(error) = consent_error { span.error id="consent-error" { (error) } }
                 label.choice for="consent" {
-                    input type="checkbox" id="consent" name="consent" value="yes" checked[input.consent] required
+                    input type="checkbox" id="consent" name="consent" value="yes" checked[*consent] required
                         aria-invalid=[consent_error.map(|_| "true")] aria-describedby=[consent_error.map(|_| "consent-error")];
                     (t.consent)
                 }

@@ -6,15 +6,14 @@ use maud::{PreEscaped, html};
 use poem::http::StatusCode;
 use poem::web::{Data, Form, Path, Query};
 use poem::{Request, Response, handler};
-use serde::Deserialize;
 
-use super::form::{self, FormContext, FormState};
+use super::form::{self, FormContext, FormState, SignForm};
 use super::layout::page;
 use super::markdown::to_safe_html;
 use super::{LangQuery, html_response, language, message_page, not_found, server_error};
 use crate::client::ClientInfo;
 use crate::domain::mailbox::suggest_correction;
-use crate::domain::{FieldErrors, Intake, SignatureInput};
+use crate::domain::{FieldErrors, Intake};
 use crate::error::AppError;
 use crate::i18n::{self, fill, long_date, texts};
 use crate::service::letters::{self, LetterView, text_in};
@@ -118,50 +117,6 @@ pub async fn letter_page(
     }
 }
 
-/// The form's fields, as the browser posts them.
-#[derive(Debug, Default, Deserialize)]
-pub struct SignForm {
-    kind: Option<String>,
-    name: Option<String>,
-    affiliation: Option<String>,
-    org_type: Option<String>,
-    city: Option<String>,
-    region: Option<String>,
-    country: Option<String>,
-    website: Option<String>,
-    contact_name: Option<String>,
-    contact_title: Option<String>,
-    contact_email: Option<String>,
-    contact_phone: Option<String>,
-    comment: Option<String>,
-    consent: Option<String>,
-    /// The hidden field people never fill.
-    fax: Option<String>,
-    /// Set when the signer was told about a likely typo and kept the address.
-    email_checked: Option<String>,
-}
-
-impl SignForm {
-    fn input(&self) -> SignatureInput {
-        SignatureInput {
-            kind: self.kind.clone(),
-            name: self.name.clone(),
-            affiliation: self.affiliation.clone(),
-            org_type: self.org_type.clone(),
-            city: self.city.clone(),
-            region: self.region.clone(),
-            country: self.country.clone(),
-            website: self.website.clone(),
-            contact_name: self.contact_name.clone(),
-            contact_title: self.contact_title.clone(),
-            contact_email: self.contact_email.clone(),
-            contact_phone: self.contact_phone.clone(),
-            comment: self.comment.clone(),
-            consent: self.consent.as_deref().is_some_and(|v| !v.is_empty()),
-        }
-    }
-}
-
 /// `POST /l/{slug}/sign`: records the signature and says to check the email, or shows the form
 /// again (422) with the values kept and each bad field marked.
 #[handler]
@@ -207,12 +162,11 @@ pub async fn sign(
     if !letters::accepting_signatures(&letter, Utc::now()) {
         return letter_again(&state, letter, lang, StatusCode::CONFLICT, None, &path).await;
     }
-    let input = submitted.input();
     let mut state_for_form = FormState {
-        input: input.clone(),
+        input: submitted.input.clone(),
         ..Default::default()
     };
-    let errors = match input.parse(Intake::Public) {
+    let errors = match submitted.input.parse(Intake::Public) {
         Ok(draft) if draft.kind == SignatureKind::Individual && !letter.accept_individuals => {
             let mut errors = FieldErrors::default();
             errors.add("kind", t.individuals_not_accepted);
@@ -373,8 +327,8 @@ pub async fn signatories_page(
             h2 { (t.organizations) }
             ol.signatories {
                 @for row in &organizations {
-                    @let where_ = place(&row.city, &row.country);
-                    li { (row.name) @if !where_.is_empty() { span.meta { " — " (where_) } } }
+                    @let where_ = place(&row.public.city, &row.public.country);
+                    li { (row.public.name) @if !where_.is_empty() { span.meta { " — " (where_) } } }
                 }
             }
         }
@@ -383,7 +337,7 @@ pub async fn signatories_page(
             p.meta { em { (t.affiliation_note) } }
             ol.signatories {
                 @for row in &individuals {
-                    li { (row.name) @if let Some(affiliation) = &row.affiliation { span.meta { " — " (affiliation) } } }
+                    li { (row.public.name) @if let Some(affiliation) = &row.public.affiliation { span.meta { " — " (affiliation) } } }
                 }
             }
         }

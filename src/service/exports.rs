@@ -12,8 +12,9 @@ use sha2::{Digest, Sha256};
 use super::accounts::Staff;
 use super::letters::text_in;
 use super::signatures::{approved, signatory};
+use super::signing::public_of;
 use super::{access, contact};
-use crate::domain::{LeadSignatories, Translations};
+use crate::domain::{ContactFields, LeadSignatories, Translations};
 use crate::error::{AppError, AppResult};
 use crate::export::{LetterDocument, order_signatories};
 use crate::export::{csv, pdf};
@@ -287,25 +288,17 @@ async fn render(
 }
 
 fn staff_row(row: &signature::Model) -> csv::StaffRow {
-    let contact = contact::load(row);
     let time = |t: Option<chrono::DateTime<Utc>>| t.map(|t| t.to_rfc3339());
     csv::StaffRow {
         id: row.id,
         status: row.status.to_value(),
         source: row.source.to_value(),
         kind: row.kind.to_value(),
-        name: row.name.clone(),
-        affiliation: row.affiliation.clone(),
-        org_type: row.org_type.clone(),
-        city: row.city.clone(),
-        region: row.region.clone(),
-        country: row.country.clone(),
-        website: row.website.clone(),
-        contact_name: contact.as_ref().map(|c| c.name.clone()),
-        contact_title: contact.as_ref().and_then(|c| c.title.clone()),
-        contact_email: contact.as_ref().map(|c| c.email.as_str().to_owned()),
-        contact_phone: contact.as_ref().and_then(|c| c.phone.clone()),
-        comment: contact.as_ref().and_then(|c| c.comment.clone()),
+        public: public_of(row),
+        contact: contact::load(row)
+            .as_ref()
+            .map(ContactFields::from)
+            .unwrap_or_default(),
         consent: row.consent,
         created_at: row.created_at.to_rfc3339(),
         verified_at: time(row.verified_at),

@@ -20,10 +20,11 @@ use super::accounts::Staff;
 use super::audit::{self, Actor, Event};
 use super::contact;
 use super::keys::Keys;
-use super::signing::{audit_public, write_public};
+use super::signing::{audit_public, public_of, write_public};
 use crate::domain::mailbox::{email_matches_website, is_free_mail};
 use crate::domain::{
-    Contact, Email, LeadSignatories, PublicDetails, SignatureDraft, check_changeable,
+    Contact, ContactChanges, Email, LeadSignatories, PublicChanges, SignatureDraft,
+    check_changeable,
 };
 use crate::error::{AppError, AppResult};
 use crate::export::{Signatory, order_signatories};
@@ -154,7 +155,8 @@ async fn one(
     Ok(enrich(db, letter, vec![row]).await?.remove(0))
 }
 
-/// Adds the signals and duplicate candidates to a page of signatures, in a fixed number of queries.
+/// Adds the signals and duplicate candidates to a page of signatures, in a fixed number of
+/// queries.
 async fn enrich(
     db: &DatabaseConnection,
     letter: &letter::Model,
@@ -169,34 +171,10 @@ async fn enrich(
         .filter(signature::Column::DuplicateOf.is_null())
         .all(db)
         .await?;
-    let email_keys: Vec<String> = rows
-        .iter()
-        .filter_map(|r| r.contact_email_key.clone())
-        .collect();
-    let contact_uses: HashMap<String, i64> = signature::Entity::find()
-        .select_only()
-        .column(signature::Column::ContactEmailKey)
-        .column_as(signature::Column::Id.count(), "n")
-        .filter(signature::Column::ContactEmailKey.is_in(email_keys))
-        .group_by(signature::Column::ContactEmailKey)
-        .into_tuple::<(String, i64)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .collect();
-    let network_keys: Vec<String> = rows.iter().filter_map(|r| r.ip_hash.clone()).collect();
-    let network_uses: HashMap<String, i64> = signature::Entity::find()
-        .select_only()
-        .column(signature::Column::IpHash)
-        .column_as(signature::Column::Id.count(), "n")
-        .filter(signature::Column::LetterId.eq(letter.id))
-        .filter(signature::Column::IpHash.is_in(network_keys))
-        .group_by(signature::Column::IpHash)
-        .into_tuple::<(String, i64)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .collect();
+    let email_keys = rows.iter().filter_map(|r| r.contact_email_key.clone());
+    let contact_uses = uses(db, signature::Column::ContactEmailKey, email_keys, None).await?;
+    let network_keys = rows.iter().filter_map(|r| r.ip_hash.clone());
+    let network_uses = uses(db, signature::Column::IpHash, network_keys, Some(letter.id)).await?;
     Ok(rows
         .into_iter()
         .map(|row| {
@@ -238,6 +216,74 @@ async fn enrich(
         .collect())
 }
 
+/// How many signatures hold each of `keys` in `column`, on one letter or on any.
+async fn uses(
+    db: &DatabaseConnection,
+    column: signature::Column,
+    keys: impl Iterator<Item = String>,
+    letter_id: Option<i64>,
+) -> AppResult<HashMap<String, i64>> {
+    let mut query = signature::Entity::find()
+        .select_only()
+        .column(column)
+        .column_as(signature::Column::Id.count(), "n")
+        .filter(column.is_in(keys.collect::<Vec<_>>()))
+        .group_by(column);
+    if let Some(letter_id) = letter_id {
+        query = query.filter(signature::Column::LetterId.eq(letter_id));
+    }
+    Ok(query
+        .into_tuple::<(String, i64)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect())
+}
+
+/// Refuses a contact email (by its lookup key) that another signature on the letter has.
+async fn ensure_contact_free(
+    db: &impl ConnectionTrait,
+    letter_id: i64,
+    email_key: &str,
+) -> AppResult<()> {
+    let taken = signature::Entity::find()
+        .filter(signature::Column::LetterId.eq(letter_id))
+        .filter(signature::Column::ContactEmailKey.eq(email_key))
+        .count(db)
+        .await?;
+    if taken > 0 {
+        return Err(AppError::taken(
+            "contact_email",
+            "Another signature on this letter has this contact email.",
+        ));
+    }
+    Ok(())
+}
+
+/// Records how staff verified a contact (a call); a signature still waiting for its
+/// confirmation link counts as verified, and as approved under automatic moderation.
+fn verify_by_other_means(
+    row: &mut signature::ActiveModel,
+    before: &signature::Model,
+    letter: &letter::Model,
+    note: String,
+    now: chrono::DateTime<Utc>,
+) {
+    row.verification_note = Set(Some(note));
+    if before.status == SignatureStatus::PendingVerification {
+        let auto = letter.moderation == Moderation::Auto;
+        row.status = Set(if auto {
+            SignatureStatus::Approved
+        } else {
+            SignatureStatus::Verified
+        });
+        row.verified_at = Set(Some(now));
+        if auto {
+            row.decided_at = Set(Some(now));
+        }
+    }
+}
+
 /// Adds a signature staff vouch for (source `staff`): approved at once.
 pub async fn add(
     db: &DatabaseConnection,
@@ -250,17 +296,7 @@ pub async fn add(
     let letter = access::letter_for(&txn, staff, letter_id, Role::Editor).await?;
     check_changeable(letter.status).map_err(AppError::conflict)?;
     if let Some(contact) = &draft.contact {
-        let taken = signature::Entity::find()
-            .filter(signature::Column::LetterId.eq(letter_id))
-            .filter(signature::Column::ContactEmailKey.eq(keys.email_key(&contact.email)))
-            .count(&txn)
-            .await?;
-        if taken > 0 {
-            return Err(AppError::taken(
-                "contact_email",
-                "Another signature on this letter has this contact email.",
-            ));
-        }
+        ensure_contact_free(&txn, letter_id, &keys.email_key(&contact.email)).await?;
     }
     let now = Utc::now();
     let mut row = signature::ActiveModel {
@@ -307,35 +343,16 @@ pub async fn add(
     one(db, &letter, saved).await
 }
 
-/// Changes staff make to a signature; `None` leaves a field as it is, `Some(None)` clears it.
+/// Changes staff make to a signature, parsed: the public and contact fields hold one `Option`
+/// more than a submission's, since `None` leaves a field as it is and `Some(None)` clears it.
 #[derive(Debug, Default)]
 pub struct SignatureEdit {
     /// Organization or individual.
     pub kind: Option<SignatureKind>,
-    /// The name.
-    pub name: Option<String>,
-    /// An individual's institution.
-    pub affiliation: Option<Option<String>>,
-    /// The kind of organization.
-    pub org_type: Option<Option<String>>,
-    /// City.
-    pub city: Option<Option<String>>,
-    /// Region.
-    pub region: Option<Option<String>>,
-    /// Country code.
-    pub country: Option<Option<String>>,
-    /// Website.
-    pub website: Option<Option<String>>,
-    /// The contact person's name.
-    pub contact_name: Option<String>,
-    /// Their title.
-    pub contact_title: Option<Option<String>>,
-    /// Their email.
-    pub contact_email: Option<Email>,
-    /// Their phone.
-    pub contact_phone: Option<Option<String>>,
-    /// The note to the coordinators.
-    pub comment: Option<Option<String>>,
+    /// The public fields to change.
+    pub public: PublicChanges,
+    /// The contact fields to change.
+    pub contact: ContactChanges,
     /// Marks the contact verified by other means (a call), with how.
     pub verification_note: Option<String>,
     /// Lists the signature first, or not.
@@ -360,83 +377,24 @@ pub async fn edit(
     let mut lead = LeadSignatories::from_json(&letter.lead_signatories);
     let was_lead = lead.names().contains(&before.name);
     let mut public = public_of(&before);
-    let replace = |field: &mut Option<String>, change: Option<Option<String>>| {
-        if let Some(value) = change {
-            *field = value;
-        }
-    };
-    if let Some(name) = changes.name {
-        public.name = name;
-    }
-    replace(&mut public.affiliation, changes.affiliation);
-    replace(&mut public.org_type, changes.org_type);
-    replace(&mut public.city, changes.city);
-    replace(&mut public.region, changes.region);
-    replace(&mut public.country, changes.country);
-    replace(&mut public.website, changes.website);
+    public.apply(changes.public);
     if was_lead {
         lead = lead.renamed(&before.name, &public.name);
     }
     write_public(&mut row, changes.kind.unwrap_or(before.kind), &public);
-    let contact_changed = changes.contact_name.is_some()
-        || changes.contact_title.is_some()
-        || changes.contact_email.is_some()
-        || changes.contact_phone.is_some()
-        || changes.comment.is_some();
-    if contact_changed {
-        let current = contact::load(&before);
-        let Some(email) = changes
-            .contact_email
-            .or_else(|| current.as_ref().map(|c| c.email.clone()))
-        else {
-            return Err(AppError::invalid_field(
-                "contact_email",
-                "Give the contact's email along with their other details.",
-            ));
-        };
-        let mut contact = current.unwrap_or_else(|| Contact {
-            name: public.name.clone(),
-            title: None,
-            email: email.clone(),
-            phone: None,
-            comment: None,
-        });
-        contact.email = email;
-        if let Some(name) = changes.contact_name {
-            contact.name = name;
-        }
-        replace(&mut contact.title, changes.contact_title);
-        replace(&mut contact.phone, changes.contact_phone);
-        replace(&mut contact.comment, changes.comment);
+    if changes.contact.any() {
+        let contact = changes
+            .contact
+            .apply(contact::load(&before), &public.name)
+            .map_err(AppError::invalid)?;
         let key = keys.email_key(&contact.email);
         if before.contact_email_key.as_deref() != Some(key.as_str()) {
-            let taken = signature::Entity::find()
-                .filter(signature::Column::LetterId.eq(letter_id))
-                .filter(signature::Column::ContactEmailKey.eq(&key))
-                .count(&txn)
-                .await?;
-            if taken > 0 {
-                return Err(AppError::taken(
-                    "contact_email",
-                    "Another signature on this letter has this contact email.",
-                ));
-            }
+            ensure_contact_free(&txn, letter_id, &key).await?;
         }
         contact::store(&contact, keys, &mut row);
     }
     if let Some(note) = changes.verification_note {
-        row.verification_note = Set(Some(note));
-        if before.status == SignatureStatus::PendingVerification {
-            row.status = Set(if letter.moderation == Moderation::Auto {
-                SignatureStatus::Approved
-            } else {
-                SignatureStatus::Verified
-            });
-            row.verified_at = Set(Some(now));
-            if letter.moderation == Moderation::Auto {
-                row.decided_at = Set(Some(now));
-            }
-        }
+        verify_by_other_means(&mut row, &before, &letter, note, now);
     }
     row.updated_at = Set(now);
     let after = row.update(&txn).await?;
@@ -480,19 +438,6 @@ pub async fn edit(
         .await?
         .unwrap_or(letter);
     one(db, &letter, after).await
-}
-
-/// The public part of a stored signature.
-pub fn public_of(row: &signature::Model) -> PublicDetails {
-    PublicDetails {
-        name: row.name.clone(),
-        affiliation: row.affiliation.clone(),
-        org_type: row.org_type.clone(),
-        city: row.city.clone(),
-        region: row.region.clone(),
-        country: row.country.clone(),
-        website: row.website.clone(),
-    }
 }
 
 /// A coordinator's decision.
@@ -592,17 +537,7 @@ pub async fn merge(
     }
     let now = Utc::now();
     let mut public = public_of(&kept);
-    let fill = |mine: &mut Option<String>, theirs: &Option<String>| {
-        if mine.is_none() {
-            mine.clone_from(theirs);
-        }
-    };
-    fill(&mut public.affiliation, &duplicate.affiliation);
-    fill(&mut public.org_type, &duplicate.org_type);
-    fill(&mut public.city, &duplicate.city);
-    fill(&mut public.region, &duplicate.region);
-    fill(&mut public.country, &duplicate.country);
-    fill(&mut public.website, &duplicate.website);
+    public.fill_from(public_of(&duplicate));
     let mut kept_row = kept.clone().into_active_model();
     write_public(&mut kept_row, kept.kind, &public);
     let progress = |status: SignatureStatus| match status {
@@ -684,12 +619,7 @@ pub fn signatory(row: &signature::Model) -> Signatory {
     Signatory {
         id: row.id,
         kind: row.kind,
-        name: row.name.clone(),
-        affiliation: row.affiliation.clone(),
-        org_type: row.org_type.clone(),
-        city: row.city.clone(),
-        region: row.region.clone(),
-        country: row.country.clone(),
+        public: public_of(row),
     }
 }
 

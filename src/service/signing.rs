@@ -293,17 +293,26 @@ pub fn write_public(row: &mut signature::ActiveModel, kind: SignatureKind, publi
     row.website = Set(public.website.clone());
 }
 
+/// The public part of a stored signature.
+pub fn public_of(row: &signature::Model) -> PublicDetails {
+    PublicDetails {
+        name: row.name.clone(),
+        affiliation: row.affiliation.clone(),
+        org_type: row.org_type.clone(),
+        city: row.city.clone(),
+        region: row.region.clone(),
+        country: row.country.clone(),
+        website: row.website.clone(),
+    }
+}
+
 /// What the audit trail keeps of a signature: its public part and state, never contact data.
 pub fn audit_public(row: &signature::Model) -> serde_json::Value {
-    json!({
-        "kind": row.kind,
-        "name": row.name,
-        "affiliation": row.affiliation,
-        "org_type": row.org_type,
-        "city": row.city,
-        "region": row.region,
-        "country": row.country,
-        "website": row.website,
-        "status": row.status,
-    })
+    let mut audited = serde_json::Map::new();
+    audited.insert("kind".into(), json!(row.kind));
+    if let serde_json::Value::Object(public) = json!(public_of(row)) {
+        audited.extend(public);
+    }
+    audited.insert("status".into(), json!(row.status));
+    serde_json::Value::Object(audited)
 }

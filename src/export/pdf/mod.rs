@@ -261,7 +261,7 @@ fn signatory_entries(
     let lead_names: HashSet<&str> = doc.lead_organizations.iter().map(String::as_str).collect();
     let lead_count = ordered
         .iter()
-        .take_while(|signatory| lead_names.contains(signatory.name.as_str()))
+        .take_while(|signatory| lead_names.contains(signatory.public.name.as_str()))
         .count();
     let (leads, rest) = ordered.split_at(lead_count);
     let (organizations, individuals): (Vec<&Signatory>, Vec<&Signatory>) = rest
@@ -271,7 +271,7 @@ fn signatory_entries(
     let entry = |signatory: &Signatory, is_lead: bool, grouped_by_country: bool| {
         let name_style = Style::new(if is_lead { Face::Bold } else { Face::Regular }, LIST_SIZE);
         let details = details(signatory, doc.language, grouped_by_country);
-        let mut spans = vec![Span::new(single_line(&signatory.name), name_style)];
+        let mut spans = vec![Span::new(single_line(&signatory.public.name), name_style)];
         if !details.is_empty() {
             // The no-break space keeps the dash with the name, never at the start of a line.
             spans.push(Span::new(
@@ -350,15 +350,15 @@ fn details(signatory: &Signatory, language: Language, grouped_by_country: bool) 
             let country = if grouped_by_country {
                 None
             } else {
-                country_label(signatory.country.as_deref(), language).map(|c| c.into_owned())
+                country_label(signatory.public.country.as_deref(), language).map(|c| c.into_owned())
             };
-            [present(&signatory.city), country]
+            [present(&signatory.public.city), country]
                 .into_iter()
                 .flatten()
                 .collect::<Vec<_>>()
                 .join(", ")
         }
-        SignatureKind::Individual => present(&signatory.affiliation).unwrap_or_default(),
+        SignatureKind::Individual => present(&signatory.public.affiliation).unwrap_or_default(),
     }
 }
 

@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use entity::{Language, ListOrder, SignatureKind};
 
 use super::*;
+use crate::domain::PublicDetails;
 use crate::export::{Paper, Signatory, fixture, order_signatories};
 
 /// Runs a poppler tool, failing with the fix when poppler is not installed.
@@ -48,15 +49,15 @@ fn assert_names_in_order(raw: &str, ordered: &[Signatory]) {
     let mut from = 0;
     let mut previous = "";
     for signatory in ordered {
-        let (_, end) = find_wrapped(raw, &signatory.name, from).unwrap_or_else(|| {
+        let (_, end) = find_wrapped(raw, &signatory.public.name, from).unwrap_or_else(|| {
             panic!(
                 "{:?} is missing or out of order (anywhere: {}); it follows {previous:?}",
-                signatory.name,
-                find_wrapped(raw, &signatory.name, 0).is_some()
+                signatory.public.name,
+                find_wrapped(raw, &signatory.public.name, 0).is_some()
             )
         });
         from = end;
-        previous = &signatory.name;
+        previous = &signatory.public.name;
     }
 }
 
@@ -140,21 +141,20 @@ fn organization(id: i64, name: &str, city: Option<&str>, country: Option<&str>) 
     Signatory {
         id,
         kind: SignatureKind::Organization,
-        name: name.into(),
-        affiliation: None,
-        org_type: None,
-        city: city.map(Into::into),
-        region: None,
-        country: country.map(Into::into),
+        public: PublicDetails {
+            name: name.into(),
+            city: city.map(Into::into),
+            country: country.map(Into::into),
+            ..Default::default()
+        },
     }
 }
 
 fn individual(id: i64, name: &str, affiliation: Option<&str>) -> Signatory {
-    Signatory {
-        kind: SignatureKind::Individual,
-        affiliation: affiliation.map(Into::into),
-        ..organization(id, name, None, None)
-    }
+    let mut signatory = organization(id, name, None, None);
+    signatory.kind = SignatureKind::Individual;
+    signatory.public.affiliation = affiliation.map(Into::into);
+    signatory
 }
 
 /// Names that break naive PDF and CSV code.
@@ -220,7 +220,7 @@ fn the_400_name_letter_prints_every_name_exactly_in_order_with_embedded_fonts() 
     let doc = letter(Language::En, &leads);
     let lead_names: Vec<String> = leads.iter().map(|name| name.to_string()).collect();
     let ordered = order_signatories(list, ListOrder::Alphabetical, &lead_names, Language::En);
-    assert_eq!(ordered[0].name, leads[0]);
+    assert_eq!(ordered[0].public.name, leads[0]);
 
     let pdf = render(&doc, &ordered, ListOrder::Alphabetical).expect("the letter renders");
     keep_for_review(&pdf, "letter-en.pdf");
