@@ -38,7 +38,9 @@ struct SignalsDto {
     flags: Vec<String>,
 }
 
-/// A signature as staff see it, contact details included.
+/// A signature as staff see it. The contact fields (`contact_name`, `contact_title`,
+/// `contact_email`, `contact_phone`, `comment`) are there for editors and owners only; a
+/// viewer's answer leaves them out.
 #[derive(Object)]
 #[oai(rename = "Signature")]
 struct SignatureDto {
@@ -48,8 +50,10 @@ struct SignatureDto {
     kind: SignatureKind,
     #[oai(flatten)]
     public: PublicFields,
+    // Leaving them out for a viewer, rather than sending nulls, keeps "erased" and "not yours
+    // to see" apart.
     #[oai(flatten)]
-    contact: ContactFields,
+    contact: Option<ContactFields>,
     /// The signer agreed to be listed.
     consent: bool,
     /// The language of the version signed.
@@ -85,6 +89,7 @@ impl From<StaffSignature> for SignatureDto {
         let StaffSignature {
             row,
             contact,
+            contacts_visible,
             lead,
             signals,
             duplicate_candidates,
@@ -95,10 +100,12 @@ impl From<StaffSignature> for SignatureDto {
             source: row.source,
             kind: row.kind,
             public: public_of(&row),
-            contact: contact
-                .as_ref()
-                .map(ContactFields::from)
-                .unwrap_or_default(),
+            contact: contacts_visible.then(|| {
+                contact
+                    .as_ref()
+                    .map(ContactFields::from)
+                    .unwrap_or_default()
+            }),
             consent: row.consent,
             language: row.language,
             letter_revision: row.letter_revision,
@@ -246,7 +253,9 @@ impl SignaturesApi {
     /// List a letter's signatures
     ///
     /// The moderation queue: filter by `status`, search names, places and types with `q`
-    /// (or give a contact email to find its signature).
+    /// (editors and owners may also give a contact email to find its signature). Contact
+    /// fields are personal data: editors and owners see them, viewers get each signature
+    /// without them, as the staff CSV export needs an editor too.
     #[oai(
         path = "/letters/:id/signatures",
         method = "get",
@@ -307,6 +316,8 @@ impl SignaturesApi {
     }
 
     /// Read a signature
+    ///
+    /// With its contact fields for editors and owners; without them for viewers.
     #[oai(
         path = "/letters/:id/signatures/:sid",
         method = "get",

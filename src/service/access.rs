@@ -6,6 +6,16 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use super::accounts::Staff;
 use crate::error::{AppError, AppResult};
 
+/// The lowest role that sees the contact people's personal data (their names, titles, emails,
+/// phones and comments): editors, who moderate and need to reach signers, and owners. Viewers
+/// read signatures without it. The one rule for the API, the staff CSV and the dashboard.
+pub const SEES_CONTACTS: Role = Role::Editor;
+
+/// Whether a member with `role` on a letter may see its signers' contact data.
+pub fn may_see_contacts(role: Role) -> bool {
+    role >= SEES_CONTACTS
+}
+
 /// Loads a letter for a staff member who needs at least `needed` in one of its coordinating
 /// organizations: 404 when there is no such letter, 403 when it is not theirs or their role
 /// is too low.

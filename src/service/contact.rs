@@ -33,6 +33,15 @@ pub fn load(row: &signature::Model) -> Option<Contact> {
     })
 }
 
+/// Clears the contact fields of a row read for someone who may not see them; nothing is stored.
+pub fn hide(row: &mut signature::Model) {
+    row.contact_name = None;
+    row.contact_title = None;
+    row.contact_email = None;
+    row.contact_phone = None;
+    row.comment = None;
+}
+
 /// Erases the contact fields; the public part of the signature stays.
 pub fn erase(row: &mut signature::ActiveModel) {
     row.contact_name = Set(None);

@@ -58,10 +58,10 @@ pub struct ExportFile {
 
 impl ExportKind {
     /// The lowest role that may download this export: viewers may export the public files;
-    /// the staff CSV holds contact data, so it needs an editor.
+    /// the staff CSV holds contact data, so it needs the role that sees contacts.
     pub fn needed_role(self) -> Role {
         match self {
-            Self::StaffCsv => Role::Editor,
+            Self::StaffCsv => access::SEES_CONTACTS,
             Self::Pdf | Self::PublicCsv => Role::Viewer,
         }
     }

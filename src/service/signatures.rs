@@ -47,10 +47,14 @@ pub struct Signals {
 /// A signature as staff see it.
 #[derive(Debug, Clone)]
 pub struct StaffSignature {
-    /// The stored row (its contact columns are read through `contact` only).
+    /// The stored row (its contact columns are read through `contact` only, and are empty for
+    /// a reader who may not see them).
     pub row: signature::Model,
-    /// The contact person, unless erased or never given.
+    /// The contact person, unless erased, never given, or not for this reader.
     pub contact: Option<Contact>,
+    /// Whether the reader's role sees contact data (`access::may_see_contacts`); when not,
+    /// `contact` is always `None`.
+    pub contacts_visible: bool,
     /// Whether it is one of the letter's lead signatories.
     pub lead: bool,
     /// Verification signals.
@@ -78,7 +82,7 @@ pub async fn list(
     limit: u64,
     offset: u64,
 ) -> AppResult<(Vec<StaffSignature>, u64)> {
-    let letter = access::letter_for(db, staff, letter_id, Role::Viewer).await?;
+    let (letter, reader) = access::letter_and_role(db, staff, letter_id, Role::Viewer).await?;
     let mut query = signature::Entity::find().filter(signature::Column::LetterId.eq(letter_id));
     if let Some(status) = filter.status {
         query = query.filter(signature::Column::Status.eq(status));
@@ -90,7 +94,8 @@ pub async fn list(
         .filter(|t| !t.is_empty())
     {
         query = match Email::parse(text) {
-            Ok(email) if text.contains('@') => {
+            // Finding a signature by its contact's email would tell a viewer who signed with it.
+            Ok(email) if text.contains('@') && access::may_see_contacts(reader) => {
                 query.filter(signature::Column::ContactEmailKey.eq(keys.email_key(&email)))
             }
             _ => {
@@ -116,7 +121,7 @@ pub async fn list(
         .offset(offset)
         .all(db)
         .await?;
-    Ok((enrich(db, &letter, rows).await?, total))
+    Ok((enrich(db, &letter, rows, reader).await?, total))
 }
 
 /// One signature of a letter.
@@ -126,9 +131,9 @@ pub async fn get(
     letter_id: i64,
     signature_id: i64,
 ) -> AppResult<StaffSignature> {
-    let letter = access::letter_for(db, staff, letter_id, Role::Viewer).await?;
+    let (letter, reader) = access::letter_and_role(db, staff, letter_id, Role::Viewer).await?;
     let row = find(db, letter_id, signature_id).await?;
-    one(db, &letter, row).await
+    one(db, &letter, row, reader).await
 }
 
 async fn find(
@@ -151,17 +156,20 @@ async fn one(
     db: &DatabaseConnection,
     letter: &letter::Model,
     row: signature::Model,
+    reader: Role,
 ) -> AppResult<StaffSignature> {
-    Ok(enrich(db, letter, vec![row]).await?.remove(0))
+    Ok(enrich(db, letter, vec![row], reader).await?.remove(0))
 }
 
 /// Adds the signals and duplicate candidates to a page of signatures, in a fixed number of
-/// queries.
+/// queries, with their contacts only for a `reader` whose role sees contact data.
 async fn enrich(
     db: &DatabaseConnection,
     letter: &letter::Model,
     rows: Vec<signature::Model>,
+    reader: Role,
 ) -> AppResult<Vec<StaffSignature>> {
+    let contacts_visible = access::may_see_contacts(reader);
     let lead = LeadSignatories::from_json(&letter.lead_signatories);
     let name_keys: Vec<String> = rows.iter().map(|r| r.name_key.clone()).collect();
     let namesakes = signature::Entity::find()
@@ -177,7 +185,7 @@ async fn enrich(
     let network_uses = uses(db, signature::Column::IpHash, network_keys, Some(letter.id)).await?;
     Ok(rows
         .into_iter()
-        .map(|row| {
+        .map(|mut row| {
             let contact = contact::load(&row);
             let others = |uses: &HashMap<String, i64>, key: &Option<String>| {
                 key.as_ref()
@@ -205,9 +213,13 @@ async fn enrich(
                 })
                 .map(|other| other.id)
                 .collect();
+            if !contacts_visible {
+                contact::hide(&mut row);
+            }
             StaffSignature {
                 lead: lead.names().contains(&row.name),
-                contact,
+                contact: contact.filter(|_| contacts_visible),
+                contacts_visible,
                 signals,
                 duplicate_candidates,
                 row,
@@ -293,7 +305,7 @@ pub async fn add(
     draft: SignatureDraft,
 ) -> AppResult<StaffSignature> {
     let txn = crate::db::begin_write(db).await?;
-    let letter = access::letter_for(&txn, staff, letter_id, Role::Editor).await?;
+    let (letter, reader) = access::letter_and_role(&txn, staff, letter_id, Role::Editor).await?;
     check_changeable(letter.status).map_err(AppError::conflict)?;
     if let Some(contact) = &draft.contact {
         ensure_contact_free(&txn, letter_id, &keys.email_key(&contact.email)).await?;
@@ -340,7 +352,7 @@ pub async fn add(
     )
     .await?;
     txn.commit().await?;
-    one(db, &letter, saved).await
+    one(db, &letter, saved, reader).await
 }
 
 /// Changes staff make to a signature, parsed: the public and contact fields hold one `Option`
@@ -369,7 +381,7 @@ pub async fn edit(
     changes: SignatureEdit,
 ) -> AppResult<StaffSignature> {
     let txn = crate::db::begin_write(db).await?;
-    let letter = access::letter_for(&txn, staff, letter_id, Role::Editor).await?;
+    let (letter, reader) = access::letter_and_role(&txn, staff, letter_id, Role::Editor).await?;
     check_changeable(letter.status).map_err(AppError::conflict)?;
     let before = find(&txn, letter_id, signature_id).await?;
     let now = Utc::now();
@@ -437,7 +449,7 @@ pub async fn edit(
         .one(db)
         .await?
         .unwrap_or(letter);
-    one(db, &letter, after).await
+    one(db, &letter, after, reader).await
 }
 
 /// A coordinator's decision.
@@ -459,7 +471,7 @@ pub async fn decide(
     reason: Option<String>,
 ) -> AppResult<StaffSignature> {
     let txn = crate::db::begin_write(db).await?;
-    let letter = access::letter_for(&txn, staff, letter_id, Role::Editor).await?;
+    let (letter, reader) = access::letter_and_role(&txn, staff, letter_id, Role::Editor).await?;
     check_changeable(letter.status).map_err(AppError::conflict)?;
     let before = find(&txn, letter_id, signature_id).await?;
     if before.status == SignatureStatus::Withdrawn {
@@ -500,7 +512,7 @@ pub async fn decide(
     )
     .await?;
     txn.commit().await?;
-    one(db, &letter, after).await
+    one(db, &letter, after, reader).await
 }
 
 /// Merges a duplicate into the signature that stays: the duplicate leaves the list (rejected,
@@ -514,7 +526,7 @@ pub async fn merge(
     into_id: i64,
 ) -> AppResult<StaffSignature> {
     let txn = crate::db::begin_write(db).await?;
-    let letter = access::letter_for(&txn, staff, letter_id, Role::Editor).await?;
+    let (letter, reader) = access::letter_and_role(&txn, staff, letter_id, Role::Editor).await?;
     check_changeable(letter.status).map_err(AppError::conflict)?;
     if duplicate_id == into_id {
         return Err(AppError::invalid_field(
@@ -582,7 +594,7 @@ pub async fn merge(
         .await?;
     }
     txn.commit().await?;
-    one(db, &letter, kept_after).await
+    one(db, &letter, kept_after, reader).await
 }
 
 /// A published letter's approved signatories, lead signatories first, then in the letter's
@@ -667,10 +679,10 @@ pub async fn erase_for_staff(
     letter_id: i64,
     signature_id: i64,
 ) -> AppResult<StaffSignature> {
-    let letter = access::letter_for(db, staff, letter_id, Role::Editor).await?;
+    let (letter, reader) = access::letter_and_role(db, staff, letter_id, Role::Editor).await?;
     erase_contact(db, &Actor::from(staff), letter_id, signature_id).await?;
     let row = find(db, letter_id, signature_id).await?;
-    one(db, &letter, row).await
+    one(db, &letter, row, reader).await
 }
 
 /// The signature on a letter whose contact has this email, if any.

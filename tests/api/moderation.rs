@@ -75,6 +75,71 @@ db_test!(staff_see_verification_signals, |app| {
     );
 });
 
+db_test!(a_viewer_sees_signatures_without_their_contact_data, |app| {
+    let editor = app
+        .staff_token("coord@wola.org", "WOLA", Role::Editor)
+        .await;
+    let viewer = app.staff_token("vic@wola.org", "WOLA", Role::Viewer).await;
+    let id = app.open_letter(&editor, "contacts").await;
+    app.sign(
+        "contacts",
+        &organization("Sin Fronteras", "ana@sinfronteras.org.mx"),
+    )
+    .await;
+    let contact_fields = [
+        "contact_name",
+        "contact_title",
+        "contact_email",
+        "contact_phone",
+        "comment",
+    ];
+
+    let as_editor = signatures(&app, &editor, id, "").await;
+    assert_eq!(
+        as_editor["items"][0]["contact_email"],
+        "ana@sinfronteras.org.mx"
+    );
+
+    let list = app
+        .get(&format!("/api/v1/letters/{id}/signatures"), Some(&viewer))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let sid = as_editor["items"][0]["id"].as_i64().unwrap();
+    let one = app
+        .get(
+            &format!("/api/v1/letters/{id}/signatures/{sid}"),
+            Some(&viewer),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    for body in [&list, &one] {
+        assert!(
+            body.contains("Sin Fronteras"),
+            "the viewer sees the signature"
+        );
+        for private in [
+            "ana@sinfronteras.org.mx",
+            "+52 55 5514 1521",
+            "Ana Pérez Contacto",
+            "Private note",
+        ] {
+            assert!(!body.contains(private), "{private} in {body}");
+        }
+        for field in contact_fields {
+            assert!(!body.contains(&format!("\"{field}\"")), "{field} in {body}");
+        }
+    }
+    let by_email = signatures(&app, &viewer, id, "?q=ana@sinfronteras.org.mx").await;
+    assert_eq!(
+        by_email["total"], 0,
+        "a viewer cannot learn who signed with an email"
+    );
+});
+
 db_test!(the_queue_filters_by_status_and_searches, |app| {
     let staff = app
         .staff_token("coord@wola.org", "WOLA", Role::Editor)
