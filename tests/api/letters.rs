@@ -220,7 +220,26 @@ db_test!(
 db_test!(every_change_to_a_delivered_letter_gets_one_answer, |app| {
     let owner = app.staff_token("ana@wola.org", "WOLA", Role::Owner).await;
     app.add_staff("lu@otra.org", "Otra Red", Role::Owner).await;
+    app.add_staff("eva@tercera.org", "Tercera Red", Role::Owner)
+        .await;
     let id = app.open_letter(&owner, "final").await;
+    let co_led: Value = app
+        .post(
+            &format!("/api/v1/letters/{id}/coordinators"),
+            Some(&owner),
+            &json!({ "organization": "Tercera Red" }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let co_lead = co_led["coordinators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "Tercera Red")
+        .unwrap()["organization_id"]
+        .clone();
     let mut signature_ids = Vec::new();
     for name in ["Red Jesuita con Migrantes", "Red Jesuita"] {
         let added: Value = app
@@ -261,6 +280,13 @@ db_test!(every_change_to_a_delivered_letter_gets_one_answer, |app| {
             &format!("{letter}/coordinators"),
             Some(&owner),
             &json!({ "organization": "Otra Red" }),
+        )
+        .await,
+        app.request(
+            reqwest::Method::DELETE,
+            &format!("{letter}/coordinators/{co_lead}"),
+            Some(&owner),
+            None,
         )
         .await,
         app.post(

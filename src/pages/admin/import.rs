@@ -1,7 +1,6 @@
 //! Importing signatures from a spreadsheet: upload a CSV, read what the import would do row by
 //! row, then confirm. The confirmation imports the file kept at the preview, not a new upload.
 
-use entity::LetterStatus;
 use maud::{Markup, html};
 use poem::http::StatusCode;
 use poem::web::cookie::CookieJar;
@@ -15,6 +14,7 @@ use super::layout::{
 };
 use super::session::Signed;
 use crate::api::middleware::BodyLimit;
+use crate::domain::check_changeable;
 use crate::error::AppError;
 use crate::i18n;
 use crate::service::import::{self, ImportReport, Outcome, RowReport};
@@ -68,7 +68,7 @@ fn upload_page(
                 "Imported rows are approved unless a \"status\" column says otherwise; rows already on the letter are skipped.",
                 "Las filas importadas quedan aprobadas salvo que una columna \"status\" diga otra cosa; las que ya están en la carta se omiten.",
             )) }
-            @if letter.status == LetterStatus::Delivered {
+            @if check_changeable(letter.status).is_err() {
                 div.notice { p { (page.t(
                     "This letter was delivered: its signatures can no longer change.",
                     "Esta carta ya se entregó: sus firmas ya no pueden cambiar.",

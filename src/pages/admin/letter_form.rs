@@ -17,7 +17,7 @@ use serde::de::DeserializeOwned;
 use super::error::PageError;
 use super::layout::{LetterTab, csrf_field, letter_header, page, redirect_with_notice};
 use super::session::Signed;
-use crate::domain::FieldErrors;
+use crate::domain::{FieldErrors, check_changeable};
 use crate::error::AppError;
 use crate::i18n;
 use crate::pages::markdown::to_safe_html;
@@ -673,7 +673,7 @@ pub async fn edit_page(
 
 /// Why the reader cannot change this letter here, if they cannot; the service checks again.
 fn why_not_editable(ctx: &Signed, view: &LetterView) -> Option<&'static str> {
-    if view.letter.status == LetterStatus::Delivered {
+    if check_changeable(view.letter.status).is_err() {
         return Some(ctx.t(
             "This letter was delivered; it can no longer change.",
             "Esta carta fue entregada; ya no puede cambiar.",
