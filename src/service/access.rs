@@ -16,6 +16,14 @@ pub fn may_see_contacts(role: Role) -> bool {
     role >= SEES_CONTACTS
 }
 
+/// The lowest role that approves, rejects, edits, merges and adds signatures; viewers only read.
+pub const MODERATES: Role = Role::Editor;
+
+/// Whether a member with `role` on a letter may moderate its signatures.
+pub fn may_moderate(role: Role) -> bool {
+    role >= MODERATES
+}
+
 /// Loads a letter for a staff member who needs at least `needed` in one of its coordinating
 /// organizations: 404 when there is no such letter, 403 when it is not theirs or their role
 /// is too low.

@@ -23,7 +23,7 @@ use super::keys::Keys;
 use super::signing::{audit_public, public_of, write_public};
 use crate::domain::mailbox::{email_matches_website, is_free_mail};
 use crate::domain::{
-    Contact, ContactChanges, Email, LeadSignatories, PublicChanges, SignatureDraft,
+    Contact, ContactChanges, ContactFields, Email, LeadSignatories, PublicChanges, SignatureDraft,
     check_changeable,
 };
 use crate::error::{AppError, AppResult};
@@ -371,6 +371,22 @@ pub struct SignatureEdit {
     pub lead: Option<bool>,
 }
 
+impl SignatureEdit {
+    /// Every field of a full form replaces the stored one; a draft without a contact leaves
+    /// the contact as it is (erasing it is a step of its own).
+    pub fn replacing(draft: SignatureDraft) -> Self {
+        Self {
+            kind: Some(draft.kind),
+            public: draft.public.map(Some, |_, value| Some(value)),
+            contact: draft
+                .contact
+                .map(|contact| ContactFields::from(&contact).map(|_, value| Some(value)))
+                .unwrap_or_default(),
+            ..Self::default()
+        }
+    }
+}
+
 /// Edits a signature: fix a misspelled name, record a verification by phone, make it a lead signatory.
 pub async fn edit(
     db: &DatabaseConnection,
@@ -473,7 +489,59 @@ pub async fn decide(
     let txn = crate::db::begin_write(db).await?;
     let (letter, reader) = access::letter_and_role(&txn, staff, letter_id, Role::Editor).await?;
     check_changeable(letter.status).map_err(AppError::conflict)?;
-    let before = find(&txn, letter_id, signature_id).await?;
+    let after = decide_in(&txn, staff, letter_id, signature_id, decision, reason).await?;
+    txn.commit().await?;
+    one(db, &letter, after, reader).await
+}
+
+/// What became of each signature of an approval of several at once.
+#[derive(Debug, Default)]
+pub struct BulkApproval {
+    /// The signatures approved.
+    pub approved: Vec<i64>,
+    /// The signatures left as they were, each with why.
+    pub refused: Vec<(i64, String)>,
+}
+
+/// Approves several signatures of a letter in one transaction. Each one a single decision
+/// would refuse (withdrawn, merged, not on this letter) is left as it is and reported, so one
+/// such signature does not hold back the others.
+pub async fn approve_many(
+    db: &DatabaseConnection,
+    staff: &Staff,
+    letter_id: i64,
+    signature_ids: &[i64],
+) -> AppResult<BulkApproval> {
+    let txn = crate::db::begin_write(db).await?;
+    let letter = access::letter_for(&txn, staff, letter_id, access::MODERATES).await?;
+    check_changeable(letter.status).map_err(AppError::conflict)?;
+    let mut outcome = BulkApproval::default();
+    let mut ids = signature_ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    for id in ids {
+        match decide_in(&txn, staff, letter_id, id, Decision::Approve, None).await {
+            Ok(_) => outcome.approved.push(id),
+            Err(AppError::Conflict { message, .. }) | Err(AppError::NotFound(message)) => {
+                outcome.refused.push((id, message));
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    txn.commit().await?;
+    Ok(outcome)
+}
+
+/// One decision, audited, in the caller's transaction; the letter is already checked.
+async fn decide_in(
+    txn: &impl ConnectionTrait,
+    staff: &Staff,
+    letter_id: i64,
+    signature_id: i64,
+    decision: Decision,
+    reason: Option<String>,
+) -> AppResult<signature::Model> {
+    let before = find(txn, letter_id, signature_id).await?;
     if before.status == SignatureStatus::Withdrawn {
         return Err(AppError::conflict(
             "The signer withdrew this signature; it cannot be approved or rejected.",
@@ -493,11 +561,11 @@ pub async fn decide(
     row.decision_reason = Set(reason.clone());
     row.decided_at = Set(Some(now));
     row.updated_at = Set(now);
-    let after = row.update(&txn).await?;
+    let after = row.update(txn).await?;
     let mut after_audit = audit_public(&after);
     after_audit["reason"] = json!(reason);
     audit::record(
-        &txn,
+        txn,
         Event {
             actor: &Actor::from(staff),
             action: match decision {
@@ -511,8 +579,7 @@ pub async fn decide(
         },
     )
     .await?;
-    txn.commit().await?;
-    one(db, &letter, after, reader).await
+    Ok(after)
 }
 
 /// Merges a duplicate into the signature that stays: the duplicate leaves the list (rejected,

@@ -208,6 +208,16 @@ pub struct PendingChanges {
     pub public: PublicDetails,
 }
 
+impl PendingChanges {
+    /// The changes a signer re-submitted for a confirmed signature, waiting for their
+    /// confirmation, if any.
+    pub fn of(row: &signature::Model) -> Option<Self> {
+        row.pending_changes
+            .as_deref()
+            .and_then(|json| serde_json::from_str(json).ok())
+    }
+}
+
 /// Issues a confirmation and a withdrawal link and queues the email that carries them.
 async fn send_links(
     db: &impl ConnectionTrait,

@@ -155,11 +155,7 @@ pub async fn confirm(
                     row.decided_at = Set(Some(now));
                 }
             }
-            if let Some(changes) = before
-                .pending_changes
-                .as_deref()
-                .and_then(|json| serde_json::from_str::<PendingChanges>(json).ok())
-            {
+            if let Some(changes) = PendingChanges::of(before) {
                 write_public(row, changes.kind, &changes.public);
             }
             row.pending_changes = Set(None);
