@@ -4,7 +4,7 @@ use entity::Language;
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use crate::domain::{CountryCode, FieldErrors, SignatureInput};
+use crate::domain::{CountryCode, FieldErrors, Intake, SignatureInput};
 use crate::i18n::{Texts, fill, texts};
 
 /// A signature form's fields as the browser posts them: the public sign-on form, and the
@@ -41,6 +41,9 @@ pub struct FormContext<'a> {
     pub language: Language,
     /// Country options, as (code, name) in the page language's order.
     pub countries: &'a [(String, String)],
+    /// Who fills it in: a signer (a contact is required) or staff adding or correcting a
+    /// signature they vouch for (the contact is optional).
+    pub intake: Intake,
 }
 
 /// The country options: every assigned code, named and ordered for the reader.
@@ -94,14 +97,54 @@ fn text_field(
 /// The sign-on form.
 pub fn render(ctx: &FormContext<'_>, state: &FormState) -> Markup {
     let t = texts(ctx.language);
+    html! {
+        form method="post" action=(ctx.action) novalidate {
+            (error_summary(ctx, state))
+            (signature_fields(ctx, state))
+            div.trap aria-hidden="true" {
+                label for="fax" { (t.honeypot) }
+                input type="text" id="fax" name="fax" tabindex="-1" autocomplete="off" value="";
+            }
+            @let consent_error = state.errors.as_map().get("consent");
+            div.field.invalid[consent_error.is_some()] {
+                @if let Some(error) = consent_error { span.error id="consent-error" { (error) } }
+                label.choice for="consent" {
+                    input type="checkbox" id="consent" name="consent" value="yes" checked[state.input.consent] required
+                        aria-invalid=[consent_error.map(|_| "true")] aria-describedby=[consent_error.map(|_| "consent-error")];
+                    (t.consent)
+                }
+            }
+            button type="submit" { (t.submit) }
+        }
+    }
+}
+
+/// The list of what to correct, each linked to its field; nothing when all is well.
+pub fn error_summary(ctx: &FormContext<'_>, state: &FormState) -> Markup {
+    let t = texts(ctx.language);
+    let error_list: Vec<(&String, &String)> = state.errors.as_map().iter().collect();
+    html! {
+        @if !error_list.is_empty() {
+            div.errors role="alert" tabindex="-1" id="errors" {
+                p { strong { (t.fix_errors) } }
+                ul { @for (name, message) in &error_list { li { a href=(format!("#{name}")) { (message) } } } }
+            }
+        }
+    }
+}
+
+/// A signature's fields, public then contact, each labelled with its error: the sign-on form's
+/// and the dashboard's, which post the same names.
+pub fn signature_fields(ctx: &FormContext<'_>, state: &FormState) -> Markup {
+    let t = texts(ctx.language);
     let SignatureInput {
         kind,
         public,
         contact,
-        consent,
+        consent: _,
     } = &state.input;
     let is_individual = kind.as_deref() == Some("individual");
-    let error_list: Vec<(&String, &String)> = state.errors.as_map().iter().collect();
+    let public_intake = ctx.intake == Intake::Public;
     let field = |name: &str,
                  label: &str,
                  current: &Option<String>,
@@ -125,76 +168,62 @@ pub fn render(ctx: &FormContext<'_>, state: &FormState) -> Markup {
         t.name_organization.to_owned()
     };
     html! {
-        form method="post" action=(ctx.action) novalidate {
-            @if !error_list.is_empty() {
-                div.errors role="alert" tabindex="-1" id="errors" {
-                    p { strong { (t.fix_errors) } }
-                    ul { @for (name, message) in &error_list { li { a href=(format!("#{name}")) { (message) } } } }
-                }
-            }
-            @if ctx.accept_individuals {
-                fieldset {
-                    legend { (t.who_signs) }
-                    label.choice { input type="radio" name="kind" value="organization" checked[!is_individual]; (t.kind_organization) }
-                    label.choice { input type="radio" name="kind" value="individual" checked[is_individual]; (t.kind_individual) }
-                }
-            } @else {
-                input type="hidden" name="kind" value="organization";
-            }
-            (field("name", &name_label, &public.name, "text", true, "organization"))
-            @if ctx.accept_individuals {
-                (field("affiliation", t.affiliation, &public.affiliation, "text", false, "off"))
-                p.hint style="margin-top:-.7rem" { (t.affiliation_hint) }
-            }
-            (field("org_type", t.org_type, &public.org_type, "text", false, "off"))
-            (field("city", t.city, &public.city, "text", false, "address-level2"))
-            (field("region", t.region, &public.region, "text", false, "address-level1"))
-            @let country_error = state.errors.as_map().get("country");
-            div.field.invalid[country_error.is_some()] {
-                label for="country" { (t.country) }
-                @if let Some(error) = country_error { span.error id="country-error" { (error) } }
-                select id="country" name="country" aria-invalid=[country_error.map(|_| "true")]
-                    aria-describedby=[country_error.map(|_| "country-error")] {
-                    option value="" { (t.country_none) }
-                    @for (code, name) in ctx.countries {
-                        option value=(code) selected[public.country.as_deref().is_some_and(|c| c.eq_ignore_ascii_case(code))] { (name) }
-                    }
-                }
-            }
-            (field("website", t.website, &public.website, "url", false, "url"))
+        @if ctx.accept_individuals {
             fieldset {
-                legend { (t.contact_heading) }
-                p.hint { (t.contact_hint) }
-                (field("contact_name", t.contact_name, &contact.contact_name, "text", !is_individual, "name"))
-                (field("contact_title", t.contact_title, &contact.contact_title, "text", false, "organization-title"))
-                (field("contact_email", t.contact_email, &contact.contact_email, "email", true, "email"))
-                @if let Some(suggestion) = &state.suggestion {
-                    p.notice { (fill(t.did_you_mean, &[("suggestion", suggestion)])) }
-                    input type="hidden" name="email_checked" value="1";
-                }
-                (field("contact_phone", t.contact_phone, &contact.contact_phone, "tel", false, "tel"))
-                @let comment_error = state.errors.as_map().get("comment");
-                div.field.invalid[comment_error.is_some()] {
-                    label for="comment" { (t.comment) " " span.hint style="display:inline" { "(" (t.optional) ")" } }
-                    @if let Some(error) = comment_error { span.error id="comment-error" { (error) } }
-                    textarea id="comment" name="comment" maxlength="5000" aria-invalid=[comment_error.map(|_| "true")]
-                        aria-describedby=[comment_error.map(|_| "comment-error")] { (value(&contact.comment)) }
+                legend { (t.who_signs) }
+                label.choice { input type="radio" name="kind" value="organization" checked[!is_individual]; (t.kind_organization) }
+                label.choice { input type="radio" name="kind" value="individual" checked[is_individual]; (t.kind_individual) }
+            }
+        } @else {
+            input type="hidden" name="kind" value="organization";
+        }
+        (field("name", &name_label, &public.name, "text", true, "organization"))
+        @if ctx.accept_individuals {
+            (field("affiliation", t.affiliation, &public.affiliation, "text", false, "off"))
+            p.hint style="margin-top:-.7rem" { (t.affiliation_hint) }
+        }
+        (field("org_type", t.org_type, &public.org_type, "text", false, "off"))
+        (field("city", t.city, &public.city, "text", false, "address-level2"))
+        (field("region", t.region, &public.region, "text", false, "address-level1"))
+        (country_field(ctx, state))
+        (field("website", t.website, &public.website, "url", false, "url"))
+        fieldset {
+            legend { (t.contact_heading) }
+            @if public_intake { p.hint { (t.contact_hint) } }
+            (field("contact_name", t.contact_name, &contact.contact_name, "text", public_intake && !is_individual, "name"))
+            (field("contact_title", t.contact_title, &contact.contact_title, "text", false, "organization-title"))
+            (field("contact_email", t.contact_email, &contact.contact_email, "email", public_intake, "email"))
+            @if let Some(suggestion) = &state.suggestion {
+                p.notice { (fill(t.did_you_mean, &[("suggestion", suggestion)])) }
+                input type="hidden" name="email_checked" value="1";
+            }
+            (field("contact_phone", t.contact_phone, &contact.contact_phone, "tel", false, "tel"))
+            @let comment_error = state.errors.as_map().get("comment");
+            div.field.invalid[comment_error.is_some()] {
+                label for="comment" { (t.comment) " " span.hint style="display:inline" { "(" (t.optional) ")" } }
+                @if let Some(error) = comment_error { span.error id="comment-error" { (error) } }
+                textarea id="comment" name="comment" maxlength="5000" aria-invalid=[comment_error.map(|_| "true")]
+                    aria-describedby=[comment_error.map(|_| "comment-error")] { (value(&contact.comment)) }
+            }
+        }
+    }
+}
+
+fn country_field(ctx: &FormContext<'_>, state: &FormState) -> Markup {
+    let t = texts(ctx.language);
+    let current = state.input.public.country.as_deref();
+    let country_error = state.errors.as_map().get("country");
+    html! {
+        div.field.invalid[country_error.is_some()] {
+            label for="country" { (t.country) }
+            @if let Some(error) = country_error { span.error id="country-error" { (error) } }
+            select id="country" name="country" aria-invalid=[country_error.map(|_| "true")]
+                aria-describedby=[country_error.map(|_| "country-error")] {
+                option value="" { (t.country_none) }
+                @for (code, name) in ctx.countries {
+                    option value=(code) selected[current.is_some_and(|c| c.eq_ignore_ascii_case(code))] { (name) }
                 }
             }
-            div.trap aria-hidden="true" {
-                label for="fax" { (t.honeypot) }
-                input type="text" id="fax" name="fax" tabindex="-1" autocomplete="off" value="";
-            }
-            @let consent_error = state.errors.as_map().get("consent");
-            div.field.invalid[consent_error.is_some()] {
-                @if let Some(error) = consent_error { span.error id="consent-error" { (error) } }
-                label.choice for="consent" {
-                    input type="checkbox" id="consent" name="consent" value="yes" checked[*consent] required
-                        aria-invalid=[consent_error.map(|_| "true")] aria-describedby=[consent_error.map(|_| "consent-error")];
-                    (t.consent)
-                }
-            }
-            button type="submit" { (t.submit) }
         }
     }
 }

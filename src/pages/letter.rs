@@ -88,6 +88,7 @@ fn render_letter(
                 accept_individuals: letter.accept_individuals,
                 language: lang,
                 countries: &countries,
+                intake: Intake::Public,
             }, form_state.unwrap_or(&empty)))
         } @else if letter.status == LetterStatus::Delivered {
             p.notice { (t.letter_delivered) }
