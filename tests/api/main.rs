@@ -11,6 +11,7 @@ mod admin_exports;
 mod admin_import;
 mod admin_letters;
 mod admin_members;
+mod admin_signatures;
 mod auth;
 mod browser;
 mod cli;

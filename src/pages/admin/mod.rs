@@ -17,6 +17,11 @@ mod letters;
 mod members;
 pub mod session;
 mod share;
+mod signature_actions;
+mod signature_entry;
+mod signature_forms;
+mod signature_merge;
+mod signatures;
 
 pub use error::PageError;
 pub use session::{PageContext, Signed};
@@ -89,6 +94,44 @@ pub fn routes() -> impl poem::Endpoint {
         .at(
             "/organizations/:org/members/:user/remove",
             post(members::remove),
+        )
+        // The moderation queue of a letter and what moderators do from it.
+        .at("/letters/:id/signatures", get(signatures::queue))
+        .at(
+            "/letters/:id/signatures/approve",
+            post(signature_actions::approve_selected),
+        )
+        .at(
+            "/letters/:id/signatures/new",
+            get(signature_forms::add_page).post(signature_forms::add),
+        )
+        .at(
+            "/letters/:id/signatures/:sid/approve",
+            post(signature_actions::approve),
+        )
+        .at(
+            "/letters/:id/signatures/:sid/reject",
+            post(signature_actions::reject),
+        )
+        .at(
+            "/letters/:id/signatures/:sid/verify",
+            post(signature_actions::verify_by_phone),
+        )
+        .at(
+            "/letters/:id/signatures/:sid/lead",
+            post(signature_actions::set_lead),
+        )
+        .at(
+            "/letters/:id/signatures/:sid/edit",
+            get(signature_forms::edit_page).post(signature_forms::edit),
+        )
+        .at(
+            "/letters/:id/signatures/:sid/merge",
+            get(signature_merge::merge_page).post(signature_merge::merge),
+        )
+        .at(
+            "/letters/:id/signatures/:sid/erase",
+            get(signature_actions::erase_page).post(signature_actions::erase),
         )
         .around(session::guard)
         .with(CookieJarManager::new())
