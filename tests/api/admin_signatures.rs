@@ -265,7 +265,10 @@ db_test!(two_duplicates_are_compared_and_merged, |app| {
     );
     let compare = browser.get(&link).await;
     assert_eq!(compare.status, StatusCode::OK, "{}", compare.body);
-    assert!(compare.body.contains("Leaves the list") && compare.body.contains("Stays on the list"));
+    assert!(
+        compare.body.contains("1. Leaves the list")
+            && compare.body.contains("2. Stays on the list")
+    );
     assert!(compare.body.contains("a@casa.org") && compare.body.contains("b@casa.org"));
 
     let merged = browser
@@ -568,4 +571,84 @@ db_test!(the_queue_speaks_spanish, |app| {
         assert!(body.contains(word), "{word} in {body}");
     }
     assert!(!body.contains("Approve selected"));
+});
+
+db_test!(the_signers_changes_show_beside_the_current_text, |app| {
+    let (token, id) = moderated_letter(&app, "changes").await;
+    signed_and_confirmed(&app, "changes", "Red Jesuita", "red@jesuitas.org").await;
+    let sid = signature_named(&app, &token, id, "Red Jesuita").await["id"]
+        .as_i64()
+        .unwrap();
+    let browser = signed_in(&app, "coord@wola.org").await;
+    browser
+        .get(&format!("/admin/letters/{id}/signatures"))
+        .await;
+    browser
+        .post(
+            &format!("/admin/letters/{id}/signatures/{sid}/approve"),
+            &[("back", "")],
+        )
+        .await;
+    let mut changed = organization("Red Jesuita con Migrantes", "red@jesuitas.org");
+    changed["city"] = json!("Guadalajara");
+    app.sign("changes", &changed).await;
+
+    let queue = browser
+        .get(&format!("/admin/letters/{id}/signatures?status=approved"))
+        .await;
+
+    assert!(
+        queue.body.contains("The signer sent changes"),
+        "{}",
+        queue.body
+    );
+    assert!(queue.body.contains("<del>Red Jesuita</del>"));
+    assert!(queue.body.contains("<ins>Red Jesuita con Migrantes</ins>"));
+    assert!(queue.body.contains("<del>Ciudad de México</del>"));
+    assert!(queue.body.contains("<ins>Guadalajara</ins>"));
+    assert_eq!(
+        public_names(&app, "changes").await,
+        vec!["Red Jesuita"],
+        "unchanged until the signer confirms"
+    );
+});
+
+db_test!(a_contact_is_erased_after_a_confirmation, |app| {
+    let (token, id) = moderated_letter(&app, "erase").await;
+    signed_and_confirmed(&app, "erase", "Sin Fronteras", "ana@sinfronteras.org.mx").await;
+    let sid = signature_named(&app, &token, id, "Sin Fronteras").await["id"]
+        .as_i64()
+        .unwrap();
+    let browser = signed_in(&app, "coord@wola.org").await;
+    let queue = browser
+        .get(&format!("/admin/letters/{id}/signatures"))
+        .await;
+    let confirm_path = format!("/admin/letters/{id}/signatures/{sid}/erase");
+    assert!(queue.body.contains(&confirm_path), "a link to erase");
+
+    let confirm = browser
+        .get(&format!("{confirm_path}?back=status%3Dverified"))
+        .await;
+    assert_eq!(confirm.status, StatusCode::OK);
+    assert!(confirm.body.contains("This cannot be undone."));
+    assert_eq!(
+        signature_named(&app, &token, id, "Sin Fronteras").await["contact_email"],
+        "ana@sinfronteras.org.mx",
+        "opening the confirmation erases nothing"
+    );
+    let erased = browser
+        .post(&confirm_path, &[("back", "status=verified")])
+        .await;
+
+    assert_eq!(erased.status, StatusCode::SEE_OTHER);
+    let after = signature_named(&app, &token, id, "Sin Fronteras").await;
+    assert_eq!(after["contact_email"], Value::Null);
+    assert!(after["contact_erased_at"].is_string());
+    let queue = browser.get(erased.location().unwrap()).await;
+    assert!(
+        queue
+            .body
+            .contains("Sin Fronteras no longer has contact data.")
+    );
+    assert!(!queue.body.contains("ana@sinfronteras.org.mx"));
 });

@@ -61,12 +61,12 @@ pub async fn merge_page(
         (letter_header(&page, &letter.view.letter, LetterTab::Signatures))
         h2 { (title) }
         p { (page.t(
-            "The entry on the left leaves the list; the one on the right stays, takes any details it lacks from the left one (affiliation, type, city, region, country, website) and, if the left one went further, its state. Both keep their history.",
-            "La entrada de la izquierda sale de la lista; la de la derecha se queda, toma los datos que le falten de la otra (afiliación, tipo, ciudad, región, país, sitio web) y, si la otra avanzó más, su estado. Ambas conservan su historial.",
+            "The first entry leaves the list; the second stays, takes any details it lacks from the first (affiliation, type, city, region, country, website) and, if the first went further, its state. Both keep their history.",
+            "La primera entrada sale de la lista; la segunda se queda, toma los datos que le falten de la primera (afiliación, tipo, ciudad, región, país, sitio web) y, si la primera avanzó más, su estado. Ambas conservan su historial.",
         )) }
         div.sidebyside {
-            (side(&page, &letter, &duplicate, page.t("Leaves the list", "Sale de la lista")))
-            (side(&page, &letter, &kept, page.t("Stays on the list", "Se queda en la lista")))
+            (side(&page, &letter, &duplicate, page.t("1. Leaves the list", "1. Sale de la lista")))
+            (side(&page, &letter, &kept, page.t("2. Stays on the list", "2. Se queda en la lista")))
         }
         div.actions {
             @if letter.may_act() {
@@ -74,7 +74,7 @@ pub async fn merge_page(
                     input type="hidden" name="into" value=(into);
                     button type="submit" { (page.t("Merge them", "Fusionarlas")) }
                 }))
-                a href=(swap) { (page.t("Keep the left one instead", "Conservar la de la izquierda")) }
+                a href=(swap) { (page.t("Keep the first one instead", "Conservar la primera")) }
             }
             a href=(letter.queue_path(&back)) { (page.t("Back to the signatures", "Volver a las firmas")) }
         }
