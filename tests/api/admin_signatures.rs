@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use crate::helpers::{Browser, TestApp, organization};
 
 /// An editor's token and an open letter with manual moderation: (token, letter id).
-async fn moderated_letter(app: &TestApp, slug: &str) -> (String, i64) {
+pub async fn moderated_letter(app: &TestApp, slug: &str) -> (String, i64) {
     let token = app
         .staff_token("coord@wola.org", "WOLA", Role::Editor)
         .await;
@@ -41,7 +41,7 @@ async fn set_status(app: &TestApp, token: &str, id: i64, status: &str) {
 }
 
 /// Signs through the public API and follows the emailed confirmation link.
-async fn signed_and_confirmed(app: &TestApp, slug: &str, name: &str, email: &str) {
+pub async fn signed_and_confirmed(app: &TestApp, slug: &str, name: &str, email: &str) {
     let before = app.emails().len();
     let signed = app.sign(slug, &organization(name, email)).await;
     assert_eq!(signed.status(), StatusCode::ACCEPTED);
@@ -58,7 +58,7 @@ async fn signed_and_confirmed(app: &TestApp, slug: &str, name: &str, email: &str
 }
 
 /// Every signature of the letter, through the API, by name.
-async fn signature_named(app: &TestApp, token: &str, id: i64, name: &str) -> Value {
+pub async fn signature_named(app: &TestApp, token: &str, id: i64, name: &str) -> Value {
     let list: Value = app
         .get(&format!("/api/v1/letters/{id}/signatures"), Some(token))
         .await

@@ -9,6 +9,7 @@ use super::{
 };
 use crate::helpers::{Backend, PASSWORD, TestApp};
 
+/// Signs in at the dashboard through its form, and checks the sign-in page on the way.
 pub(super) async fn sign_in(app: &TestApp, client: &Client, email: &str) {
     client
         .goto(&format!("{}/admin", app.address))

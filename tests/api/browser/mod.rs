@@ -4,6 +4,7 @@
 
 mod dashboard;
 mod import_and_team;
+mod moderation;
 mod public_form;
 
 use std::path::PathBuf;
