@@ -15,6 +15,7 @@ use crate::db;
 use crate::mail::{self, Transport};
 use crate::rate_limit::{LoginLimit, RateLimit};
 use crate::service::keys::Keys;
+use crate::service::outbox::MailCopies;
 use crate::service::signing::SigningContext;
 use crate::service::writer::SignatureWriter;
 use crate::state::AppState;
@@ -66,7 +67,10 @@ impl Application {
             committed.clone(),
         );
         mail::start(db.clone(), transport, committed);
-        crate::service::retention::start(db.clone());
+        crate::service::retention::start(
+            db.clone(),
+            MailCopies::in_folder(settings.mail.dir.clone()),
+        );
         Ok(Self {
             acceptor,
             port,

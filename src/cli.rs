@@ -19,6 +19,7 @@ use crate::service::audit::Actor;
 use crate::service::exports::{self, ExportKind};
 use crate::service::import::{self, ImportOptions, Outcome};
 use crate::service::keys::Keys;
+use crate::service::outbox::MailCopies;
 use crate::service::{letters, signatures};
 use crate::telemetry::{self, LogFormat};
 use crate::{api, db};
@@ -105,6 +106,10 @@ enum Command {
         /// The contact email of the signature.
         #[arg(long)]
         email: String,
+        /// The folder of .eml files of the service, whose copies of the emails sent to this
+        /// contact are removed too.
+        #[arg(long, env = "SIGNON_MAIL_DIR", default_value = "mail")]
+        mail_dir: PathBuf,
     },
     /// Print the OpenAPI document of the JSON API (JSON, or YAML with --yaml).
     Openapi {
@@ -331,7 +336,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             )
             .await
         }
-        Command::Erase { slug, email } => {
+        Command::Erase {
+            slug,
+            email,
+            mail_dir,
+        } => {
             let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
             let db = db::connect(&cli.database_url).await?;
             db::migrate(&db).await?;
@@ -344,7 +353,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             else {
                 bail!("no signature on this letter has that contact email");
             };
-            signatures::erase_contact(&db, &Actor::System, letter.id, found.id)
+            let copies = MailCopies::in_folder(mail_dir);
+            signatures::erase_contact(&db, &copies, &Actor::System, letter.id, found.id)
                 .await
                 .map_err(describe)?;
             eprintln!(

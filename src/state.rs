@@ -7,6 +7,7 @@ use sea_orm::DatabaseConnection;
 use crate::config::Settings;
 use crate::rate_limit::{LoginLimit, RateLimit};
 use crate::service::keys::Keys;
+use crate::service::outbox::MailCopies;
 use crate::service::writer::SignatureWriter;
 
 /// Shared by all requests.
@@ -26,4 +27,11 @@ pub struct AppState {
     pub sign_rate: Arc<RateLimit>,
     /// The limit on sign-in attempts, shared by the API and the dashboard.
     pub login_limit: Arc<LoginLimit>,
+}
+
+impl AppState {
+    /// The copies of sent emails, which erasing a contact removes with it.
+    pub fn mail_copies(&self) -> MailCopies {
+        MailCopies::in_folder(self.settings.mail.dir.clone())
+    }
 }

@@ -34,6 +34,9 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub delivered_at: Option<DateTimeUtc>,
+    /// When it was last closed; empty while it is open (retention counts from here when the
+    /// letter is never delivered).
+    pub closed_at: Option<DateTimeUtc>,
     #[sea_orm(has_many)]
     pub coordinators: HasMany<super::letter_coordinator::Entity>,
     #[sea_orm(has_many)]

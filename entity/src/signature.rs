@@ -42,8 +42,11 @@ pub struct Model {
     /// A JSON array of abuse and verification flags.
     pub flags: String,
     /// Public fields re-submitted for an already confirmed signature, as JSON, applied when
-    /// the signer confirms through the emailed link.
+    /// the signer confirms through the emailed link (under manual moderation, when staff
+    /// approve them).
     pub pending_changes: Option<String>,
+    /// When the signer confirmed the pending changes of an approved entry that waits for staff.
+    pub changes_confirmed_at: Option<DateTimeUtc>,
     pub emails_sent: i32,
     pub verification_note: Option<String>,
     pub decision_reason: Option<String>,

@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_create_schema;
 mod m20261126_000001_add_staff_sessions;
 mod m20261126_000002_add_import_drafts;
+mod m20261126_000003_add_closed_at_and_changes_confirmed_at;
 
 /// The list of all migrations, oldest first.
 pub struct Migrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_create_schema::Migration),
             Box::new(m20261126_000001_add_staff_sessions::Migration),
             Box::new(m20261126_000002_add_import_drafts::Migration),
+            Box::new(m20261126_000003_add_closed_at_and_changes_confirmed_at::Migration),
         ]
     }
 }

@@ -61,7 +61,9 @@ pub struct LetterInput {
     paper: Option<Paper>,
     /// Names listed first, in this order.
     lead_signatories: Option<Vec<String>>,
-    /// Days after delivery until contact data is erased, 0 to 3650 (default 90).
+    /// Days contact data is kept, 0 to 3650 (default 90): counted from delivery or, for a
+    /// letter never delivered, from its closing (or its deadline, if left open); and from a
+    /// signer's withdrawal for that signer.
     retention_days: Option<i64>,
     /// The letter in other languages, by language code: `{"es": {"title", "body", "addressees"}}`.
     /// Replaces the whole set.
@@ -139,7 +141,8 @@ pub struct LetterDto {
     paper: Paper,
     /// Names listed first.
     lead_signatories: Vec<String>,
-    /// Days after delivery until contact data is erased.
+    /// Days contact data is kept after the letter is delivered, or closed (or past its
+    /// deadline) and never delivered, and after a signer withdraws.
     retention_days: i32,
     /// The letter in other languages.
     translations: BTreeMap<String, TranslationDto>,

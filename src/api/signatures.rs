@@ -421,7 +421,9 @@ impl SignaturesApi {
         id: Path<i64>,
         sid: Path<i64>,
     ) -> Result<SignatureResponse, ApiError> {
-        let erased = signatures::erase_for_staff(&state.db, &auth.0, id.0, sid.0).await?;
+        let erased =
+            signatures::erase_for_staff(&state.db, &state.mail_copies(), &auth.0, id.0, sid.0)
+                .await?;
         Ok(SignatureResponse::Ok(Json(erased.into())))
     }
 }

@@ -10,6 +10,7 @@ use secrecy::ExposeSecret;
 
 use crate::config::MailSettings;
 use crate::domain::Email;
+use crate::service::outbox::copy_file_name;
 
 /// A configured way to send email.
 pub enum Transport {
@@ -75,7 +76,7 @@ impl Transport {
                     .await
                     .with_context(|| format!("cannot create the mail folder {}", dir.display()))?;
                 // A fixed name per email: sending again after a crash rewrites the same file.
-                let path = dir.join(format!("outbox-{:08}.eml", email.id));
+                let path = dir.join(copy_file_name(email.id, email.signature_id));
                 let partial = path.with_extension("eml.partial");
                 tokio::fs::write(&partial, message.formatted()).await?;
                 tokio::fs::rename(&partial, &path).await?;

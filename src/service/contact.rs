@@ -42,8 +42,11 @@ pub fn hide(row: &mut signature::Model) {
     row.comment = None;
 }
 
-/// Erases the contact fields; the public part of the signature stays.
+/// Erases the contact fields, and the hashes of the signer's network and browser kept for
+/// abuse review; the public part of the signature stays.
 pub fn erase(row: &mut signature::ActiveModel) {
+    row.ip_hash = Set(None);
+    row.user_agent_hash = Set(None);
     row.contact_name = Set(None);
     row.contact_title = Set(None);
     row.contact_email = Set(None);

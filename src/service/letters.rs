@@ -537,8 +537,12 @@ pub async fn set_status(
     let mut changed = current.clone().into_active_model();
     changed.status = Set(to);
     changed.updated_at = Set(now);
-    if to == LetterStatus::Delivered {
-        changed.delivered_at = Set(Some(now));
+    match to {
+        LetterStatus::Closed => changed.closed_at = Set(Some(now)),
+        // Collecting signatures again: its contacts are needed until it closes anew.
+        LetterStatus::Open => changed.closed_at = Set(None),
+        LetterStatus::Delivered => changed.delivered_at = Set(Some(now)),
+        LetterStatus::Draft => {}
     }
     let updated = changed.update(&txn).await?;
     if to == LetterStatus::Delivered {

@@ -1,6 +1,8 @@
 //! Writing emails to the outbox, in the transaction of the change that causes them: a crash
 //! either keeps both or neither. The mail worker sends them.
 
+use std::path::PathBuf;
+
 use chrono::Utc;
 use entity::outbox;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait};
@@ -37,4 +39,49 @@ pub async fn enqueue(
     .insert(db)
     .await?;
     Ok(row.id)
+}
+
+/// The file name of an email's `.eml` copy: the outbox id, and the signature it was sent for,
+/// so that erasing a signature's contact finds its emails without reading any file.
+pub fn copy_file_name(outbox_id: i64, signature_id: Option<i64>) -> String {
+    match signature_id {
+        Some(signature_id) => format!("outbox-{outbox_id:08}-signature-{signature_id}.eml"),
+        None => format!("outbox-{outbox_id:08}.eml"),
+    }
+}
+
+/// The folder where emails are written as `.eml` files when no SMTP server is set. Copies of
+/// the emails sent to a signer are personal data like the contact itself, so erasing the
+/// contact removes them.
+#[derive(Debug, Clone)]
+pub struct MailCopies {
+    dir: PathBuf,
+}
+
+impl MailCopies {
+    /// The copies in this folder (which need not exist).
+    pub fn in_folder(dir: PathBuf) -> Self {
+        Self { dir }
+    }
+
+    /// Removes the copies of these outbox emails of one signature, finished or half-written;
+    /// copies that are not there are fine.
+    pub async fn remove(&self, signature_id: i64, outbox_ids: &[i64]) -> std::io::Result<()> {
+        for &outbox_id in outbox_ids {
+            // Before files were named by signature, a copy was named by its outbox id alone.
+            for name in [
+                copy_file_name(outbox_id, Some(signature_id)),
+                copy_file_name(outbox_id, None),
+            ] {
+                let path = self.dir.join(name);
+                for file in [path.with_extension("eml.partial"), path] {
+                    match tokio::fs::remove_file(&file).await {
+                        Err(err) if err.kind() != std::io::ErrorKind::NotFound => return Err(err),
+                        _ => {}
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
 }

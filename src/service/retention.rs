@@ -1,56 +1,72 @@
-//! Contact data is kept only as long as a letter needs it: `retention_days` after delivery, the
-//! contacts of its signatures are erased, leaving the public part (and the frozen exports) as
-//! delivered.
+//! Contact data is kept only as long as a letter needs it. `retention_days` after a letter
+//! ends (delivered; or closed, or left open past its deadline, and never delivered), the
+//! contacts of its signatures are erased; the same period after a signer withdraws, theirs.
+//! The public part of each signature (and the frozen exports) stays.
 
 use chrono::{DateTime, Utc};
-use entity::{LetterStatus, letter, signature};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
+use entity::{LetterStatus, SignatureStatus, letter, signature};
+use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
 
 use super::audit::Actor;
+use super::outbox::MailCopies;
 use super::signatures::erase_contact;
 use crate::error::AppResult;
 
 /// How often the retention job looks for contact data past its time.
 pub const EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
 
-/// Erases the contact data of every signature on letters delivered more than their retention
-/// period before `now`; returns how many signatures were erased.
-pub async fn erase_expired(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResult<u64> {
-    let delivered = letter::Entity::find()
-        .filter(letter::Column::Status.eq(LetterStatus::Delivered))
-        .all(db)
-        .await?;
+/// Erases the contact data of every signature past its retention period at `now`; returns how
+/// many signatures were erased.
+pub async fn erase_expired(
+    db: &DatabaseConnection,
+    copies: &MailCopies,
+    now: DateTime<Utc>,
+) -> AppResult<u64> {
+    let letters = letter::Entity::find().all(db).await?;
     let mut erased = 0;
-    for letter in delivered {
-        let Some(delivered_at) = letter.delivered_at else {
-            continue;
-        };
-        if delivered_at + chrono::Duration::days(i64::from(letter.retention_days)) > now {
-            continue;
-        }
-        let pending: Vec<i64> = signature::Entity::find()
+    for letter in letters {
+        let cutoff = now - chrono::Duration::days(i64::from(letter.retention_days));
+        let mut expired = signature::Entity::find()
             .select_only()
             .column(signature::Column::Id)
             .filter(signature::Column::LetterId.eq(letter.id))
-            .filter(signature::Column::ContactErasedAt.is_null())
-            // Contact details are only ever stored with an email.
-            .filter(signature::Column::ContactEmail.is_not_null())
-            .into_tuple()
-            .all(db)
-            .await?;
-        for signature_id in pending {
-            erase_contact(db, &Actor::System, letter.id, signature_id).await?;
+            .filter(
+                Condition::any()
+                    .add(signature::Column::ContactEmailKey.is_not_null())
+                    .add(signature::Column::IpHash.is_not_null())
+                    .add(signature::Column::UserAgentHash.is_not_null()),
+            );
+        let letter_expired = ended_at(&letter).is_some_and(|ended| ended <= cutoff);
+        if !letter_expired {
+            expired = expired
+                .filter(signature::Column::Status.eq(SignatureStatus::Withdrawn))
+                .filter(signature::Column::WithdrawnAt.lte(cutoff));
+        }
+        let expired: Vec<i64> = expired.into_tuple().all(db).await?;
+        for signature_id in expired {
+            erase_contact(db, copies, &Actor::System, letter.id, signature_id).await?;
             erased += 1;
         }
     }
     Ok(erased)
 }
 
+/// When a letter stopped needing its signers' contacts, if it did.
+fn ended_at(letter: &letter::Model) -> Option<DateTime<Utc>> {
+    match letter.status {
+        LetterStatus::Delivered => letter.delivered_at,
+        LetterStatus::Closed => letter.closed_at,
+        // The form closed by itself at the deadline; nobody reopened, closed or delivered it.
+        LetterStatus::Open => letter.deadline,
+        LetterStatus::Draft => None,
+    }
+}
+
 /// Runs the retention job now and then every hour, until the process ends.
-pub fn start(db: DatabaseConnection) -> tokio::task::JoinHandle<()> {
+pub fn start(db: DatabaseConnection, copies: MailCopies) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
-            match erase_expired(&db, Utc::now()).await {
+            match erase_expired(&db, &copies, Utc::now()).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(
                     signatures = n,

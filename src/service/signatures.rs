@@ -20,6 +20,7 @@ use super::accounts::Staff;
 use super::audit::{self, Actor, Event};
 use super::contact;
 use super::keys::Keys;
+use super::outbox::MailCopies;
 use super::signing::{audit_public, public_of, write_public};
 use crate::domain::mailbox::{email_matches_website, is_free_mail};
 use crate::domain::{
@@ -702,11 +703,13 @@ pub fn signatory(row: &signature::Model) -> Signatory {
     }
 }
 
-/// Erases a signature's contact data (right to erasure); its public part stays on the letter.
-/// Allowed at any time, delivered letters included. Emails not yet sent to the contact are
-/// dropped with it.
+/// Erases a signature's contact data (right to erasure): the contact fields, the hashes kept
+/// for abuse review, the signer's pending changes, the emails not yet sent and the copies of
+/// those sent. Its public part stays on the letter. Allowed at any time, delivered letters
+/// included; the one way contact data is erased, on request and by retention alike.
 pub async fn erase_contact(
     db: &DatabaseConnection,
+    copies: &MailCopies,
     actor: &Actor,
     letter_id: i64,
     signature_id: i64,
@@ -718,6 +721,13 @@ pub async fn erase_contact(
     erased.pending_changes = Set(None);
     erased.updated_at = Set(Utc::now());
     erased.update(&txn).await?;
+    let emails: Vec<i64> = entity::outbox::Entity::find()
+        .select_only()
+        .column(entity::outbox::Column::Id)
+        .filter(entity::outbox::Column::SignatureId.eq(signature_id))
+        .into_tuple()
+        .all(&txn)
+        .await?;
     entity::outbox::Entity::delete_many()
         .filter(entity::outbox::Column::SignatureId.eq(signature_id))
         .filter(entity::outbox::Column::SentAt.is_null())
@@ -735,6 +745,12 @@ pub async fn erase_contact(
         },
     )
     .await?;
+    // The files go first: when one cannot be removed, the erasure is not recorded as done and
+    // can simply be asked for again.
+    copies
+        .remove(signature_id, &emails)
+        .await
+        .map_err(|err| anyhow::anyhow!("cannot remove the copies of emails to a signer: {err}"))?;
     txn.commit().await?;
     Ok(())
 }
@@ -742,12 +758,13 @@ pub async fn erase_contact(
 /// Erases a signature's contact data for a staff member of the letter (editors and owners).
 pub async fn erase_for_staff(
     db: &DatabaseConnection,
+    copies: &MailCopies,
     staff: &Staff,
     letter_id: i64,
     signature_id: i64,
 ) -> AppResult<StaffSignature> {
     let (letter, reader) = access::letter_and_role(db, staff, letter_id, Role::Editor).await?;
-    erase_contact(db, &Actor::from(staff), letter_id, signature_id).await?;
+    erase_contact(db, copies, &Actor::from(staff), letter_id, signature_id).await?;
     let row = find(db, letter_id, signature_id).await?;
     one(db, &letter, row, reader).await
 }

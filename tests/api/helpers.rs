@@ -483,6 +483,36 @@ impl TestApp {
         )
         .await
     }
+
+    /// Signs through the public API and follows the confirmation link the contact receives.
+    pub async fn sign_and_confirm(&self, slug: &str, fields: &Value) {
+        let before = self.delivered_emails().await.len();
+        let response = self.sign(slug, fields).await;
+        assert_eq!(response.status(), StatusCode::ACCEPTED, "signing fails");
+        let email = self.delivered_emails().await.remove(before);
+        let confirmed = self
+            .post(
+                &format!("/api/v1/public/verifications/{}", email.token("verify")),
+                None,
+                &json!({}),
+            )
+            .await;
+        assert_eq!(confirmed.status(), StatusCode::OK, "confirming fails");
+    }
+
+    /// How many `.eml` files in the mail folder hold `marker` anywhere in their raw bytes.
+    pub fn mail_files_holding(&self, marker: &str) -> usize {
+        let Ok(entries) = std::fs::read_dir(&self.mail_dir) else {
+            return 0;
+        };
+        entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|path| {
+                let raw = std::fs::read(path).unwrap_or_default();
+                raw.windows(marker.len()).any(|w| w == marker.as_bytes())
+            })
+            .count()
+    }
 }
 
 /// A complete organization submission with the given name and contact email.

@@ -15,6 +15,7 @@ mod admin_signatures;
 mod auth;
 mod browser;
 mod cli;
+mod erasure;
 mod errors;
 mod exports;
 mod imports;

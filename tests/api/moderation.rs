@@ -735,15 +735,22 @@ db_test!(
             .unwrap();
 
         let now = chrono::Utc::now();
-        let early =
-            signon::service::retention::erase_expired(&app.db, now + chrono::Duration::days(29))
-                .await
-                .unwrap();
+        let copies = signon::service::outbox::MailCopies::in_folder(app.mail_dir.clone());
+        let early = signon::service::retention::erase_expired(
+            &app.db,
+            &copies,
+            now + chrono::Duration::days(29),
+        )
+        .await
+        .unwrap();
         assert_eq!(early, 0, "kept during the retention period");
-        let erased =
-            signon::service::retention::erase_expired(&app.db, now + chrono::Duration::days(31))
-                .await
-                .unwrap();
+        let erased = signon::service::retention::erase_expired(
+            &app.db,
+            &copies,
+            now + chrono::Duration::days(31),
+        )
+        .await
+        .unwrap();
 
         assert_eq!(erased, 1);
         let list = signatures(&app, &staff, id, "").await;
@@ -759,10 +766,13 @@ db_test!(
             .await
             .unwrap();
         assert_eq!(csv_now, delivered_csv, "the delivered list is unchanged");
-        let again =
-            signon::service::retention::erase_expired(&app.db, now + chrono::Duration::days(60))
-                .await
-                .unwrap();
+        let again = signon::service::retention::erase_expired(
+            &app.db,
+            &copies,
+            now + chrono::Duration::days(60),
+        )
+        .await
+        .unwrap();
         assert_eq!(again, 0, "nothing is erased twice");
     }
 );

@@ -415,8 +415,14 @@ pub async fn erase(
 ) -> Result<Response, PageError> {
     let letter = LetterAccess::load(&state, &page, letter_id).await?;
     let location = letter.queue_path(&QueueQuery::from_back(form.back.as_deref()));
-    let outcome =
-        signatures::erase_for_staff(&state.db, &page.staff, letter_id, signature_id).await;
+    let outcome = signatures::erase_for_staff(
+        &state.db,
+        &state.mail_copies(),
+        &page.staff,
+        letter_id,
+        signature_id,
+    )
+    .await;
     let done = done_text(
         &page,
         &outcome,
