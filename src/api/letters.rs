@@ -84,6 +84,9 @@ pub struct CountsDto {
     rejected: u64,
     /// Withdrawn by the signer.
     withdrawn: u64,
+    /// Approved, with changes their signer confirmed waiting for a decision (also counted
+    /// in `approved`).
+    changes_to_review: u64,
     /// All of them.
     total: u64,
 }
@@ -96,6 +99,7 @@ impl From<&Counts> for CountsDto {
             approved: c.approved,
             rejected: c.rejected,
             withdrawn: c.withdrawn,
+            changes_to_review: c.changes_to_review,
             total: c.total(),
         }
     }

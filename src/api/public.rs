@@ -128,6 +128,9 @@ struct LinkResult {
     signatory: String,
     /// The letter's slug.
     letter: String,
+    /// The signer's confirmed changes to the approved entry wait for the coordinators' review;
+    /// the entry stays public as it was until then.
+    change_awaiting_review: bool,
 }
 
 #[derive(ApiResponse)]
@@ -146,6 +149,7 @@ fn link_answer(
         status: status(&target).to_owned(),
         signatory: target.signatory,
         letter: target.letter_slug,
+        change_awaiting_review: target.change_awaiting_review,
     })))
 }
 

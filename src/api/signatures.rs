@@ -18,7 +18,10 @@ use crate::domain::{
     ContactFields, FieldErrors, Intake, PublicFields, bounded_text, optional_text,
 };
 use crate::error::AppError;
-use crate::service::signatures::{self, Decision, SignatureEdit, SignatureFilter, StaffSignature};
+use crate::service::changes::{self, ChangesFilter, ProposedChange};
+use crate::service::signatures::{
+    self, Decision, SignatureEdit, SignatureFilter, StaffSignature, Subject,
+};
 use crate::service::signing::public_of;
 use crate::state::AppState;
 
@@ -70,8 +73,11 @@ struct SignatureDto {
     merged_into: Option<i64>,
     /// Other signatures on the letter that may be the same signatory (same normalized name and country).
     duplicate_of: Vec<i64>,
-    /// The signer re-submitted changes that wait for their confirmation.
+    /// The signer re-submitted changes (see `pending_changes`).
     changes_pending: bool,
+    // Described on its type: a described reference is written as `allOf`, which some client
+    // generators reject.
+    pending_changes: Option<PendingChangesDto>,
     /// How many confirmation emails were sent.
     emails_sent: i32,
     signals: SignalsDto,
@@ -94,6 +100,7 @@ impl From<StaffSignature> for SignatureDto {
             signals,
             duplicate_candidates,
         } = s;
+        let pending_changes = changes::proposed(&row).map(PendingChangesDto::from);
         Self {
             id: row.id,
             status: row.status,
@@ -115,6 +122,7 @@ impl From<StaffSignature> for SignatureDto {
             merged_into: row.duplicate_of,
             duplicate_of: duplicate_candidates,
             changes_pending: row.pending_changes.is_some(),
+            pending_changes,
             emails_sent: row.emails_sent,
             signals: SignalsDto {
                 email_matches_website: signals.email_matches_website,
@@ -129,6 +137,30 @@ impl From<StaffSignature> for SignatureDto {
             decided_at: row.decided_at,
             withdrawn_at: row.withdrawn_at,
             contact_erased_at: row.contact_erased_at,
+        }
+    }
+}
+
+/// The public fields as the signer re-submitted them for their confirmed entry. They wait for
+/// the signer's confirmation by email; once confirmed (`confirmed_at`), a change to an approved
+/// entry under manual moderation waits for a decision: approve applies it, reject drops it,
+/// and the entry stays public as it is meanwhile.
+#[derive(Object)]
+#[oai(rename = "PendingChanges")]
+struct PendingChangesDto {
+    kind: SignatureKind,
+    #[oai(flatten)]
+    public: PublicFields,
+    /// When the signer confirmed them; empty while they wait for the signer.
+    confirmed_at: Option<DateTime<Utc>>,
+}
+
+impl From<ProposedChange> for PendingChangesDto {
+    fn from(change: ProposedChange) -> Self {
+        Self {
+            kind: change.kind,
+            public: change.proposed,
+            confirmed_at: change.confirmed_at,
         }
     }
 }
@@ -168,6 +200,16 @@ struct SignatureChangesDto {
     verification_note: Option<String>,
     /// List it first among the lead signatories, or not.
     lead: Option<bool>,
+}
+
+/// Which signer changes to list.
+#[derive(Enum, Clone, Copy)]
+#[oai(rename_all = "lowercase")]
+enum ChangesFilterDto {
+    /// Signatures with changes from their signer, confirmed or not.
+    Any,
+    /// Changes their signer confirmed, waiting for a decision.
+    Confirmed,
 }
 
 /// approve or reject.
@@ -255,7 +297,8 @@ impl SignaturesApi {
     /// The moderation queue: filter by `status`, search names, places and types with `q`
     /// (editors and owners may also give a contact email to find its signature). Contact
     /// fields are personal data: editors and owners see them, viewers get each signature
-    /// without them, as the staff CSV export needs an editor too.
+    /// without them, as the staff CSV export needs an editor too. The changes signers
+    /// confirmed to approved entries, waiting for a decision, are found with `changes=confirmed`.
     #[oai(
         path = "/letters/:id/signatures",
         method = "get",
@@ -270,6 +313,8 @@ impl SignaturesApi {
         status: Query<Option<SignatureStatus>>,
         /// Text to search for.
         q: Query<Option<String>>,
+        /// Only signatures with changes from their signer: `any`, or `confirmed` (waiting for a decision).
+        changes: Query<Option<ChangesFilterDto>>,
         /// Page size, 1 to 1000 (default 100).
         #[oai(validator(minimum(value = "1"), maximum(value = "1000")))]
         limit: Query<Option<u64>>,
@@ -280,6 +325,10 @@ impl SignaturesApi {
         let filter = SignatureFilter {
             status: status.0,
             query: q.0,
+            changes: changes.0.map(|filter| match filter {
+                ChangesFilterDto::Any => ChangesFilter::Any,
+                ChangesFilterDto::Confirmed => ChangesFilter::AwaitingReview,
+            }),
         };
         let (items, total) =
             signatures::list(&state.db, &state.keys, &auth.0, id.0, filter, limit, offset).await?;
@@ -358,6 +407,10 @@ impl SignaturesApi {
     }
 
     /// Approve or reject a signature
+    ///
+    /// On an approved signature whose signer confirmed changes (`pending_changes.confirmed_at`),
+    /// the decision is on the changes: approve applies them, reject drops them, and the
+    /// signature stays approved either way.
     #[oai(
         path = "/letters/:id/signatures/:sid/decision",
         method = "post",
@@ -380,7 +433,16 @@ impl SignaturesApi {
                 .map_err(|e| AppError::invalid_field("reason", e))?,
             None => None,
         };
-        let decided = signatures::decide(&state.db, &auth.0, id.0, sid.0, decision, reason).await?;
+        let decided = signatures::decide(
+            &state.db,
+            &auth.0,
+            id.0,
+            sid.0,
+            decision,
+            Subject::Signature,
+            reason,
+        )
+        .await?;
         Ok(SignatureResponse::Ok(Json(decided.into())))
     }
 

@@ -11,6 +11,7 @@ use super::layout::page;
 use super::{LangQuery, html_response, language, message_page, server_error};
 use crate::error::AppResult;
 use crate::i18n::{self, Texts, fill, texts};
+use crate::service::emails::change_table;
 use crate::service::verification::{self, LinkProblem, LinkTarget};
 use crate::state::AppState;
 
@@ -43,9 +44,24 @@ impl Link {
         }
     }
 
+    /// Whether the link confirms a change to an entry rather than a signature.
+    fn confirms_change(self, target: &LinkTarget) -> bool {
+        matches!(self, Self::Verify) && target.change.is_some()
+    }
+
+    /// The page's title, once what the link is about is known.
+    fn title_for(self, t: &Texts, target: &LinkTarget) -> &'static str {
+        if self.confirms_change(target) {
+            t.verify_change_title
+        } else {
+            self.title(t)
+        }
+    }
+
     /// What the page asks before the button is pressed.
     fn question(self, t: &Texts, target: &LinkTarget) -> String {
         let template = match self {
+            Self::Verify if target.change.is_some() => t.verify_change_question,
             Self::Verify => t.verify_question,
             Self::Withdraw => t.withdraw_question,
         };
@@ -55,8 +71,9 @@ impl Link {
         )
     }
 
-    fn button(self, t: &Texts) -> &'static str {
+    fn button(self, t: &Texts, target: &LinkTarget) -> &'static str {
         match self {
+            Self::Verify if target.change.is_some() => t.verify_change_button,
             Self::Verify => t.verify_button,
             Self::Withdraw => t.withdraw_button,
         }
@@ -65,6 +82,8 @@ impl Link {
     /// What the page says once done.
     fn done(self, t: &Texts, target: &LinkTarget) -> String {
         let template = match self {
+            Self::Verify if target.change_awaiting_review => t.change_in_review,
+            Self::Verify if target.change.is_some() && target.approved => t.change_applied,
             Self::Verify if target.approved || target.moderation == Moderation::Auto => {
                 t.verified_public
             }
@@ -112,14 +131,18 @@ async fn show(
     let path = link.path(token);
     match verification::inspect(&state.db, token, link.purpose(), lang).await {
         Ok(Ok(target)) => {
+            let title = link.title_for(t, &target);
             let content = html! {
-                h1 { (link.title(t)) }
+                h1 { (title) }
                 p { (link.question(t, &target)) }
+                @if let Some(change) = target.change.as_ref().filter(|_| link.confirms_change(&target)) {
+                    (change_table(lang, change))
+                }
                 form method="post" action=(format!("{path}?lang={}", i18n::code(lang))) {
-                    button type="submit" { (link.button(t)) }
+                    button type="submit" { (link.button(t, &target)) }
                 }
             };
-            html_response(StatusCode::OK, page(lang, link.title(t), &path, content))
+            html_response(StatusCode::OK, page(lang, title, &path, content))
         }
         Ok(Err(problem)) => problem_page(problem, lang, link.title(t), &path),
         Err(err) => server_error(err, lang, &path),
@@ -139,12 +162,13 @@ async fn act(
     let path = link.path(token);
     match link.act(state, token, lang).await {
         Ok(Ok(target)) => {
+            let title = link.title_for(t, &target);
             let content = html! {
-                h1 { (link.title(t)) }
+                h1 { (title) }
                 div.ok role="status" { p { (link.done(t, &target)) } }
                 p { a href=(format!("/l/{}?lang={}", target.letter_slug, i18n::code(lang))) { (t.back_to_letter) ": " (target.letter_title) } }
             };
-            html_response(StatusCode::OK, page(lang, link.title(t), &path, content))
+            html_response(StatusCode::OK, page(lang, title, &path, content))
         }
         Ok(Err(problem)) => problem_page(problem, lang, link.title(t), &path),
         Err(err) => server_error(err, lang, &path),

@@ -1,7 +1,9 @@
 //! The emails signon sends, in the signer's language: plain text plus HTML.
 
 use entity::Language;
-use maud::html;
+use maud::{Markup, html};
+
+use super::changes::{ChangedField, ProposedChange};
 
 use crate::i18n::{fill, texts};
 
@@ -21,8 +23,10 @@ pub struct VerificationEmail<'a> {
     pub language: Language,
     /// The letter's title in that language.
     pub letter_title: &'a str,
-    /// The organization or person signing.
+    /// The organization or person signing, as listed now.
     pub signatory: &'a str,
+    /// The change to a confirmed entry this email asks to confirm, if that is what it is for.
+    pub change: Option<&'a ProposedChange>,
     /// Who the email is addressed to.
     pub contact_name: &'a str,
     /// The confirmation page.
@@ -33,22 +37,35 @@ pub struct VerificationEmail<'a> {
     pub valid_days: i64,
 }
 
-/// The email with the confirmation and withdrawal links.
+/// The email with the confirmation and withdrawal links. For a change to a confirmed entry,
+/// it shows the entry as it is and as it would be, so that nobody confirms a change they did
+/// not ask for believing it is their own entry.
 pub fn verification(email: &VerificationEmail<'_>) -> ComposedEmail {
     let t = texts(email.language);
     let days = email.valid_days.to_string();
     let greeting = fill(t.email_greeting, &[("name", email.contact_name)]);
+    let (subject, intro, confirm) = match email.change {
+        Some(_) => (
+            t.email_change_subject,
+            t.email_change_intro,
+            t.email_change_confirm,
+        ),
+        None => (t.email_subject, t.email_intro, t.email_confirm),
+    };
     let intro = fill(
-        t.email_intro,
+        intro,
         &[
             ("signatory", email.signatory),
             ("title", email.letter_title),
         ],
     );
+    let change_text = email
+        .change
+        .map(|change| change_as_text(email.language, change))
+        .unwrap_or_default();
     let expiry = fill(t.email_expiry, &[("days", &days)]);
     let text = format!(
-        "{greeting}\n\n{intro}\n\n{confirm}\n{verify}\n\n{expiry}\n\n{withdraw}\n{withdraw_url}\n\n{ignore}\n",
-        confirm = t.email_confirm,
+        "{greeting}\n\n{intro}\n\n{change_text}{confirm}\n{verify}\n\n{expiry}\n\n{withdraw}\n{withdraw_url}\n\n{ignore}\n",
         verify = email.verify_url,
         withdraw = t.email_withdraw,
         withdraw_url = email.withdraw_url,
@@ -61,8 +78,13 @@ pub fn verification(email: &VerificationEmail<'_>) -> ComposedEmail {
             body style="font-family: sans-serif; line-height: 1.5; max-width: 40em" {
                 p { (greeting) }
                 p { (intro) }
-                p { (t.email_confirm) }
-                p { a href=(email.verify_url) style="font-weight: bold" { (t.verify_button) } }
+                @if let Some(change) = email.change {
+                    (change_table(email.language, change))
+                }
+                p { (confirm) }
+                p { a href=(email.verify_url) style="font-weight: bold" {
+                    (if email.change.is_some() { t.verify_change_button } else { t.verify_button })
+                } }
                 p { (expiry) }
                 p { (t.email_withdraw) " " a href=(email.withdraw_url) { (t.withdraw_button) } }
                 p style="color: #555" { (t.email_ignore) }
@@ -71,10 +93,56 @@ pub fn verification(email: &VerificationEmail<'_>) -> ComposedEmail {
     }
     .into_string();
     ComposedEmail {
-        subject: fill(t.email_subject, &[("title", email.letter_title)]),
+        subject: fill(subject, &[("title", email.letter_title)]),
         text,
         html,
     }
+}
+
+/// A change as a table of its fields, now and after; the values that change are in bold.
+/// The email and the Confirm page show this same table.
+pub fn change_table(language: Language, change: &ProposedChange) -> Markup {
+    let t = texts(language);
+    let shown = |value: &Option<String>| value.clone().unwrap_or_else(|| "—".to_owned());
+    // Long names and addresses wrap inside their cell on a phone.
+    let cell = "padding: .3em .8em .3em 0; overflow-wrap: anywhere; vertical-align: top";
+    html! {
+        table style="border-collapse: collapse; margin: 1em 0" {
+            thead { tr {
+                @for heading in [t.change_field, t.change_now, t.change_after] {
+                    th scope="col" style="text-align: left; padding: .3em .8em .3em 0; border-bottom: 1px solid #999" { (heading) }
+                }
+            } }
+            tbody {
+                @for field in change.fields(language) {
+                    tr {
+                        th scope="row" style=(format!("text-align: left; font-weight: normal; {cell}")) { (field.label) }
+                        td style=(cell) { (shown(&field.now)) }
+                        td style=(cell) {
+                            @if field.changed() { strong { (shown(&field.after)) } } @else { (shown(&field.after)) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A change in plain text: the entry as listed now, then after the change.
+fn change_as_text(language: Language, change: &ProposedChange) -> String {
+    let t = texts(language);
+    let fields = change.fields(language);
+    let block = |heading: &str, value: &dyn Fn(&ChangedField) -> &Option<String>| {
+        let lines: String = fields
+            .iter()
+            .map(|field| {
+                let shown = value(field).as_deref().unwrap_or("—");
+                format!("  {}: {shown}\n", field.label)
+            })
+            .collect();
+        format!("{heading}:\n{lines}\n")
+    };
+    block(t.change_now, &|field| &field.now) + &block(t.change_after, &|field| &field.after)
 }
 
 /// What a password link email says.

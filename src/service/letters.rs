@@ -19,6 +19,7 @@ use serde_json::json;
 use super::access;
 use super::accounts::Staff;
 use super::audit::{self, Actor, Event};
+use super::changes::ChangesFilter;
 use crate::domain::{
     FieldErrors, LeadSignatories, MAX_ADDRESSEES_CHARS, MAX_BODY_CHARS, MAX_NAME_CHARS,
     RetentionDays, Slug, Translation, Translations, bounded_text, check_changeable,
@@ -242,6 +243,9 @@ pub struct Counts {
     pub rejected: u64,
     /// Withdrawn by the signer.
     pub withdrawn: u64,
+    /// Approved, with changes their signer confirmed waiting for a decision (counted among
+    /// the approved too).
+    pub changes_to_review: u64,
 }
 
 impl Counts {
@@ -792,7 +796,7 @@ async fn views(db: &DatabaseConnection, letters: Vec<letter::Model>) -> AppResul
         .column(signature::Column::LetterId)
         .column(signature::Column::Status)
         .column_as(signature::Column::Id.count(), "n")
-        .filter(signature::Column::LetterId.is_in(ids))
+        .filter(signature::Column::LetterId.is_in(ids.clone()))
         .group_by(signature::Column::LetterId)
         .group_by(signature::Column::Status)
         .into_tuple()
@@ -803,6 +807,19 @@ async fn views(db: &DatabaseConnection, letters: Vec<letter::Model>) -> AppResul
             .entry(letter_id)
             .or_default()
             .add(status, n.max(0) as u64);
+    }
+    let to_review: Vec<(i64, i64)> = signature::Entity::find()
+        .select_only()
+        .column(signature::Column::LetterId)
+        .column_as(signature::Column::Id.count(), "n")
+        .filter(signature::Column::LetterId.is_in(ids))
+        .filter(ChangesFilter::AwaitingReview.condition())
+        .group_by(signature::Column::LetterId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    for (letter_id, n) in to_review {
+        counts.entry(letter_id).or_default().changes_to_review = n.max(0) as u64;
     }
     Ok(letters
         .into_iter()

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod accounts;
 pub mod audit;
+pub mod changes;
 pub mod contact;
 pub mod emails;
 pub mod exports;

@@ -18,10 +18,10 @@ use serde_json::json;
 use super::access;
 use super::accounts::Staff;
 use super::audit::{self, Actor, Event};
-use super::contact;
 use super::keys::Keys;
 use super::outbox::MailCopies;
 use super::signing::{audit_public, public_of, write_public};
+use super::{changes, contact};
 use crate::domain::mailbox::{email_matches_website, is_free_mail};
 use crate::domain::{
     Contact, ContactChanges, ContactFields, Email, LeadSignatories, PublicChanges, SignatureDraft,
@@ -71,6 +71,8 @@ pub struct SignatureFilter {
     pub status: Option<SignatureStatus>,
     /// A name, place or type to search for, or a contact email.
     pub query: Option<String>,
+    /// Only signatures with changes from their signer.
+    pub changes: Option<changes::ChangesFilter>,
 }
 
 /// A page of a letter's signatures, newest first, with the total.
@@ -87,6 +89,9 @@ pub async fn list(
     let mut query = signature::Entity::find().filter(signature::Column::LetterId.eq(letter_id));
     if let Some(status) = filter.status {
         query = query.filter(signature::Column::Status.eq(status));
+    }
+    if let Some(changes) = filter.changes {
+        query = query.filter(changes.condition());
     }
     if let Some(text) = filter
         .query
@@ -478,19 +483,41 @@ pub enum Decision {
     Reject,
 }
 
-/// Approves or rejects a signature. A withdrawn signature stays withdrawn: the signer decided.
+/// What a decision is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    /// The signature; or, while changes its signer confirmed wait, those changes.
+    Signature,
+    /// Only the changes its signer confirmed: refused when none wait, so that a decision sent
+    /// twice never falls on the signature itself.
+    Changes,
+}
+
+/// Approves or rejects a signature; for an approved signature whose signer confirmed changes,
+/// approves or rejects the changes (see [`changes::decide`]). A withdrawn signature stays
+/// withdrawn: the signer decided.
 pub async fn decide(
     db: &DatabaseConnection,
     staff: &Staff,
     letter_id: i64,
     signature_id: i64,
     decision: Decision,
+    subject: Subject,
     reason: Option<String>,
 ) -> AppResult<StaffSignature> {
     let txn = crate::db::begin_write(db).await?;
     let (letter, reader) = access::letter_and_role(&txn, staff, letter_id, Role::Editor).await?;
     check_changeable(letter.status).map_err(AppError::conflict)?;
-    let after = decide_in(&txn, staff, letter_id, signature_id, decision, reason).await?;
+    let after = decide_in(
+        &txn,
+        staff,
+        letter_id,
+        signature_id,
+        decision,
+        subject,
+        reason,
+    )
+    .await?;
     txn.commit().await?;
     one(db, &letter, after, reader).await
 }
@@ -521,7 +548,16 @@ pub async fn approve_many(
     ids.sort_unstable();
     ids.dedup();
     for id in ids {
-        match decide_in(&txn, staff, letter_id, id, Decision::Approve, None).await {
+        let approved = decide_in(
+            &txn,
+            staff,
+            letter_id,
+            id,
+            Decision::Approve,
+            Subject::Signature,
+            None,
+        );
+        match approved.await {
             Ok(_) => outcome.approved.push(id),
             Err(AppError::Conflict { message, .. }) | Err(AppError::NotFound(message)) => {
                 outcome.refused.push((id, message));
@@ -540,9 +576,15 @@ async fn decide_in(
     letter_id: i64,
     signature_id: i64,
     decision: Decision,
+    subject: Subject,
     reason: Option<String>,
 ) -> AppResult<signature::Model> {
     let before = find(txn, letter_id, signature_id).await?;
+    if subject == Subject::Changes && !changes::awaiting_review(&before) {
+        return Err(AppError::conflict(
+            "No changes confirmed by the signer wait for a decision on this signature.",
+        ));
+    }
     if before.status == SignatureStatus::Withdrawn {
         return Err(AppError::conflict(
             "The signer withdrew this signature; it cannot be approved or rejected.",
@@ -555,12 +597,15 @@ async fn decide_in(
     }
     let now = Utc::now();
     let mut row = before.clone().into_active_model();
-    row.status = Set(match decision {
-        Decision::Approve => SignatureStatus::Approved,
-        Decision::Reject => SignatureStatus::Rejected,
-    });
-    row.decision_reason = Set(reason.clone());
-    row.decided_at = Set(Some(now));
+    let change_decided = changes::decide(&before, &mut row, decision == Decision::Approve);
+    if change_decided.is_none() {
+        row.status = Set(match decision {
+            Decision::Approve => SignatureStatus::Approved,
+            Decision::Reject => SignatureStatus::Rejected,
+        });
+        row.decision_reason = Set(reason.clone());
+        row.decided_at = Set(Some(now));
+    }
     row.updated_at = Set(now);
     let after = row.update(txn).await?;
     let mut after_audit = audit_public(&after);
@@ -569,10 +614,10 @@ async fn decide_in(
         txn,
         Event {
             actor: &Actor::from(staff),
-            action: match decision {
+            action: change_decided.unwrap_or(match decision {
                 Decision::Approve => "signature.approved",
                 Decision::Reject => "signature.rejected",
-            },
+            }),
             letter_id: Some(letter_id),
             signature_id: Some(signature_id),
             before: Some(audit_public(&before)),
@@ -718,7 +763,7 @@ pub async fn erase_contact(
     let row = find(&txn, letter_id, signature_id).await?;
     let mut erased = row.clone().into_active_model();
     contact::erase(&mut erased);
-    erased.pending_changes = Set(None);
+    changes::discard(&mut erased);
     erased.updated_at = Set(Utc::now());
     erased.update(&txn).await?;
     let emails: Vec<i64> = entity::outbox::Entity::find()

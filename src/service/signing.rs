@@ -20,7 +20,7 @@ use super::audit::{self, Actor, Event};
 use super::emails::{self, VerificationEmail};
 use super::keys::Keys;
 use super::letters::{accepting_signatures, text_in};
-use super::{contact, outbox};
+use super::{changes, contact, outbox};
 use crate::domain::{PublicDetails, SignatureDraft, Token, name_key};
 use crate::error::{AppError, AppResult};
 
@@ -145,6 +145,9 @@ pub async fn record(
             match current.status {
                 SignatureStatus::PendingVerification | SignatureStatus::Withdrawn => {
                     write_public(&mut row, draft.kind, &draft.public);
+                    // A fresh submission, confirmed as a whole: an earlier change left
+                    // unconfirmed must not ride along with its confirmation.
+                    changes::discard(&mut row);
                     contact::store(contact, &ctx.keys, &mut row);
                     row.status = Set(SignatureStatus::PendingVerification);
                     row.withdrawn_at = Set(None);
@@ -154,15 +157,7 @@ pub async fn record(
                 SignatureStatus::Verified
                 | SignatureStatus::Approved
                 | SignatureStatus::Rejected => {
-                    // Knowing someone's email must not be enough to change their entry:
-                    // the changes wait for a confirmation through the emailed link.
-                    row.pending_changes = Set(Some(
-                        serde_json::to_string(&PendingChanges {
-                            kind: draft.kind,
-                            public: draft.public.clone(),
-                        })
-                        .expect("pending changes always serialize"),
-                    ));
+                    changes::propose(&mut row, draft.kind, &draft.public);
                 }
             }
             if request.honeypot {
@@ -199,23 +194,14 @@ pub async fn record(
     .await
 }
 
-/// Public fields re-submitted for a confirmed signature.
+/// Public fields re-submitted for a confirmed signature, as stored (read them through
+/// [`changes::proposed`]).
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct PendingChanges {
     /// Organization or individual.
     pub kind: SignatureKind,
     /// The new public part.
     pub public: PublicDetails,
-}
-
-impl PendingChanges {
-    /// The changes a signer re-submitted for a confirmed signature, waiting for their
-    /// confirmation, if any.
-    pub fn of(row: &signature::Model) -> Option<Self> {
-        row.pending_changes
-            .as_deref()
-            .and_then(|json| serde_json::from_str(json).ok())
-    }
 }
 
 /// Issues a confirmation and a withdrawal link and queues the email that carries them.
@@ -247,6 +233,7 @@ async fn send_links(
         language,
         letter_title: &text.title,
         signatory: &saved.name,
+        change: changes::proposed(saved).as_ref(),
         contact_name: &contact.name,
         verify_url: &verify_url,
         withdraw_url: &withdraw_url,

@@ -11,8 +11,9 @@ use sea_orm::{
 };
 
 use super::audit::{self, Actor, Event};
+use super::changes::{self, ProposedChange};
 use super::letters::text_in;
-use super::signing::{PendingChanges, audit_public, write_public};
+use super::signing::audit_public;
 use crate::domain::{DELIVERED_IS_FINAL, TokenHash, check_changeable};
 use crate::error::{AppError, AppResult};
 
@@ -61,6 +62,11 @@ pub struct LinkTarget {
     pub approved: bool,
     /// The letter's moderation.
     pub moderation: Moderation,
+    /// The signer's change to the entry that the link confirms (or confirmed), beside the
+    /// entry as it was.
+    pub change: Option<ProposedChange>,
+    /// The confirmed change waits for the coordinators; the entry stays as it was meanwhile.
+    pub change_awaiting_review: bool,
 }
 
 struct Resolved {
@@ -116,6 +122,8 @@ fn target(resolved: &Resolved, signature: &signature::Model, language: Language)
         letter_slug: resolved.letter.slug.clone(),
         approved: signature.status == SignatureStatus::Approved,
         moderation: resolved.letter.moderation,
+        change: changes::proposed(&resolved.signature),
+        change_awaiting_review: changes::awaiting_review(signature),
     }
 }
 
@@ -132,7 +140,8 @@ pub async fn inspect(
 }
 
 /// Confirms the contact person: the signature becomes verified, and approved at once when the
-/// letter's moderation is automatic. Changes re-submitted after an earlier confirmation apply now.
+/// letter's moderation is automatic. Changes re-submitted after an earlier confirmation apply
+/// now, or wait for the coordinators (see [`changes::confirm`]).
 pub async fn confirm(
     db: &DatabaseConnection,
     presented: &str,
@@ -155,10 +164,7 @@ pub async fn confirm(
                     row.decided_at = Set(Some(now));
                 }
             }
-            if let Some(changes) = PendingChanges::of(before) {
-                write_public(row, changes.kind, &changes.public);
-            }
-            row.pending_changes = Set(None);
+            changes::confirm(&resolved.letter, before, row, now);
         },
     )
     .await

@@ -613,6 +613,123 @@ db_test!(the_signers_changes_show_beside_the_current_text, |app| {
     );
 });
 
+/// The signer of "Red Jesuita" (approved) asks to be listed as `name` in Guadalajara and
+/// confirms it through the emailed link.
+async fn change_confirmed_by_the_signer(app: &TestApp, name: &str) {
+    let before = app.delivered_emails().await.len();
+    let mut changed = organization(name, "red@jesuitas.org");
+    changed["city"] = json!("Guadalajara");
+    assert_eq!(
+        app.sign("confirmed", &changed).await.status(),
+        StatusCode::ACCEPTED
+    );
+    let email = app.delivered_emails().await.remove(before);
+    let confirmed = app
+        .post(
+            &format!("/api/v1/public/verifications/{}", email.token("verify")),
+            None,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(confirmed.status(), StatusCode::OK);
+}
+
+db_test!(
+    a_change_the_signer_confirmed_waits_in_the_queue_until_applied_or_dropped,
+    |app| {
+        let (token, id) = moderated_letter(&app, "confirmed").await;
+        signed_and_confirmed(&app, "confirmed", "Red Jesuita", "red@jesuitas.org").await;
+        let sid = signature_named(&app, &token, id, "Red Jesuita").await["id"]
+            .as_i64()
+            .unwrap();
+        let browser = signed_in(&app, "coord@wola.org").await;
+        browser
+            .get(&format!("/admin/letters/{id}/signatures"))
+            .await;
+        browser
+            .post(
+                &format!("/admin/letters/{id}/signatures/{sid}/approve"),
+                &[("back", "")],
+            )
+            .await;
+        change_confirmed_by_the_signer(&app, "Red Jesuita con Migrantes").await;
+
+        let queue = browser
+            .get(&format!("/admin/letters/{id}/signatures"))
+            .await;
+
+        assert!(
+            queue.body.contains("Changes to review (1)"),
+            "the change is back in the queue: {}",
+            queue.body
+        );
+        assert!(queue.body.contains("The signer confirmed these changes"));
+        assert!(queue.body.contains("<del>Red Jesuita</del>"));
+        assert!(queue.body.contains("<ins>Red Jesuita con Migrantes</ins>"));
+        assert!(queue.body.contains("Apply the changes"));
+        assert_eq!(
+            public_names(&app, "confirmed").await,
+            vec!["Red Jesuita"],
+            "public as it was until a coordinator decides"
+        );
+        let dropped = browser
+            .post(
+                &format!("/admin/letters/{id}/signatures/{sid}/reject"),
+                &[
+                    ("reason", "Not their name"),
+                    ("about", "changes"),
+                    ("back", ""),
+                ],
+            )
+            .await;
+        assert_eq!(dropped.status, StatusCode::SEE_OTHER);
+        let queue = browser
+            .get(&format!("/admin/letters/{id}/signatures?status=approved"))
+            .await;
+        assert!(
+            queue.body.contains("Red Jesuita keeps its entry as it was"),
+            "{}",
+            queue.body
+        );
+        assert!(!queue.body.contains("The signer confirmed these changes"));
+        assert_eq!(public_names(&app, "confirmed").await, vec!["Red Jesuita"]);
+        assert_eq!(
+            signature_named(&app, &token, id, "Red Jesuita").await["status"],
+            "approved"
+        );
+
+        change_confirmed_by_the_signer(&app, "Red Jesuita con Migrantes").await;
+        browser
+            .get(&format!("/admin/letters/{id}/signatures"))
+            .await;
+        let applied = browser
+            .post(
+                &format!("/admin/letters/{id}/signatures/{sid}/approve"),
+                &[("about", "changes"), ("back", "")],
+            )
+            .await;
+
+        assert_eq!(applied.status, StatusCode::SEE_OTHER);
+        assert_eq!(
+            public_names(&app, "confirmed").await,
+            vec!["Red Jesuita con Migrantes"]
+        );
+        let queue = browser
+            .get(&format!("/admin/letters/{id}/signatures?status=approved"))
+            .await;
+        assert!(
+            queue
+                .body
+                .contains("Red Jesuita con Migrantes is listed with the signer&#39;s changes")
+                || queue
+                    .body
+                    .contains("Red Jesuita con Migrantes is listed with the signer's changes"),
+            "{}",
+            queue.body
+        );
+    }
+);
+
 db_test!(a_contact_is_erased_after_a_confirmation, |app| {
     let (token, id) = moderated_letter(&app, "erase").await;
     signed_and_confirmed(&app, "erase", "Sin Fronteras", "ana@sinfronteras.org.mx").await;

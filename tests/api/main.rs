@@ -14,6 +14,7 @@ mod admin_members;
 mod admin_signatures;
 mod auth;
 mod browser;
+mod changes;
 mod cli;
 mod erasure;
 mod errors;

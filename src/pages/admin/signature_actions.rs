@@ -18,7 +18,7 @@ use super::signature_entry::{
 use super::signatures::{LetterAccess, QueueQuery, after_action};
 use crate::domain::optional_text;
 use crate::error::AppError;
-use crate::service::signatures::{self, Decision, SignatureEdit, StaffSignature};
+use crate::service::signatures::{self, Decision, SignatureEdit, StaffSignature, Subject};
 use crate::service::signing::public_of;
 use crate::state::AppState;
 
@@ -103,6 +103,34 @@ fn lead_form(
     }
 }
 
+/// Applying or dropping the changes a signer confirmed, under the changes shown side by side.
+pub fn change_decision(
+    page: &PageContext,
+    letter: &LetterAccess,
+    item: &StaffSignature,
+    back: &QueueQuery,
+) -> Markup {
+    let id = item.row.id;
+    html! {
+        div.actions {
+            form method="post" action=(signature_path(letter, item, "approve")) {
+                (csrf_field(page))
+                (back_field(back))
+                input type="hidden" name="about" value="changes";
+                button type="submit" { (page.t("Apply the changes", "Aplicar los cambios")) }
+            }
+        }
+        form.actions method="post" action=(signature_path(letter, item, "reject")) {
+            (csrf_field(page))
+            (back_field(back))
+            input type="hidden" name="about" value="changes";
+            label for=(format!("change-reason-{id}")) style="margin:0" { (page.t("Why the changes are dropped (not published)", "Por qué se descartan los cambios (no se publica)")) }
+            input type="text" id=(format!("change-reason-{id}")) name="reason" maxlength="1000" style="max-width:24rem";
+            button.danger type="submit" { (page.t("Keep the entry as it is", "Dejar la entrada como está")) }
+        }
+    }
+}
+
 /// The link to the confirmation page for erasing a signer's contact data.
 pub fn erase_link(
     page: &PageContext,
@@ -130,11 +158,29 @@ pub struct BackForm {
     back: Option<String>,
 }
 
+/// The approve form.
+#[derive(Debug, Default, Deserialize)]
+pub struct ApproveForm {
+    back: Option<String>,
+    /// `changes` when approving the changes the signer confirmed, not the signature.
+    about: Option<String>,
+}
+
 /// The reject form.
 #[derive(Debug, Default, Deserialize)]
 pub struct RejectForm {
     back: Option<String>,
     reason: Option<String>,
+    /// `changes` when dropping the changes the signer confirmed, not rejecting the signature.
+    about: Option<String>,
+}
+
+/// What a decision form is about.
+fn subject(about: Option<&str>) -> Subject {
+    match about {
+        Some("changes") => Subject::Changes,
+        _ => Subject::Signature,
+    }
 }
 
 /// The verified-by-phone form.
@@ -158,24 +204,31 @@ pub async fn approve(
     page: Signed,
     jar: &CookieJar,
     Path((letter_id, signature_id)): Path<(i64, i64)>,
-    Form(form): Form<BackForm>,
+    Form(form): Form<ApproveForm>,
 ) -> Result<Response, PageError> {
     let letter = LetterAccess::load(&state, &page, letter_id).await?;
+    let subject = subject(form.about.as_deref());
     let outcome = signatures::decide(
         &state.db,
         &page.staff,
         letter_id,
         signature_id,
         Decision::Approve,
+        subject,
         None,
     )
     .await;
-    let done = done_text(
-        &page,
-        &outcome,
-        "is approved: it is on the public list.",
-        "está aprobada: aparece en la lista pública.",
-    );
+    let (en, es) = match subject {
+        Subject::Changes => (
+            "is listed with the signer's changes.",
+            "aparece con los cambios de quien firmó.",
+        ),
+        Subject::Signature => (
+            "is approved: it is on the public list.",
+            "está aprobada: aparece en la lista pública.",
+        ),
+    };
+    let done = done_text(&page, &outcome, en, es);
     let back = QueueQuery::from_back(form.back.as_deref());
     after_action(jar, &page, &letter.queue_path(&back), outcome, &done)
 }
@@ -205,6 +258,7 @@ pub async fn reject(
 ) -> Result<Response, PageError> {
     let letter = LetterAccess::load(&state, &page, letter_id).await?;
     let location = letter.queue_path(&QueueQuery::from_back(form.back.as_deref()));
+    let subject = subject(form.about.as_deref());
     let outcome = match optional_text(form.reason.as_deref(), MAX_NOTE_CHARS, true) {
         Ok(reason) => {
             signatures::decide(
@@ -213,18 +267,24 @@ pub async fn reject(
                 letter_id,
                 signature_id,
                 Decision::Reject,
+                subject,
                 reason,
             )
             .await
         }
         Err(message) => Err(AppError::invalid_field("reason", message)),
     };
-    let done = done_text(
-        &page,
-        &outcome,
-        "is rejected: it stays off the public list.",
-        "está rechazada: no aparece en la lista pública.",
-    );
+    let (en, es) = match subject {
+        Subject::Changes => (
+            "keeps its entry as it was; the signer's changes were dropped.",
+            "conserva su entrada como estaba; se descartaron los cambios de quien firmó.",
+        ),
+        Subject::Signature => (
+            "is rejected: it stays off the public list.",
+            "está rechazada: no aparece en la lista pública.",
+        ),
+    };
+    let done = done_text(&page, &outcome, en, es);
     after_action(jar, &page, &location, outcome, &done)
 }
 

@@ -11,8 +11,8 @@ use super::session::PageContext;
 use super::signatures::{LetterAccess, QueueQuery};
 use crate::domain::{PublicDetails, countries};
 use crate::i18n::long_date;
+use crate::service::changes;
 use crate::service::signatures::StaffSignature;
-use crate::service::signing::PendingChanges;
 use crate::service::signing::public_of;
 
 /// A signature's state in a coordinator's words.
@@ -89,7 +89,7 @@ pub fn entry(
                     }
                 }
             }
-            (pending_changes(page, item))
+            (pending_changes(page, letter, item, back))
             h3 { (page.t("Checks", "Verificación")) }
             (signals(page, letter, item))
             (state_facts(page, letter, item))
@@ -270,20 +270,36 @@ pub fn state_facts(page: &PageContext, letter: &LetterAccess, item: &StaffSignat
     }
 }
 
-/// The public text now and as the signer re-submitted it, side by side, changes marked.
-fn pending_changes(page: &PageContext, item: &StaffSignature) -> Markup {
-    let Some(changes) = PendingChanges::of(&item.row) else {
+/// The public text now and as the signer re-submitted it, side by side, changes marked; once
+/// the signer confirmed the changes, a moderator applies or drops them here.
+fn pending_changes(
+    page: &PageContext,
+    letter: &LetterAccess,
+    item: &StaffSignature,
+    back: &QueueQuery,
+) -> Markup {
+    let Some(change) = changes::proposed(&item.row) else {
         return html! {};
     };
-    let now = public_rows(page, item.row.kind, &public_of(&item.row));
-    let proposed = public_rows(page, changes.kind, &changes.public);
+    let now = public_rows(page, change.kind_now, &change.now);
+    let proposed = public_rows(page, change.kind, &change.proposed);
     let shown = |value: &Option<String>| value.clone().unwrap_or_else(|| "—".to_owned());
+    let awaiting_review = changes::awaiting_review(&item.row);
     html! {
         div.notice {
-            h3 style="margin-top:0" { (page.t(
-                "The signer sent changes (they apply once the signer confirms them by email)",
-                "Quien firmó envió cambios (se aplican cuando los confirme por correo)",
-            )) }
+            h3 style="margin-top:0" {
+                @if awaiting_review {
+                    (page.t(
+                        "The signer confirmed these changes: they wait for your decision, and the letter shows the entry as it is until then",
+                        "Quien firmó confirmó estos cambios: esperan su decisión, y la carta muestra la entrada como está hasta entonces",
+                    ))
+                } @else {
+                    (page.t(
+                        "The signer sent changes (they apply once the signer confirms them by email)",
+                        "Quien firmó envió cambios (se aplican cuando los confirme por correo)",
+                    ))
+                }
+            }
             div.sidebyside {
                 div {
                     h4 { (page.t("Now", "Ahora")) }
@@ -303,6 +319,9 @@ fn pending_changes(page: &PageContext, item: &StaffSignature) -> Markup {
                         }
                     }
                 }
+            }
+            @if awaiting_review && letter.may_act() {
+                (super::signature_actions::change_decision(page, letter, item, back))
             }
         }
     }
@@ -324,7 +343,8 @@ pub fn button_form(page: &PageContext, action: &str, back: &QueueQuery, button: 
     }
 }
 
-/// Whether approve and reject are offered for this entry.
+/// Whether approve and reject are offered for this entry. While changes its signer confirmed
+/// wait, a decision is on them (see `change_decision`), not on the entry.
 pub fn offers_decision(item: &StaffSignature) -> bool {
-    decidable(item)
+    decidable(item) && !changes::awaiting_review(&item.row)
 }

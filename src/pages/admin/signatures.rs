@@ -22,6 +22,7 @@ use crate::domain::check_changeable;
 use crate::error::AppError;
 use crate::i18n;
 use crate::service::access;
+use crate::service::changes::ChangesFilter;
 use crate::service::letters::{self, LetterView};
 use crate::service::signatures::{self, SignatureFilter, StaffSignature};
 use crate::state::AppState;
@@ -101,14 +102,17 @@ fn viewer_note(page: &PageContext) -> &'static str {
 pub enum Shown {
     /// Those in one state.
     Only(SignatureStatus),
+    /// Approved entries whose signer confirmed changes, waiting for a decision.
+    ChangesToReview,
     /// Every signature.
     All,
 }
 
 /// The filters of the queue, in the order they are offered.
-const FILTERS: [Shown; 6] = [
+const FILTERS: [Shown; 7] = [
     Shown::Only(SignatureStatus::PendingVerification),
     Shown::Only(SignatureStatus::Verified),
+    Shown::ChangesToReview,
     Shown::Only(SignatureStatus::Approved),
     Shown::Only(SignatureStatus::Rejected),
     Shown::Only(SignatureStatus::Withdrawn),
@@ -123,6 +127,7 @@ impl Shown {
             Self::Only(SignatureStatus::Approved) => "approved",
             Self::Only(SignatureStatus::Rejected) => "rejected",
             Self::Only(SignatureStatus::Withdrawn) => "withdrawn",
+            Self::ChangesToReview => "changes",
             Self::All => "all",
         }
     }
@@ -139,6 +144,7 @@ impl Shown {
             Self::Only(SignatureStatus::Approved) => counts.approved,
             Self::Only(SignatureStatus::Rejected) => counts.rejected,
             Self::Only(SignatureStatus::Withdrawn) => counts.withdrawn,
+            Self::ChangesToReview => counts.changes_to_review,
             Self::All => counts.total(),
         }
     }
@@ -146,6 +152,7 @@ impl Shown {
     fn label(self, page: &PageContext) -> &'static str {
         match self {
             Self::Only(status) => status_word(page, status),
+            Self::ChangesToReview => page.t("Changes to review", "Cambios por revisar"),
             Self::All => page.t("All", "Todas"),
         }
     }
@@ -196,6 +203,7 @@ impl QueueQuery {
         match self.status.as_deref().and_then(Shown::parse) {
             Some(shown) => shown,
             None if view.counts.verified > 0 => Shown::Only(SignatureStatus::Verified),
+            None if view.counts.changes_to_review > 0 => Shown::ChangesToReview,
             None => Shown::All,
         }
     }
@@ -228,9 +236,10 @@ pub async fn queue(
     let filter = SignatureFilter {
         status: match shown {
             Shown::Only(status) => Some(status),
-            Shown::All => None,
+            Shown::ChangesToReview | Shown::All => None,
         },
         query: query.q.clone(),
+        changes: (shown == Shown::ChangesToReview).then_some(ChangesFilter::AwaitingReview),
     };
     let (items, total) = signatures::list(
         &state.db,
@@ -285,7 +294,10 @@ fn filters(page: &PageContext, letter: &LetterAccess, shown: Shown, query: &Queu
     html! {
         nav aria-label=(page.t("Show signatures", "Mostrar firmas")) {
             ul.counts {
-                @for filter in FILTERS {
+                // Changes to review are offered only when there are some.
+                @for filter in FILTERS.into_iter().filter(|f| {
+                    *f != Shown::ChangesToReview || *f == shown || f.count(&letter.view) > 0
+                }) {
                     @let href = letter.queue_path(&QueueQuery {
                         status: Some(filter.code().to_owned()),
                         q: query.q.clone(),
