@@ -503,8 +503,8 @@ fn settings_section(ctx: &Signed, marks: &Marks<'_>, form: &LetterForm) -> Marku
             "Aparecen primero, en este orden: un nombre por línea.",
         )), &form.lead_signatories, 4))
         (marks.input("retention_days", ctx.t("Days to keep contact data after delivery", "Días que se conservan los datos de contacto tras la entrega"), Some(ctx.t(
-            "Emails and phones are erased this many days after delivery (0 to 3650).",
-            "Los correos y teléfonos se borran estos días después de la entrega (0 a 3650).",
+            "Contact data is erased this many days after delivery, or after closing (or the deadline) if the letter is never delivered, and this many days after a signer withdraws (0 to 3650).",
+            "Los datos de contacto se borran estos días después de la entrega, o del cierre (o la fecha límite) si la carta no se entrega, y estos días después de que alguien retire su firma (0 a 3650).",
         )), &form.retention_days, "number", false))
     }
 }
