@@ -63,6 +63,12 @@ struct Words {
     close_question: &'static str,
     close_yes: &'static str,
     closed: &'static str,
+    deliver: &'static str,
+    deliver_question: &'static str,
+    deliver_yes: &'static str,
+    delivered: &'static str,
+    exports: &'static str,
+    frozen: &'static str,
 }
 
 const ENGLISH: Words = Words {
@@ -82,6 +88,12 @@ const ENGLISH: Words = Words {
     close_question: "Close this letter?",
     close_yes: "Yes, close it",
     closed: "The letter is closed",
+    deliver: "Mark as delivered…",
+    deliver_question: "Mark this letter as delivered?",
+    deliver_yes: "Yes, mark as delivered",
+    delivered: "The letter is delivered",
+    exports: "Exports",
+    frozen: "Copies frozen at delivery",
 };
 
 const SPANISH: Words = Words {
@@ -101,11 +113,18 @@ const SPANISH: Words = Words {
     close_question: "¿Cerrar esta carta?",
     close_yes: "Sí, cerrarla",
     closed: "La carta está cerrada",
+    deliver: "Marcar como entregada…",
+    deliver_question: "¿Marcar esta carta como entregada?",
+    deliver_yes: "Sí, marcar como entregada",
+    delivered: "La carta está entregada",
+    exports: "Exportar",
+    frozen: "Copias congeladas en la entrega",
 };
 
 /// Writes a letter with its Spanish text, previews and saves it, opens it, looks at its share
-/// page, and closes it through the confirmation page; axe-core checks every page on the way.
-async fn write_open_and_close(app: &TestApp, client: &Client, words: &Words, slug: &str) {
+/// page, closes and delivers it through the confirmation pages, and downloads its frozen PDF;
+/// axe-core checks every page on the way.
+async fn write_open_close_and_deliver(app: &TestApp, client: &Client, words: &Words, slug: &str) {
     sign_in(app, client, "ana@wola.org").await;
     client
         .goto(&format!("{}/admin?lang={}", app.address, words.lang))
@@ -139,10 +158,55 @@ async fn write_open_and_close(app: &TestApp, client: &Client, words: &Words, slu
     assert_accessible(client, "the confirmation to close").await;
     press(client, words.close_yes).await;
     wait_for_text(client, words.closed).await;
+
+    follow(client, words.deliver).await;
+    wait_for_text(client, words.deliver_question).await;
+    assert_accessible(client, "the confirmation to deliver").await;
+    press(client, words.deliver_yes).await;
+    wait_for_text(client, words.delivered).await;
+    follow(client, words.exports).await;
+    wait_for_text(client, words.frozen).await;
+    assert_accessible(client, "the exports of a delivered letter").await;
+    download_the_pdf(app, client).await;
+}
+
+/// Fetches the page's PDF link as the signed-in browser would: the frozen PDF of the letter.
+async fn download_the_pdf(app: &TestApp, client: &Client) {
+    let link = client
+        .find(fantoccini::Locator::Css("a[href$='.pdf']"))
+        .await
+        .expect("a PDF download link")
+        .attr("href")
+        .await
+        .unwrap()
+        .expect("the link has an address");
+    let cookies = client
+        .get_all_cookies()
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| format!("{}={}", c.name(), c.value()))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let url = if link.starts_with("http") {
+        link
+    } else {
+        format!("{}{link}", app.address)
+    };
+    let response = reqwest::Client::new()
+        .get(&url)
+        .header("cookie", cookies)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), reqwest::StatusCode::OK, "{url}");
+    assert_eq!(response.headers()["content-type"], "application/pdf");
+    let bytes = response.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"%PDF"), "a PDF file");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_coordinator_writes_opens_and_closes_a_letter_in_english_and_spanish() {
+async fn a_coordinator_writes_opens_closes_and_delivers_a_letter_in_english_and_spanish() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     app.add_staff("ana@wola.org", "WOLA", Role::Editor).await;
     for (screen, words, name) in [
@@ -150,7 +214,7 @@ async fn a_coordinator_writes_opens_and_closes_a_letter_in_english_and_spanish()
         (Screen::Laptop, &SPANISH, "letter-laptop-es"),
     ] {
         let (_driver, client) = start_browser(screen).await;
-        let scenario = write_open_and_close(&app, &client, words, name);
+        let scenario = write_open_close_and_deliver(&app, &client, words, name);
         with_screenshot_on_failure(&client, name, scenario).await;
         client.close().await.unwrap();
     }
