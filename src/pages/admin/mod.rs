@@ -42,8 +42,17 @@ pub fn routes() -> impl poem::Endpoint {
             "Content-Security-Policy",
             "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; script-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
         );
-    Route::new()
-        .at("/", get(letters::home))
+    let routes = sign_in_routes(Route::new().at("/", get(letters::home)));
+    let routes = moderation_routes(letter_routes(routes));
+    organization_routes(routes)
+        .around(session::guard)
+        .with(CookieJarManager::new())
+        .with(security)
+}
+
+/// Signing in and out, and choosing a password through an emailed link.
+fn sign_in_routes(routes: Route) -> Route {
+    routes
         .at("/login", get(auth::login_page).post(auth::login))
         .at("/logout", post(auth::logout))
         .at("/forgot", get(auth::forgot_page).post(auth::forgot))
@@ -51,6 +60,11 @@ pub fn routes() -> impl poem::Endpoint {
             "/password/:token",
             get(auth::password_page).post(auth::set_password),
         )
+}
+
+/// One letter: writing it, its overview and status, sharing it, its import, exports and history.
+fn letter_routes(routes: Route) -> Route {
+    routes
         // One letter: writing it, its overview and status, sharing it.
         .at(
             "/letters/new",
@@ -81,6 +95,11 @@ pub fn routes() -> impl poem::Endpoint {
         .at("/letters/:id/exports", get(exports::exports_page))
         .at("/letters/:id/download/:file", get(exports::download))
         .at("/letters/:id/audit", get(audit::audit_page))
+}
+
+/// Organizations' members.
+fn organization_routes(routes: Route) -> Route {
+    routes
         // Organizations' members.
         .at("/members", get(members::members_home))
         .at(
@@ -95,6 +114,11 @@ pub fn routes() -> impl poem::Endpoint {
             "/organizations/:org/members/:user/remove",
             post(members::remove),
         )
+}
+
+/// The moderation queue of a letter and what moderators do from it.
+fn moderation_routes(routes: Route) -> Route {
+    routes
         // The moderation queue of a letter and what moderators do from it.
         .at("/letters/:id/signatures", get(signatures::queue))
         .at(
@@ -133,7 +157,4 @@ pub fn routes() -> impl poem::Endpoint {
             "/letters/:id/signatures/:sid/erase",
             get(signature_actions::erase_page).post(signature_actions::erase),
         )
-        .around(session::guard)
-        .with(CookieJarManager::new())
-        .with(security)
 }
