@@ -29,6 +29,26 @@ async fn sign_in_and_out(app: &TestApp, client: &Client, shot: &str) {
     screenshot(client, shot).await;
     press(client, "Sign out").await;
     wait_for_text(client, "You are signed out.").await;
+    forgot_the_password(app, client).await;
+}
+
+/// Asks for a new password and opens the emailed link, checking both pages on the way.
+async fn forgot_the_password(app: &TestApp, client: &Client) {
+    let before = app.emails().len();
+    follow(client, "Forgot your password?").await;
+    wait_for_text(client, "We will email you a link").await;
+    assert_accessible(client, "the forgot-password page").await;
+    fill(client, "email", "ana@wola.org").await;
+    press(client, "Send the link").await;
+    wait_for_text(client, "If an account exists for this address").await;
+    assert_accessible(client, "the link-sent page").await;
+    let emails = app.wait_for_emails(before + 1).await;
+    client
+        .goto(&emails[before].link("admin/password"))
+        .await
+        .unwrap();
+    wait_for_text(client, "Choose a new password").await;
+    assert_accessible(client, "the page to choose a password").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

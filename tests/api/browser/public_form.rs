@@ -131,4 +131,9 @@ async fn sign_in_both_languages(app: &TestApp, client: &Client) {
         .unwrap();
     wait_for_text(&client, "Colectivo Ñañú").await;
     assert_accessible(&client, "the signatories page").await;
+
+    // The withdrawal link asks first; the page is checked, the button left alone.
+    client.goto(&spanish.link("withdraw")).await.unwrap();
+    wait_for_text(&client, "Retirar la firma").await;
+    assert_accessible(&client, "the withdrawal page").await;
 }
