@@ -36,6 +36,7 @@ async fn main() {
     settings.bind = "127.0.0.1:0".into();
     settings.sign_rate_per_minute = 0;
     settings.mail.dir = dir.path().join("mail");
+    settings.keys.key_file = Some(dir.path().join("signon.key"));
     let app = Application::build(settings)
         .await
         .expect("the service starts");

@@ -14,7 +14,7 @@ use crate::config::Settings;
 use crate::db;
 use crate::mail::{self, Transport};
 use crate::rate_limit::{LoginLimit, RateLimit};
-use crate::service::keys::Keys;
+use crate::service::key_store;
 use crate::service::outbox::MailCopies;
 use crate::service::signing::SigningContext;
 use crate::service::writer::SignatureWriter;
@@ -41,7 +41,7 @@ impl Application {
     /// loads the keys, starts the signature writer and the mail worker, binds the socket.
     pub async fn with_database(settings: Settings, db: DatabaseConnection) -> anyhow::Result<Self> {
         let transport = Arc::new(Transport::from_settings(&settings.mail)?);
-        let keys = Arc::new(Keys::load(&db, settings.secret_key.as_ref()).await?);
+        let keys = Arc::new(key_store::load(&db, &settings.database_url, &settings.keys).await?);
         let acceptor = TcpListener::bind(settings.bind.clone())
             .into_acceptor()
             .await
@@ -66,7 +66,7 @@ impl Application {
             },
             committed.clone(),
         );
-        mail::start(db.clone(), transport, committed);
+        mail::start(db.clone(), transport, keys.clone(), committed);
         crate::service::retention::start(
             db.clone(),
             MailCopies::in_folder(settings.mail.dir.clone()),

@@ -11,14 +11,14 @@ use secrecy::SecretString;
 use url::Url;
 
 use crate::app::Application;
-use crate::config::{DEFAULT_BIND, DEFAULT_DATABASE_URL, Settings};
+use crate::config::{DEFAULT_BIND, DEFAULT_DATABASE_URL, KeySettings, Settings};
 use crate::domain::{Email, Password, bounded_text};
 use crate::error::AppError;
 use crate::service::accounts::{self, NewStaff};
 use crate::service::audit::Actor;
 use crate::service::exports::{self, ExportKind};
 use crate::service::import::{self, ImportOptions, Outcome};
-use crate::service::keys::Keys;
+use crate::service::key_store;
 use crate::service::outbox::MailCopies;
 use crate::service::{letters, signatures};
 use crate::telemetry::{self, LogFormat};
@@ -45,8 +45,7 @@ pub struct Cli {
     log_format: LogFormat,
 
     /// The key of the keyed hashes used to look up contact emails; every command that touches
-    /// signatures must use the same one. When unset, one is generated on first run and kept in
-    /// the database.
+    /// signatures must use the same one [default: the key file's].
     #[arg(long, env = "SIGNON_SECRET_KEY", global = true, hide_env_values = true)]
     secret_key: Option<String>,
 
@@ -54,6 +53,16 @@ pub struct Cli {
     /// is refused whole, naming this limit.
     #[arg(long, env = "SIGNON_MAX_IMPORT_ROWS", default_value_t = 100_000, global = true, value_parser = clap::value_parser!(u32).range(1..))]
     max_import_rows: u32,
+
+    /// The key that encrypts contact data: 32 random bytes as 64 hex digits or base64
+    /// (`openssl rand -hex 32`) [default: the key file's].
+    #[arg(long, env = "SIGNON_DATA_KEY", global = true, hide_env_values = true)]
+    data_key: Option<String>,
+
+    /// The file holding the keys not given above, created (mode 0600) on first run. Back it up
+    /// apart from the database [default: beside a SQLite database, e.g. signon.key, else ./signon.key].
+    #[arg(long, env = "SIGNON_KEY_FILE", global = true)]
+    key_file: Option<PathBuf>,
 
     #[command(subcommand)]
     command: Command,
@@ -256,7 +265,18 @@ fn fail(err: anyhow::Error) -> ExitCode {
     ExitCode::from(2)
 }
 
+impl Cli {
+    fn key_settings(&self) -> KeySettings {
+        KeySettings {
+            secret_key: self.secret_key.clone().map(SecretString::from),
+            data_key: self.data_key.clone().map(SecretString::from),
+            key_file: self.key_file.clone(),
+        }
+    }
+}
+
 async fn run(cli: Cli) -> anyhow::Result<()> {
+    let key_settings = cli.key_settings();
     match cli.command {
         Command::Openapi { yaml } => {
             let service = api::openapi_service();
@@ -304,7 +324,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let db = db::connect(&cli.database_url).await?;
             db::migrate(&db).await?;
-            let file = exports::by_slug(&db, &slug, kind, lang.map(Into::into))
+            let keys = match kind {
+                ExportKind::StaffCsv => {
+                    Some(key_store::load(&db, &cli.database_url, &key_settings).await?)
+                }
+                _ => None,
+            };
+            let file = exports::by_slug(&db, keys.as_ref(), &slug, kind, lang.map(Into::into))
                 .await
                 .map_err(describe)?;
             write_output(output.as_deref(), &file.content)?;
@@ -328,7 +354,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let max_rows = cli.max_import_rows as usize;
             import_file(
                 &cli.database_url,
-                cli.secret_key,
+                &key_settings,
                 &slug,
                 &file,
                 dry_run,
@@ -344,8 +370,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
             let db = db::connect(&cli.database_url).await?;
             db::migrate(&db).await?;
-            let keys =
-                Keys::load(&db, cli.secret_key.clone().map(SecretString::from).as_ref()).await?;
+            let keys = key_store::load(&db, &cli.database_url, &key_settings).await?;
             let letter = letters::find_by_slug(&db, &slug).await.map_err(describe)?;
             let Some(found) = signatures::find_by_contact_email(&db, &keys, letter.id, &email)
                 .await
@@ -365,7 +390,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Serve(args) => {
             let mut settings = Settings::with_database(cli.database_url);
-            settings.secret_key = cli.secret_key.map(SecretString::from);
+            settings.keys = key_settings;
             settings.max_import_rows = cli.max_import_rows as usize;
             serve(settings, args).await
         }
@@ -405,7 +430,7 @@ fn parse_new_staff(
 
 async fn import_file(
     database_url: &str,
-    secret_key: Option<String>,
+    key_settings: &KeySettings,
     slug: &str,
     path: &std::path::Path,
     dry_run: bool,
@@ -415,7 +440,7 @@ async fn import_file(
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     let db = db::connect(database_url).await?;
     db::migrate(&db).await?;
-    let keys = Keys::load(&db, secret_key.map(SecretString::from).as_ref()).await?;
+    let keys = key_store::load(&db, database_url, key_settings).await?;
     let letter = letters::find_by_slug(&db, slug).await.map_err(describe)?;
     let lines = bytes
         .iter()

@@ -46,8 +46,21 @@ pub struct Settings {
     /// Reverse proxies whose `Forwarded` / `X-Forwarded-For` headers tell the client's address;
     /// from any other peer those headers are ignored.
     pub trusted_proxies: Vec<ipnet::IpNet>,
-    /// The key of keyed hashes; when unset, one is generated and kept in the database.
+    /// Where the keys come from.
+    pub keys: KeySettings,
+}
+
+/// The keys, when given in the environment, and the key file that holds the others. Keys are
+/// never kept in the database.
+#[derive(Debug, Clone, Default)]
+pub struct KeySettings {
+    /// The key of keyed hashes (`SIGNON_SECRET_KEY`); when unset, the key file's.
     pub secret_key: Option<SecretString>,
+    /// The data keys that encrypt contact data (`SIGNON_DATA_KEY`), comma-separated, the one
+    /// that encrypts first; when unset, the key file's.
+    pub data_key: Option<SecretString>,
+    /// The key file; when unset, beside a SQLite database, or `./signon.key`.
+    pub key_file: Option<PathBuf>,
 }
 
 /// Where emails go.
@@ -84,7 +97,7 @@ impl Settings {
             token_lifetime: chrono::Duration::days(7),
             sign_rate_per_minute: 20,
             trusted_proxies: Vec::new(),
-            secret_key: None,
+            keys: KeySettings::default(),
         }
     }
 }

@@ -1,13 +1,14 @@
 //! Opening the database and starting write transactions, the same way on SQLite and PostgreSQL.
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbErr,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, EntityTrait, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
 
 /// Which engine a database URL names.
@@ -34,6 +35,17 @@ impl Engine {
             ),
         }
     }
+}
+
+/// The file of a SQLite database URL (`sqlite://PATH?...`); `None` for other databases and
+/// for SQLite in memory.
+pub fn sqlite_path(url: &str) -> Option<PathBuf> {
+    url.strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .filter(|_| !url.contains("mode=memory"))
+        .map(|rest| rest.split('?').next().unwrap_or_default())
+        .filter(|path| !path.is_empty() && !path.contains(":memory:"))
+        .map(PathBuf::from)
 }
 
 /// Connects to the database, with SQLite set up for durability and concurrent readers.
@@ -88,6 +100,85 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
         ..Default::default()
     })
     .await
+}
+
+/// Creates a new file that only its owner can read (the key file); fails if it exists.
+#[cfg(unix)]
+pub(crate) fn create_private_file(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+}
+
+/// Creates a new file; fails if it exists.
+#[cfg(not(unix))]
+pub(crate) fn create_private_file(path: &Path) -> std::io::Result<std::fs::File> {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+}
+
+/// Rewrites a SQLite file so that nothing overwritten or deleted survives in its free pages or
+/// its WAL: after a key rotation no old ciphertext remains, after encrypting data stored in
+/// clear no clear text. (PostgreSQL keeps old row versions until its own VACUUM reuses their
+/// space; `pg_dump` copies only live rows.)
+pub async fn compact(db: &DatabaseConnection) -> Result<(), DbErr> {
+    if db.get_database_backend() == DbBackend::Sqlite {
+        db.execute_unprepared("VACUUM").await?;
+        db.execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
+            .await?;
+    }
+    Ok(())
+}
+
+/// Ids for `count` rows about to be inserted into `E`'s table (whose key is `id`), known before
+/// the insert so that values sealed for those rows can name them (see `service::contact`).
+/// Call it inside the transaction that inserts the rows: on SQLite, that transaction's write
+/// lock keeps the ids from being handed out twice, and AUTOINCREMENT's high-water mark is
+/// respected, so the id of a deleted row is never reused; on PostgreSQL they come from the
+/// table's sequence.
+pub async fn reserve_ids<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    count: usize,
+) -> Result<Vec<i64>, DbErr> {
+    if count == 0 {
+        return Ok(Vec::new());
+    }
+    let table = E::default().table_name().to_owned();
+    let backend = db.get_database_backend();
+    match backend {
+        DbBackend::Postgres => {
+            let rows = db
+                .query_all_raw(Statement::from_sql_and_values(
+                    backend,
+                    "SELECT nextval(pg_get_serial_sequence($1, 'id')) FROM generate_series(1, $2)",
+                    [
+                        table.into(),
+                        i64::try_from(count).unwrap_or(i64::MAX).into(),
+                    ],
+                ))
+                .await?;
+            rows.iter().map(|row| row.try_get_by_index(0)).collect()
+        }
+        _ => {
+            let last: i64 = db
+                .query_one_raw(Statement::from_string(
+                    backend,
+                    format!(
+                        "SELECT MAX(COALESCE((SELECT MAX(\"id\") FROM \"{table}\"), 0), \
+                         COALESCE((SELECT \"seq\" FROM sqlite_sequence WHERE \"name\" = '{table}'), 0))"
+                    ),
+                ))
+                .await?
+                .ok_or_else(|| DbErr::RecordNotFound("the highest id".into()))?
+                .try_get_by_index(0)?;
+            Ok((1..=count as i64).map(|n| last + n).collect())
+        }
+    }
 }
 
 #[cfg(test)]

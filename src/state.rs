@@ -19,7 +19,7 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// The public address of the service, for links in emails and the dashboard's cookies.
     pub base_url: url::Url,
-    /// Keys of keyed hashes.
+    /// Keys of keyed hashes and of the encryption of contact data.
     pub keys: Arc<Keys>,
     /// The one writer of signatures.
     pub writer: SignatureWriter,

@@ -1,8 +1,10 @@
-//! Secrets the server generates for itself on first run, such as the key of keyed hashes.
+//! Values the server keeps about itself: the names (short digests) of the keys its data is
+//! written with, never the keys, which live in the key file or the environment. Databases from
+//! before encryption at rest kept the key of keyed hashes here; their first start moves it out.
 
 use sea_orm::entity::prelude::*;
 
-/// One named secret.
+/// One named value.
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "server_secrets")]

@@ -79,7 +79,15 @@ impl ExportsApi {
         /// `en` or `es`; default: the letter's language.
         lang: Query<Option<Language>>,
     ) -> Result<PdfResponse, ApiError> {
-        let file = exports::for_staff(&state.db, &auth.0, id.0, ExportKind::Pdf, lang.0).await?;
+        let file = exports::for_staff(
+            &state.db,
+            &state.keys,
+            &auth.0,
+            id.0,
+            ExportKind::Pdf,
+            lang.0,
+        )
+        .await?;
         Ok(PdfResponse::Ok(
             Binary(file.content.clone()),
             disposition(&file),
@@ -110,7 +118,7 @@ impl ExportsApi {
             CsvScope::Public => ExportKind::PublicCsv,
             CsvScope::Staff => ExportKind::StaffCsv,
         };
-        let file = exports::for_staff(&state.db, &auth.0, id.0, kind, lang.0).await?;
+        let file = exports::for_staff(&state.db, &state.keys, &auth.0, id.0, kind, lang.0).await?;
         Ok(CsvResponse::Ok(
             Binary(file.content.clone()),
             disposition(&file),

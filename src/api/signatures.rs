@@ -379,7 +379,7 @@ impl SignaturesApi {
         id: Path<i64>,
         sid: Path<i64>,
     ) -> Result<SignatureResponse, ApiError> {
-        let found = signatures::get(&state.db, &auth.0, id.0, sid.0).await?;
+        let found = signatures::get(&state.db, &state.keys, &auth.0, id.0, sid.0).await?;
         Ok(SignatureResponse::Ok(Json(found.into())))
     }
 
@@ -435,6 +435,7 @@ impl SignaturesApi {
         };
         let decided = signatures::decide(
             &state.db,
+            &state.keys,
             &auth.0,
             id.0,
             sid.0,
@@ -463,7 +464,8 @@ impl SignaturesApi {
         sid: Path<i64>,
         body: Json<MergeRequest>,
     ) -> Result<SignatureResponse, ApiError> {
-        let kept = signatures::merge(&state.db, &auth.0, id.0, sid.0, body.0.into).await?;
+        let kept =
+            signatures::merge(&state.db, &state.keys, &auth.0, id.0, sid.0, body.0.into).await?;
         Ok(SignatureResponse::Ok(Json(kept.into())))
     }
 
@@ -483,9 +485,15 @@ impl SignaturesApi {
         id: Path<i64>,
         sid: Path<i64>,
     ) -> Result<SignatureResponse, ApiError> {
-        let erased =
-            signatures::erase_for_staff(&state.db, &state.mail_copies(), &auth.0, id.0, sid.0)
-                .await?;
+        let erased = signatures::erase_for_staff(
+            &state.db,
+            &state.mail_copies(),
+            &state.keys,
+            &auth.0,
+            id.0,
+            sid.0,
+        )
+        .await?;
         Ok(SignatureResponse::Ok(Json(erased.into())))
     }
 }

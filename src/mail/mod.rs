@@ -20,6 +20,7 @@ use tokio::sync::Notify;
 pub use transport::Transport;
 
 use crate::service::contact;
+use crate::service::keys::Keys;
 
 /// How many emails one pass claims.
 const CLAIM_BATCH: u64 = 20;
@@ -34,11 +35,12 @@ const POLL: Duration = Duration::from_secs(2);
 pub fn start(
     db: DatabaseConnection,
     transport: Arc<Transport>,
+    keys: Arc<Keys>,
     wake: Arc<Notify>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
-            match deliver_due(&db, &transport).await {
+            match deliver_due(&db, &transport, &keys).await {
                 Ok(sent) if sent > 0 => continue,
                 Ok(_) => {}
                 Err(err) => {
@@ -51,12 +53,16 @@ pub fn start(
 }
 
 /// Sends every email that is due now; returns how many were attempted.
-pub async fn deliver_due(db: &DatabaseConnection, transport: &Transport) -> anyhow::Result<usize> {
+pub async fn deliver_due(
+    db: &DatabaseConnection,
+    transport: &Transport,
+    keys: &Keys,
+) -> anyhow::Result<usize> {
     let claimed = claim(db).await?;
     for email in &claimed {
-        let result = match contact::open_recipient(&email.recipient) {
-            Some(recipient) => transport.send(email, &recipient).await,
-            None => Err(anyhow::anyhow!("the recipient address is not valid")),
+        let result = match contact::open_email(keys, email) {
+            Ok((recipient, opened)) => transport.send(&opened, &recipient).await,
+            Err(err) => Err(err),
         };
         match result {
             Ok(()) => mark_sent(db, email).await?,

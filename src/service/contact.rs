@@ -1,36 +1,87 @@
-//! The one place where a signature's contact fields are read and written.
+//! The one place where personal data is read and written: a signature's contact fields, and the
+//! recipient and body of an outbox email (the body greets the contact by name and carries their
+//! links).
 //!
-//! Contact data is personal: it never appears on a public page, in a public export or in a
-//! log. Keeping every read and write here means encrypting it at rest is a change in this
-//! file only.
+//! Contact data never appears on a public page, in a public export or in a log, and it is
+//! stored encrypted: XChaCha20-Poly1305 under the data key ([`super::keys`]), a random nonce
+//! per value. A copy of the database file, its WAL or a backup reveals no contact without the
+//! key file. Equality lookups (the same-signer rule, staff search by email, erasure by email)
+//! never decrypt: they compare `contact_email_key`, a keyed hash of the canonical address.
+//!
+//! Each value is bound, as associated data, to its table, row id and column, so a ciphertext
+//! copied into another row or column does not open there. The row id because it is the row's
+//! identity: unique, never changed, and the one value a copy cannot take along (another unique
+//! column would do as well, but would be one more thing to keep). Rows are inserted with their
+//! contact already sealed, so plain text never reaches the database, not even for a moment in
+//! the WAL; that needs the id before the insert, which writers reserve in the inserting
+//! transaction with [`crate::db::reserve_ids`].
 
+use anyhow::{Context, anyhow};
 use chrono::Utc;
-use entity::signature;
+use entity::{outbox, signature};
 use sea_orm::ActiveValue::Set;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect,
+};
 
-use super::keys::Keys;
+use super::keys::{Keys, is_sealed};
 use crate::domain::{Contact, Email};
+use crate::error::{AppError, AppResult};
 
-/// Writes the contact fields and the email's lookup key.
-pub fn store(contact: &Contact, keys: &Keys, row: &mut signature::ActiveModel) {
-    row.contact_name = Set(Some(contact.name.clone()));
-    row.contact_title = Set(contact.title.clone());
-    row.contact_email = Set(Some(contact.email.as_str().to_owned()));
-    row.contact_phone = Set(contact.phone.clone());
-    row.comment = Set(contact.comment.clone());
+/// Rows one re-encryption transaction takes.
+const RESEAL_BATCH: u64 = 500;
+
+/// The associated data of a value: where it belongs.
+fn place(table: &str, id: i64, column: &str) -> Vec<u8> {
+    format!("signon\0{table}\0{id}\0{column}").into_bytes()
+}
+
+fn sealer<'a>(keys: &'a Keys, table: &'a str, id: i64) -> impl Fn(&str, &str) -> String + 'a {
+    move |column, value| keys.seal(&place(table, id, column), value)
+}
+
+/// Writes the contact fields, sealed for the row, and the email's lookup key. The row's id
+/// must already be set (see the module's notes).
+pub fn store(contact: &Contact, keys: &Keys, row: &mut signature::ActiveModel) -> AppResult<()> {
+    let id = *row
+        .id
+        .try_as_ref()
+        .ok_or_else(|| anyhow!("a contact is stored only in a row whose id is known"))?;
+    let seal = sealer(keys, "signatures", id);
+    let optional = |column, value: &Option<String>| value.as_deref().map(|v| seal(column, v));
+    row.contact_name = Set(Some(seal("contact_name", &contact.name)));
+    row.contact_title = Set(optional("contact_title", &contact.title));
+    row.contact_email = Set(Some(seal("contact_email", contact.email.as_str())));
+    row.contact_phone = Set(optional("contact_phone", &contact.phone));
+    row.comment = Set(optional("comment", &contact.comment));
     row.contact_email_key = Set(Some(keys.email_key(&contact.email)));
+    Ok(())
 }
 
 /// Reads the contact fields; `None` once they were erased (or for imported rows without them).
-pub fn load(row: &signature::Model) -> Option<Contact> {
-    let email = Email::parse(row.contact_email.as_deref()?).ok()?;
-    Some(Contact {
-        name: row.contact_name.clone().unwrap_or_default(),
-        title: row.contact_title.clone(),
+pub fn load(keys: &Keys, row: &signature::Model) -> AppResult<Option<Contact>> {
+    let open = |column, value: &Option<String>| -> AppResult<Option<String>> {
+        value
+            .as_deref()
+            .map(|v| keys.open(&place("signatures", row.id, column), v))
+            .transpose()
+            .with_context(|| format!("the {column} of signature {}", row.id))
+            .map_err(AppError::Internal)
+    };
+    let Some(email) = open("contact_email", &row.contact_email)? else {
+        return Ok(None);
+    };
+    let Ok(email) = Email::parse(&email) else {
+        return Ok(None);
+    };
+    Ok(Some(Contact {
+        name: open("contact_name", &row.contact_name)?.unwrap_or_default(),
+        title: open("contact_title", &row.contact_title)?,
         email,
-        phone: row.contact_phone.clone(),
-        comment: row.comment.clone(),
-    })
+        phone: open("contact_phone", &row.contact_phone)?,
+        comment: open("comment", &row.comment)?,
+    }))
 }
 
 /// Clears the contact fields of a row read for someone who may not see them; nothing is stored.
@@ -56,12 +107,317 @@ pub fn erase(row: &mut signature::ActiveModel) {
     row.contact_erased_at = Set(Some(Utc::now()));
 }
 
-/// How an email recipient is kept in the outbox until the email has left.
-pub fn seal_recipient(email: &Email) -> String {
-    email.as_str().to_owned()
+/// The personal parts of an outbox email, sealed for its row.
+pub struct SealedEmail {
+    /// The recipient's address.
+    pub recipient: String,
+    /// The plain-text body.
+    pub body_text: String,
+    /// The HTML body.
+    pub body_html: String,
 }
 
-/// The recipient of an outbox email.
-pub fn open_recipient(stored: &str) -> Option<Email> {
-    Email::parse(stored).ok()
+/// Seals an email's recipient and bodies for the outbox row `outbox_id` (reserved beforehand).
+pub fn seal_email(
+    keys: &Keys,
+    outbox_id: i64,
+    recipient: &Email,
+    text: &str,
+    html: &str,
+) -> SealedEmail {
+    let seal = sealer(keys, "outbox", outbox_id);
+    SealedEmail {
+        recipient: seal("recipient", recipient.as_str()),
+        body_text: seal("body_text", text),
+        body_html: seal("body_html", html),
+    }
+}
+
+/// An outbox email opened for sending: its recipient, and the row with the bodies in clear.
+pub fn open_email(keys: &Keys, email: &outbox::Model) -> anyhow::Result<(Email, outbox::Model)> {
+    let open = |column, value: &str| {
+        keys.open(&place("outbox", email.id, column), value)
+            .with_context(|| format!("the {column} of outbox email {}", email.id))
+    };
+    let recipient = Email::parse(&open("recipient", &email.recipient)?)
+        .map_err(|_| anyhow!("the recipient address is not valid"))?;
+    let mut opened = email.clone();
+    opened.recipient = String::new();
+    opened.body_text = open("body_text", &email.body_text)?;
+    opened.body_html = open("body_html", &email.body_html)?;
+    Ok((recipient, opened))
+}
+
+/// Whether the database holds any contact data or unsent email: what would be lost, or written
+/// under two keys, if the keys changed.
+pub async fn holds_any(db: &impl ConnectionTrait) -> AppResult<bool> {
+    let contact = signature::Entity::find()
+        .select_only()
+        .column(signature::Column::Id)
+        .filter(
+            Condition::any()
+                .add(signature::Column::ContactEmail.is_not_null())
+                .add(signature::Column::ContactEmailKey.is_not_null())
+                .add(signature::Column::ContactName.is_not_null()),
+        )
+        .into_tuple::<i64>()
+        .one(db)
+        .await?;
+    let email = outbox::Entity::find()
+        .select_only()
+        .column(outbox::Column::Id)
+        .filter(outbox::Column::SentAt.is_null())
+        .filter(outbox::Column::Recipient.ne(""))
+        .into_tuple::<i64>()
+        .one(db)
+        .await?;
+    Ok(contact.is_some() || email.is_some())
+}
+
+/// Re-encrypts every stored contact value and unsent email that is not under the current data
+/// key (values from before encryption at rest included), in batches, each in a transaction of
+/// its own: a run that stops halfway leaves every row under one key or the other, and the next
+/// run finishes the job. `progress` is told how many rows are done; returns that number.
+pub async fn reseal_all(
+    db: &DatabaseConnection,
+    keys: &Keys,
+    progress: &dyn Fn(u64),
+) -> anyhow::Result<u64> {
+    let mut done = 0;
+    loop {
+        let batch = reseal_signatures(db, keys).await?;
+        if batch == 0 {
+            break;
+        }
+        done += batch;
+        progress(done);
+    }
+    loop {
+        let batch = reseal_outbox(db, keys).await?;
+        if batch == 0 {
+            break;
+        }
+        done += batch;
+        progress(done);
+    }
+    Ok(done)
+}
+
+/// A stored value under the current key as it is, or sealed anew; plain text is what rows from
+/// before encryption at rest hold.
+fn resealed(keys: &Keys, place: &[u8], stored: &str) -> anyhow::Result<String> {
+    if keys.is_current(stored) {
+        return Ok(stored.to_owned());
+    }
+    let plain = if is_sealed(stored) {
+        keys.open(place, stored)?
+    } else {
+        stored.to_owned()
+    };
+    Ok(keys.seal(place, &plain))
+}
+
+fn stale<C: ColumnTrait>(column: C, prefix: &str) -> Condition {
+    Condition::all()
+        .add(column.is_not_null())
+        .add(column.not_like(prefix))
+}
+
+async fn reseal_signatures(db: &DatabaseConnection, keys: &Keys) -> anyhow::Result<u64> {
+    use signature::Column as C;
+    let prefix = format!("{}%", keys.current_prefix());
+    let columns = [
+        (C::ContactName, "contact_name"),
+        (C::ContactTitle, "contact_title"),
+        (C::ContactEmail, "contact_email"),
+        (C::ContactPhone, "contact_phone"),
+        (C::Comment, "comment"),
+    ];
+    let txn = crate::db::begin_write(db).await?;
+    let rows = signature::Entity::find()
+        .filter(
+            columns
+                .iter()
+                .fold(Condition::any(), |any, (c, _)| any.add(stale(*c, &prefix))),
+        )
+        .order_by_asc(C::Id)
+        .limit(RESEAL_BATCH)
+        .lock_exclusive()
+        .all(&txn)
+        .await?;
+    for row in &rows {
+        let reseal = |column: &str, value: &Option<String>| -> anyhow::Result<Option<String>> {
+            value
+                .as_deref()
+                .map(|v| resealed(keys, &place("signatures", row.id, column), v))
+                .transpose()
+                .with_context(|| format!("the {column} of signature {}", row.id))
+        };
+        signature::ActiveModel {
+            id: sea_orm::ActiveValue::Unchanged(row.id),
+            contact_name: Set(reseal("contact_name", &row.contact_name)?),
+            contact_title: Set(reseal("contact_title", &row.contact_title)?),
+            contact_email: Set(reseal("contact_email", &row.contact_email)?),
+            contact_phone: Set(reseal("contact_phone", &row.contact_phone)?),
+            comment: Set(reseal("comment", &row.comment)?),
+            ..Default::default()
+        }
+        .update(&txn)
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(rows.len() as u64)
+}
+
+async fn reseal_outbox(db: &DatabaseConnection, keys: &Keys) -> anyhow::Result<u64> {
+    use outbox::Column as C;
+    let prefix = format!("{}%", keys.current_prefix());
+    let txn = crate::db::begin_write(db).await?;
+    let rows = outbox::Entity::find()
+        .filter(C::SentAt.is_null())
+        .filter(C::Recipient.ne(""))
+        .filter(
+            Condition::any()
+                .add(stale(C::Recipient, &prefix))
+                .add(stale(C::BodyText, &prefix))
+                .add(stale(C::BodyHtml, &prefix)),
+        )
+        .order_by_asc(C::Id)
+        .limit(RESEAL_BATCH)
+        .lock_exclusive()
+        .all(&txn)
+        .await?;
+    for row in &rows {
+        let reseal = |column: &str, value: &str| {
+            resealed(keys, &place("outbox", row.id, column), value)
+                .with_context(|| format!("the {column} of outbox email {}", row.id))
+        };
+        outbox::ActiveModel {
+            id: sea_orm::ActiveValue::Unchanged(row.id),
+            recipient: Set(reseal("recipient", &row.recipient)?),
+            body_text: Set(reseal("body_text", &row.body_text)?),
+            body_html: Set(reseal("body_html", &row.body_html)?),
+            ..Default::default()
+        }
+        .update(&txn)
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(rows.len() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::service::keys::generate_data_key;
+
+    fn keys() -> Keys {
+        Keys::new("secret", &[generate_data_key()]).unwrap()
+    }
+
+    fn contact() -> Contact {
+        Contact {
+            name: "Ana Pérez".into(),
+            title: Some("Directora".into()),
+            email: Email::parse("ana@sinfronteras.org.mx").unwrap(),
+            phone: Some("+52 55 5514 1521".into()),
+            comment: None,
+        }
+    }
+
+    fn stored(keys: &Keys, id: i64) -> signature::Model {
+        let mut row = signature::ActiveModel {
+            id: Set(id),
+            ..Default::default()
+        };
+        store(&contact(), keys, &mut row).unwrap();
+        signature::Model {
+            id,
+            contact_name: row.contact_name.unwrap(),
+            contact_title: row.contact_title.unwrap(),
+            contact_email: row.contact_email.unwrap(),
+            contact_phone: row.contact_phone.unwrap(),
+            comment: row.comment.unwrap(),
+            contact_email_key: row.contact_email_key.unwrap(),
+            ..blank()
+        }
+    }
+
+    fn blank() -> signature::Model {
+        let now = Utc::now();
+        signature::Model {
+            id: 0,
+            letter_id: 1,
+            kind: entity::SignatureKind::Organization,
+            name: "Sin Fronteras".into(),
+            affiliation: None,
+            org_type: None,
+            city: None,
+            region: None,
+            country: None,
+            website: None,
+            contact_name: None,
+            contact_title: None,
+            contact_email: None,
+            contact_phone: None,
+            comment: None,
+            contact_email_key: None,
+            name_key: "sin fronteras".into(),
+            consent: true,
+            status: entity::SignatureStatus::Approved,
+            source: entity::SignatureSource::Form,
+            language: entity::Language::En,
+            letter_revision: 1,
+            duplicate_of: None,
+            ip_hash: None,
+            user_agent_hash: None,
+            flags: "[]".into(),
+            pending_changes: None,
+            emails_sent: 0,
+            verification_note: None,
+            decision_reason: None,
+            created_at: now,
+            updated_at: now,
+            verified_at: None,
+            decided_at: None,
+            withdrawn_at: None,
+            contact_erased_at: None,
+            changes_confirmed_at: None,
+        }
+    }
+
+    #[test]
+    fn a_stored_contact_is_sealed_and_loads_back() {
+        let keys = keys();
+        let row = stored(&keys, 7);
+        for value in [&row.contact_name, &row.contact_email, &row.contact_phone] {
+            let value = value.as_deref().unwrap();
+            assert!(is_sealed(value), "{value}");
+            assert!(!value.contains("Ana") && !value.contains("5514"), "{value}");
+        }
+        assert_eq!(row.comment, None);
+        assert_eq!(load(&keys, &row).unwrap(), Some(contact()));
+    }
+
+    #[test]
+    fn a_contact_copied_to_another_row_or_column_does_not_open() {
+        let keys = keys();
+        let row = stored(&keys, 7);
+        let moved = signature::Model {
+            id: 8,
+            ..row.clone()
+        };
+        assert!(load(&keys, &moved).is_err());
+        let swapped = signature::Model {
+            contact_name: row.contact_phone.clone(),
+            ..row
+        };
+        assert!(load(&keys, &swapped).is_err());
+    }
+
+    #[test]
+    fn a_row_without_an_id_is_refused() {
+        let mut row = <signature::ActiveModel as Default>::default();
+        assert!(store(&contact(), &keys(), &mut row).is_err());
+    }
 }

@@ -10,6 +10,7 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 
 use super::accounts::Staff;
+use super::keys::Keys;
 use super::letters::text_in;
 use super::signatures::{approved, signatory};
 use super::signing::public_of;
@@ -70,13 +71,14 @@ impl ExportKind {
 /// An export for a staff member whose role allows it (see [`ExportKind::needed_role`]).
 pub async fn for_staff(
     db: &DatabaseConnection,
+    keys: &Keys,
     staff: &Staff,
     letter_id: i64,
     kind: ExportKind,
     language: Option<Language>,
 ) -> AppResult<ExportFile> {
     let letter = access::letter_for(db, staff, letter_id, kind.needed_role()).await?;
-    export(db, &letter, kind, language).await
+    export(db, Some(keys), &letter, kind, language).await
 }
 
 /// A file frozen when the letter was delivered.
@@ -160,18 +162,21 @@ pub async fn choices(
 }
 
 /// An export of a letter by slug, for the command line (which is trusted like the database).
+/// Only the staff CSV needs the keys.
 pub async fn by_slug(
     db: &DatabaseConnection,
+    keys: Option<&Keys>,
     slug: &str,
     kind: ExportKind,
     language: Option<Language>,
 ) -> AppResult<ExportFile> {
     let letter = super::letters::find_by_slug(db, slug).await?;
-    export(db, &letter, kind, language).await
+    export(db, keys, &letter, kind, language).await
 }
 
 async fn export(
     db: &DatabaseConnection,
+    keys: Option<&Keys>,
     letter: &letter::Model,
     kind: ExportKind,
     language: Option<Language>,
@@ -189,7 +194,13 @@ async fn export(
     {
         return Ok(file(letter, kind, language, frozen.content, true));
     }
-    let content = render(db, letter, kind, language).await?;
+    let content = match kind {
+        ExportKind::StaffCsv => {
+            let keys = keys.ok_or_else(|| anyhow::anyhow!("the staff CSV needs the keys"))?;
+            staff_csv(db, keys, letter).await?
+        }
+        ExportKind::Pdf | ExportKind::PublicCsv => render(db, letter, kind, language).await?,
+    };
     Ok(file(letter, kind, language, content, false))
 }
 
@@ -235,23 +246,32 @@ fn file(
     }
 }
 
-/// Produces an export from the letter as it is now.
+/// Every signature with its state and contact details, decrypted for staff.
+async fn staff_csv(
+    db: &impl ConnectionTrait,
+    keys: &Keys,
+    letter: &letter::Model,
+) -> AppResult<Vec<u8>> {
+    let rows = signature::Entity::find()
+        .filter(signature::Column::LetterId.eq(letter.id))
+        .order_by_asc(signature::Column::Id)
+        .all(db)
+        .await?;
+    let staff_rows = rows
+        .iter()
+        .map(|row| staff_row(keys, row))
+        .collect::<AppResult<Vec<_>>>()?;
+    csv::staff(&staff_rows).map_err(|e| AppError::Internal(anyhow::Error::new(e)))
+}
+
+/// Produces a public export (the PDF or the public CSV) from the letter as it is now.
 async fn render(
     db: &impl ConnectionTrait,
     letter: &letter::Model,
     kind: ExportKind,
     language: Language,
 ) -> AppResult<Vec<u8>> {
-    let rows = match kind {
-        ExportKind::StaffCsv => {
-            signature::Entity::find()
-                .filter(signature::Column::LetterId.eq(letter.id))
-                .order_by_asc(signature::Column::Id)
-                .all(db)
-                .await?
-        }
-        _ => approved(db, letter.id).await?,
-    };
+    let rows = approved(db, letter.id).await?;
     let ordered = || {
         order_signatories(
             rows.iter().map(signatory).collect(),
@@ -282,20 +302,24 @@ async fn render(
                 .map_err(|e| anyhow::anyhow!("the PDF task failed: {e}"))?
         }
         ExportKind::PublicCsv => csv::public(&ordered(), language),
-        ExportKind::StaffCsv => csv::staff(&rows.iter().map(staff_row).collect::<Vec<_>>()),
+        ExportKind::StaffCsv => {
+            return Err(AppError::Internal(anyhow::anyhow!(
+                "the staff CSV is made with the keys, by staff_csv"
+            )));
+        }
     };
     bytes.map_err(|e| AppError::Internal(anyhow::Error::new(e)))
 }
 
-fn staff_row(row: &signature::Model) -> csv::StaffRow {
+fn staff_row(keys: &Keys, row: &signature::Model) -> AppResult<csv::StaffRow> {
     let time = |t: Option<chrono::DateTime<Utc>>| t.map(|t| t.to_rfc3339());
-    csv::StaffRow {
+    Ok(csv::StaffRow {
         id: row.id,
         status: row.status.to_value(),
         source: row.source.to_value(),
         kind: row.kind.to_value(),
         public: public_of(row),
-        contact: contact::load(row)
+        contact: contact::load(keys, row)?
             .as_ref()
             .map(ContactFields::from)
             .unwrap_or_default(),
@@ -307,7 +331,7 @@ fn staff_row(row: &signature::Model) -> csv::StaffRow {
         decision_reason: row.decision_reason.clone(),
         duplicate_of: row.duplicate_of,
         flags: row.flags.clone(),
-    }
+    })
 }
 
 /// Freezes a letter's exports at delivery, in the delivering transaction: the PDF and the

@@ -17,7 +17,7 @@ use super::keys::Keys;
 use super::signing::write_public;
 use super::{access, contact};
 use crate::domain::countries::code_for;
-use crate::domain::{Intake, SignatureInput, check_changeable, name_key};
+use crate::domain::{Contact, Intake, SignatureInput, check_changeable, name_key};
 use crate::error::{AppError, AppResult};
 
 /// Rows written per INSERT statement: well under SQLite's limit of bound parameters.
@@ -155,6 +155,8 @@ struct ParsedRow {
     line: u64,
     name: String,
     row: Option<signature::ActiveModel>,
+    /// Sealed into the row once its id is reserved, at insertion.
+    contact: Option<Contact>,
     email_key: Option<String>,
     name_key: String,
     country: Option<String>,
@@ -206,11 +208,11 @@ pub async fn import(
     }
 
     let txn = crate::db::begin_write(db).await?;
-    let to_insert: Vec<signature::ActiveModel> = parsed
+    let to_insert: Vec<(signature::ActiveModel, Option<Contact>)> = parsed
         .into_iter()
         .zip(&report.rows)
         .filter(|(_, outcome)| outcome.outcome == Outcome::Imported)
-        .filter_map(|(row, _)| row.row)
+        .filter_map(|(parsed, _)| Some((parsed.row?, parsed.contact)))
         .collect();
     let count = to_insert.len();
     let mut done = 0u64;
@@ -219,7 +221,16 @@ pub async fn import(
         let rest = remaining.split_off(remaining.len().min(INSERT_CHUNK));
         let chunk = std::mem::replace(&mut remaining, rest);
         done += chunk.len() as u64;
-        signature::Entity::insert_many(chunk).exec(&txn).await?;
+        let ids = crate::db::reserve_ids::<signature::Entity>(&txn, chunk.len()).await?;
+        let mut rows = Vec::with_capacity(chunk.len());
+        for ((mut row, contact), id) in chunk.into_iter().zip(ids) {
+            row.id = Set(id);
+            if let Some(contact) = &contact {
+                contact::store(contact, keys, &mut row)?;
+            }
+            rows.push(row);
+        }
+        signature::Entity::insert_many(rows).exec(&txn).await?;
         progress(done);
     }
     let actor = staff.map(Actor::from).unwrap_or(Actor::System);
@@ -470,6 +481,7 @@ fn unreadable(line: u64, message: &str) -> ParsedRow {
         line,
         name: String::new(),
         row: None,
+        contact: None,
         email_key: None,
         name_key: String::new(),
         country: None,
@@ -544,6 +556,7 @@ fn parse_row(
             line,
             name,
             row: None,
+            contact: None,
             email_key: None,
             name_key: String::new(),
             country: None,
@@ -591,9 +604,6 @@ fn parse_row(
         ..Default::default()
     };
     write_public(&mut row, draft.kind, &draft.public);
-    if let Some(contact) = &draft.contact {
-        contact::store(contact, keys, &mut row);
-    }
     ParsedRow {
         line,
         email_key: draft.contact.as_ref().map(|c| keys.email_key(&c.email)),
@@ -601,6 +611,7 @@ fn parse_row(
         country: draft.public.country.clone(),
         name,
         row: Some(row),
+        contact: draft.contact,
         errors,
         warnings,
     }

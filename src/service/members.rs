@@ -12,6 +12,7 @@ use url::Url;
 use super::access::require_role_in;
 use super::accounts::{self, NewStaff, Staff};
 use super::audit::{self, Actor, Event};
+use super::keys::Keys;
 use super::password_links;
 use crate::domain::{Email, Password, Token};
 use crate::error::{AppError, AppResult};
@@ -145,6 +146,7 @@ pub struct Invited {
 /// one on. `language` is the language of that email.
 pub async fn invite(
     db: &DatabaseConnection,
+    keys: &Keys,
     staff: &Staff,
     organization_id: i64,
     invitation: Invitation,
@@ -182,6 +184,7 @@ pub async fn invite(
     accounts::join(&txn, account.id, organization_id, invitation.role).await?;
     password_links::invite(
         &txn,
+        keys,
         &account,
         &staff.name,
         &organization.name,

@@ -10,6 +10,8 @@ pub mod emails;
 pub mod exports;
 pub mod import;
 pub mod import_drafts;
+pub mod key_file;
+pub mod key_store;
 pub mod keys;
 pub mod letters;
 pub mod members;

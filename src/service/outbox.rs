@@ -9,32 +9,36 @@ use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait};
 
 use super::contact;
 use super::emails::ComposedEmail;
+use super::keys::Keys;
 use crate::domain::Email;
 use crate::error::AppResult;
 
-/// Queues one email.
+/// Queues one email, its recipient and body sealed (they name the contact and carry links).
 pub async fn enqueue(
     db: &impl ConnectionTrait,
+    keys: &Keys,
     signature_id: Option<i64>,
     kind: &str,
     recipient: &Email,
     email: ComposedEmail,
 ) -> AppResult<i64> {
     let now = Utc::now();
+    let id = crate::db::reserve_ids::<outbox::Entity>(db, 1).await?[0];
+    let sealed = contact::seal_email(keys, id, recipient, &email.text, &email.html);
     let row = outbox::ActiveModel {
+        id: Set(id),
         signature_id: Set(signature_id),
         kind: Set(kind.to_owned()),
-        recipient: Set(contact::seal_recipient(recipient)),
+        recipient: Set(sealed.recipient),
         subject: Set(email.subject),
-        body_text: Set(email.text),
-        body_html: Set(email.html),
+        body_text: Set(sealed.body_text),
+        body_html: Set(sealed.body_html),
         attempts: Set(0),
         created_at: Set(now),
         next_attempt_at: Set(now),
         locked_until: Set(None),
         sent_at: Set(None),
         last_error: Set(None),
-        ..Default::default()
     }
     .insert(db)
     .await?;

@@ -13,6 +13,7 @@ use sea_orm::{
 use url::Url;
 
 use super::emails;
+use super::keys::Keys;
 use super::outbox;
 use crate::domain::{Email, Password, Token, TokenHash};
 use crate::error::{AppError, AppResult};
@@ -58,6 +59,7 @@ pub struct LinkHolder {
 #[tracing::instrument(skip_all)]
 pub async fn request_reset(
     db: &DatabaseConnection,
+    keys: &Keys,
     email: &str,
     base_url: &Url,
     language: Language,
@@ -73,7 +75,16 @@ pub async fn request_reset(
         return Ok(());
     };
     let txn = crate::db::begin_write(db).await?;
-    send(&txn, &account, Purpose::Reset, base_url, language, None).await?;
+    send(
+        &txn,
+        keys,
+        &account,
+        Purpose::Reset,
+        base_url,
+        language,
+        None,
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }
@@ -81,6 +92,7 @@ pub async fn request_reset(
 /// Sends a new member the link to choose a first password, in the caller's transaction.
 pub async fn invite(
     db: &impl ConnectionTrait,
+    keys: &Keys,
     account: &user::Model,
     invited_by: &str,
     organization: &str,
@@ -89,6 +101,7 @@ pub async fn invite(
 ) -> AppResult<()> {
     send(
         db,
+        keys,
         account,
         Purpose::Invite,
         base_url,
@@ -100,6 +113,7 @@ pub async fn invite(
 
 async fn send(
     db: &impl ConnectionTrait,
+    keys: &Keys,
     account: &user::Model,
     purpose: Purpose,
     base_url: &Url,
@@ -132,7 +146,7 @@ async fn send(
         invitation,
         valid_hours: purpose.lifetime().num_hours(),
     });
-    outbox::enqueue(db, None, purpose.stored(), &recipient, composed).await?;
+    outbox::enqueue(db, keys, None, purpose.stored(), &recipient, composed).await?;
     Ok(())
 }
 

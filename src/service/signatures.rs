@@ -127,19 +127,20 @@ pub async fn list(
         .offset(offset)
         .all(db)
         .await?;
-    Ok((enrich(db, &letter, rows, reader).await?, total))
+    Ok((enrich(db, keys, &letter, rows, reader).await?, total))
 }
 
 /// One signature of a letter.
 pub async fn get(
     db: &DatabaseConnection,
+    keys: &Keys,
     staff: &Staff,
     letter_id: i64,
     signature_id: i64,
 ) -> AppResult<StaffSignature> {
     let (letter, reader) = access::letter_and_role(db, staff, letter_id, Role::Viewer).await?;
     let row = find(db, letter_id, signature_id).await?;
-    one(db, &letter, row, reader).await
+    one(db, keys, &letter, row, reader).await
 }
 
 async fn find(
@@ -160,17 +161,19 @@ async fn find(
 
 async fn one(
     db: &DatabaseConnection,
+    keys: &Keys,
     letter: &letter::Model,
     row: signature::Model,
     reader: Role,
 ) -> AppResult<StaffSignature> {
-    Ok(enrich(db, letter, vec![row], reader).await?.remove(0))
+    Ok(enrich(db, keys, letter, vec![row], reader).await?.remove(0))
 }
 
 /// Adds the signals and duplicate candidates to a page of signatures, in a fixed number of
 /// queries, with their contacts only for a `reader` whose role sees contact data.
 async fn enrich(
     db: &DatabaseConnection,
+    keys: &Keys,
     letter: &letter::Model,
     rows: Vec<signature::Model>,
     reader: Role,
@@ -189,10 +192,9 @@ async fn enrich(
     let contact_uses = uses(db, signature::Column::ContactEmailKey, email_keys, None).await?;
     let network_keys = rows.iter().filter_map(|r| r.ip_hash.clone());
     let network_uses = uses(db, signature::Column::IpHash, network_keys, Some(letter.id)).await?;
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .map(|mut row| {
-            let contact = contact::load(&row);
+            let contact = contact::load(keys, &row)?;
             let others = |uses: &HashMap<String, i64>, key: &Option<String>| {
                 key.as_ref()
                     .and_then(|k| uses.get(k))
@@ -222,16 +224,16 @@ async fn enrich(
             if !contacts_visible {
                 contact::hide(&mut row);
             }
-            StaffSignature {
+            Ok(StaffSignature {
                 lead: lead.names().contains(&row.name),
                 contact: contact.filter(|_| contacts_visible),
                 contacts_visible,
                 signals,
                 duplicate_candidates,
                 row,
-            }
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// How many signatures hold each of `keys` in `column`, on one letter or on any.
@@ -317,7 +319,9 @@ pub async fn add(
         ensure_contact_free(&txn, letter_id, &keys.email_key(&contact.email)).await?;
     }
     let now = Utc::now();
+    let id = crate::db::reserve_ids::<signature::Entity>(&txn, 1).await?[0];
     let mut row = signature::ActiveModel {
+        id: Set(id),
         letter_id: Set(letter_id),
         consent: Set(true),
         status: Set(SignatureStatus::Approved),
@@ -342,7 +346,7 @@ pub async fn add(
     };
     write_public(&mut row, draft.kind, &draft.public);
     if let Some(contact) = &draft.contact {
-        contact::store(contact, keys, &mut row);
+        contact::store(contact, keys, &mut row)?;
     }
     let saved = row.insert(&txn).await?;
     audit::record(
@@ -358,7 +362,7 @@ pub async fn add(
     )
     .await?;
     txn.commit().await?;
-    one(db, &letter, saved, reader).await
+    one(db, keys, &letter, saved, reader).await
 }
 
 /// Changes staff make to a signature, parsed: the public and contact fields hold one `Option`
@@ -419,13 +423,13 @@ pub async fn edit(
     if changes.contact.any() {
         let contact = changes
             .contact
-            .apply(contact::load(&before), &public.name)
+            .apply(contact::load(keys, &before)?, &public.name)
             .map_err(AppError::invalid)?;
         let key = keys.email_key(&contact.email);
         if before.contact_email_key.as_deref() != Some(key.as_str()) {
             ensure_contact_free(&txn, letter_id, &key).await?;
         }
-        contact::store(&contact, keys, &mut row);
+        contact::store(&contact, keys, &mut row)?;
     }
     if let Some(note) = changes.verification_note {
         verify_by_other_means(&mut row, &before, &letter, note, now);
@@ -471,7 +475,7 @@ pub async fn edit(
         .one(db)
         .await?
         .unwrap_or(letter);
-    one(db, &letter, after, reader).await
+    one(db, keys, &letter, after, reader).await
 }
 
 /// A coordinator's decision.
@@ -498,6 +502,7 @@ pub enum Subject {
 /// withdrawn: the signer decided.
 pub async fn decide(
     db: &DatabaseConnection,
+    keys: &Keys,
     staff: &Staff,
     letter_id: i64,
     signature_id: i64,
@@ -519,7 +524,7 @@ pub async fn decide(
     )
     .await?;
     txn.commit().await?;
-    one(db, &letter, after, reader).await
+    one(db, keys, &letter, after, reader).await
 }
 
 /// What became of each signature of an approval of several at once.
@@ -633,6 +638,7 @@ async fn decide_in(
 /// further of the two states. Both keep their audit trail.
 pub async fn merge(
     db: &DatabaseConnection,
+    keys: &Keys,
     staff: &Staff,
     letter_id: i64,
     duplicate_id: i64,
@@ -707,7 +713,7 @@ pub async fn merge(
         .await?;
     }
     txn.commit().await?;
-    one(db, &letter, kept_after, reader).await
+    one(db, keys, &letter, kept_after, reader).await
 }
 
 /// A published letter's approved signatories, lead signatories first, then in the letter's
@@ -804,6 +810,7 @@ pub async fn erase_contact(
 pub async fn erase_for_staff(
     db: &DatabaseConnection,
     copies: &MailCopies,
+    keys: &Keys,
     staff: &Staff,
     letter_id: i64,
     signature_id: i64,
@@ -811,7 +818,7 @@ pub async fn erase_for_staff(
     let (letter, reader) = access::letter_and_role(db, staff, letter_id, Role::Editor).await?;
     erase_contact(db, copies, &Actor::from(staff), letter_id, signature_id).await?;
     let row = find(db, letter_id, signature_id).await?;
-    one(db, &letter, row, reader).await
+    one(db, keys, &letter, row, reader).await
 }
 
 /// The signature on a letter whose contact has this email, if any.

@@ -104,7 +104,9 @@ pub async fn record(
     // The count of emails is written with the signature itself: one statement fewer per submission.
     let (saved, action, before, sending) = match existing {
         None => {
+            let id = crate::db::reserve_ids::<signature::Entity>(db, 1).await?[0];
             let mut row = signature::ActiveModel {
+                id: Set(id),
                 letter_id: Set(letter.id),
                 consent: Set(true),
                 status: Set(SignatureStatus::PendingVerification),
@@ -128,7 +130,7 @@ pub async fn record(
                 ..Default::default()
             };
             write_public(&mut row, draft.kind, &draft.public);
-            contact::store(contact, &ctx.keys, &mut row);
+            contact::store(contact, &ctx.keys, &mut row)?;
             let saved = row.insert(db).await.map_err(|err| match err.sql_err() {
                 // Another instance inserted the same signer a moment ago; the writer retries
                 // this submission, which then finds that row.
@@ -148,7 +150,7 @@ pub async fn record(
                     // A fresh submission, confirmed as a whole: an earlier change left
                     // unconfirmed must not ride along with its confirmation.
                     changes::discard(&mut row);
-                    contact::store(contact, &ctx.keys, &mut row);
+                    contact::store(contact, &ctx.keys, &mut row)?;
                     row.status = Set(SignatureStatus::PendingVerification);
                     row.withdrawn_at = Set(None);
                     row.language = Set(signed_text.language);
@@ -213,7 +215,7 @@ async fn send_links(
     language: Language,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    let Some(contact) = contact::load(saved) else {
+    let Some(contact) = contact::load(&ctx.keys, saved)? else {
         return Ok(());
     };
     let verify = issue_token(db, saved.id, TokenPurpose::Verify, now + ctx.token_lifetime).await?;
@@ -239,7 +241,15 @@ async fn send_links(
         withdraw_url: &withdraw_url,
         valid_days: ctx.token_lifetime.num_days(),
     });
-    outbox::enqueue(db, Some(saved.id), "verification", &contact.email, email).await?;
+    outbox::enqueue(
+        db,
+        &ctx.keys,
+        Some(saved.id),
+        "verification",
+        &contact.email,
+        email,
+    )
+    .await?;
     Ok(())
 }
 

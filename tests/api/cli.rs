@@ -21,6 +21,9 @@ pub(crate) fn signon() -> Command {
         "SIGNON_MAIL_FROM",
         "SIGNON_LOG",
         "SIGNON_LOG_FORMAT",
+        "SIGNON_SECRET_KEY",
+        "SIGNON_DATA_KEY",
+        "SIGNON_KEY_FILE",
         "RUST_LOG",
     ] {
         command.env_remove(var);
@@ -28,7 +31,7 @@ pub(crate) fn signon() -> Command {
     command
 }
 
-fn run_with_stdin(mut command: Command, stdin: &str) -> Output {
+pub(crate) fn run_with_stdin(mut command: Command, stdin: &str) -> Output {
     let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -64,7 +67,7 @@ fn user_add(database_url: &str, email: &str, org: &str, password: &str) -> Outpu
 }
 
 /// Asserts a failed command: exit code 2 and one `signon: error:` line saying `expected`.
-fn assert_clear_failure(output: &Output, expected: &str) {
+pub(crate) fn assert_clear_failure(output: &Output, expected: &str) {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "exit code; stderr: {stderr}");
     let errors: Vec<&str> = stderr

@@ -136,6 +136,8 @@ db_test!(
                 "--database-url",
                 &app.database_url,
             ])
+            .arg("--key-file")
+            .arg(&app.key_file)
             .env_remove("DATABASE_URL")
             .env("SIGNON_MAIL_DIR", &app.mail_dir)
             .output()

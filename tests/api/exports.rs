@@ -84,6 +84,8 @@ fn signon_export(app: &TestApp, args: &[&str]) -> Vec<u8> {
         .args(["export", "final"])
         .args(args)
         .args(["--database-url", &app.database_url])
+        .arg("--key-file")
+        .arg(&app.key_file)
         .env_remove("DATABASE_URL")
         .output()
         .unwrap();

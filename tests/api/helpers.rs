@@ -1,6 +1,7 @@
 //! `TestApp`: the real service on a random port with a database of its own, and request helpers.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use reqwest::{Client, Method, Response, StatusCode};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
@@ -10,6 +11,8 @@ use signon::config::Settings;
 use signon::domain::{Email, Password};
 use signon::mail::{self, Transport};
 use signon::service::accounts::{self, NewStaff};
+use signon::service::key_file;
+use signon::service::keys::Keys;
 
 /// The password every test account gets.
 pub const PASSWORD: &str = "correct horse battery staple";
@@ -108,8 +111,13 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     /// Where the service writes its emails as `.eml` files.
     pub mail_dir: PathBuf,
+    /// The file holding the service's keys (beside a SQLite database).
+    pub key_file: PathBuf,
+    /// The service's keys, for tests that empty the outbox themselves.
+    pub keys: Arc<Keys>,
     /// The service's own way of sending, for tests that empty the outbox themselves.
     mail_transport: Transport,
+    settings: Settings,
     client: Client,
     server: tokio::task::JoinHandle<()>,
     _workdir: tempfile::TempDir,
@@ -178,7 +186,38 @@ fn postgres_admin_url() -> String {
         })
 }
 
+/// Starts the service in this process: its address, database, keys and serving task.
+async fn serve(
+    settings: Settings,
+) -> (
+    String,
+    DatabaseConnection,
+    Arc<Keys>,
+    tokio::task::JoinHandle<()>,
+) {
+    let app = Application::build(settings)
+        .await
+        .expect("the service starts");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let db = app.state().db.clone();
+    let keys = app.state().keys.clone();
+    let server = tokio::spawn(async move {
+        app.run_until(std::future::pending())
+            .await
+            .expect("the server runs");
+    });
+    (address, db, keys, server)
+}
+
 impl TestApp {
+    /// Stops serving and starts the service again on the same database and key file, as after
+    /// a restart (on a new port).
+    pub async fn restart(&mut self) {
+        self.server.abort();
+        let (address, db, keys, server) = serve(self.settings.clone()).await;
+        (self.address, self.db, self.keys, self.server) = (address, db, keys, server);
+    }
+
     /// Starts the service on a fresh database of the given kind.
     pub async fn spawn(backend: Backend) -> Self {
         Self::spawn_with(backend, |_| {}).await
@@ -194,25 +233,28 @@ impl TestApp {
         settings.mail.dir = workdir.path().join("mail");
         // Tests sign many times from one address; the limit has tests of its own.
         settings.sign_rate_per_minute = 0;
+        if backend == Backend::Postgres {
+            // Beside a SQLite file by default; a PostgreSQL test's keys go to its own folder.
+            settings.keys.key_file = Some(workdir.path().join("signon.key"));
+        }
         adjust(&mut settings);
+        let key_file = settings
+            .keys
+            .key_file
+            .clone()
+            .unwrap_or_else(|| key_file::default_path(&database_url));
         let mail_dir = settings.mail.dir.clone();
         let mail_transport =
             Transport::from_settings(&settings.mail).expect("the mail settings are valid");
-        let app = Application::build(settings)
-            .await
-            .expect("the service starts");
-        let address = format!("http://127.0.0.1:{}", app.port());
-        let db = app.state().db.clone();
-        let server = tokio::spawn(async move {
-            app.run_until(std::future::pending())
-                .await
-                .expect("the server runs");
-        });
+        let (address, db, keys, server) = serve(settings.clone()).await;
         Self {
+            settings,
             address,
             database_url,
             db,
             mail_dir,
+            key_file,
+            keys,
             mail_transport,
             client: Client::new(),
             server,
@@ -433,7 +475,7 @@ impl TestApp {
     pub async fn delivered_emails(&self) -> Vec<SentEmail> {
         use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
         for _ in 0..200 {
-            mail::deliver_due(&self.db, &self.mail_transport)
+            mail::deliver_due(&self.db, &self.mail_transport, &self.keys)
                 .await
                 .expect("the outbox can be read");
             let unsent = entity::outbox::Entity::find()

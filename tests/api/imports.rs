@@ -251,6 +251,8 @@ fn signon(app: &TestApp, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_signon"))
         .args(args)
         .args(["--database-url", &app.database_url])
+        .arg("--key-file")
+        .arg(&app.key_file)
         .env_remove("DATABASE_URL")
         .output()
         .unwrap()

@@ -16,6 +16,7 @@ mod auth;
 mod browser;
 mod changes;
 mod cli;
+mod encryption;
 mod erasure;
 mod errors;
 mod exports;

@@ -658,6 +658,8 @@ db_test!(
                 "--database-url",
                 &app.database_url,
             ])
+            .arg("--key-file")
+            .arg(&app.key_file)
             .env_remove("DATABASE_URL")
             .output()
             .unwrap();
@@ -698,6 +700,8 @@ db_test!(
                 "--database-url",
                 &app.database_url,
             ])
+            .arg("--key-file")
+            .arg(&app.key_file)
             .env_remove("DATABASE_URL")
             .output()
             .unwrap();

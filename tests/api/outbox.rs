@@ -40,9 +40,10 @@ db_test!(several_workers_never_send_one_email_twice, |app| {
             .unwrap(),
         );
         let db = app.db.clone();
+        let keys = app.keys.clone();
         tokio::spawn(async move {
             for _ in 0..20 {
-                mail::deliver_due(&db, &transport).await.unwrap();
+                mail::deliver_due(&db, &transport, &keys).await.unwrap();
             }
         })
     });

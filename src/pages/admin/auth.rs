@@ -204,7 +204,8 @@ pub async fn forgot(
         .check(&email, ClientInfo::of(req).ip)
         .is_ok()
     {
-        password_links::request_reset(&state.db, &email, &state.base_url, ctx.lang).await?;
+        password_links::request_reset(&state.db, &state.keys, &email, &state.base_url, ctx.lang)
+            .await?;
     }
     Ok(page(
         &ctx,

@@ -181,7 +181,15 @@ pub async fn download(
 ) -> Result<Response, PageError> {
     let (kind, language) =
         parse_file_name(&name).ok_or_else(|| AppError::not_found("There is no such download."))?;
-    let file = exports::for_staff(&state.db, &page.staff, letter_id, kind, language).await?;
+    let file = exports::for_staff(
+        &state.db,
+        &state.keys,
+        &page.staff,
+        letter_id,
+        kind,
+        language,
+    )
+    .await?;
     Ok(file
         .content
         .with_content_type(file.content_type)

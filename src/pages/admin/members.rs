@@ -319,6 +319,7 @@ pub async fn invite(
     let invitation = Invitation { email, name, role };
     let invited = members::invite(
         &state.db,
+        &state.keys,
         &page.staff,
         organization_id,
         invitation,

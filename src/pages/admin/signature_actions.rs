@@ -210,6 +210,7 @@ pub async fn approve(
     let subject = subject(form.about.as_deref());
     let outcome = signatures::decide(
         &state.db,
+        &state.keys,
         &page.staff,
         letter_id,
         signature_id,
@@ -263,6 +264,7 @@ pub async fn reject(
         Ok(reason) => {
             signatures::decide(
                 &state.db,
+                &state.keys,
                 &page.staff,
                 letter_id,
                 signature_id,
@@ -442,7 +444,8 @@ pub async fn erase_page(
 ) -> Result<maud::Markup, PageError> {
     let letter = LetterAccess::load(&state, &page, letter_id).await?;
     letter.require_moderator(&page)?;
-    let item = signatures::get(&state.db, &page.staff, letter_id, signature_id).await?;
+    let item =
+        signatures::get(&state.db, &state.keys, &page.staff, letter_id, signature_id).await?;
     let back = QueueQuery::from_back(form.back.as_deref());
     let title = page.t("Erase contact data", "Borrar datos de contacto");
     let content = html! {
@@ -478,6 +481,7 @@ pub async fn erase(
     let outcome = signatures::erase_for_staff(
         &state.db,
         &state.mail_copies(),
+        &state.keys,
         &page.staff,
         letter_id,
         signature_id,

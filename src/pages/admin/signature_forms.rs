@@ -107,7 +107,8 @@ pub async fn edit_page(
 ) -> Result<Markup, PageError> {
     let letter = LetterAccess::load(&state, &page, letter_id).await?;
     letter.require_act(&page)?;
-    let item = signatures::get(&state.db, &page.staff, letter_id, signature_id).await?;
+    let item =
+        signatures::get(&state.db, &state.keys, &page.staff, letter_id, signature_id).await?;
     let filled = FormState {
         input: input_of(&item),
         ..FormState::default()
@@ -132,7 +133,8 @@ pub async fn edit(
     Form(form): Form<SignForm>,
 ) -> Result<Response, PageError> {
     let letter = LetterAccess::load(&state, &page, letter_id).await?;
-    let item = signatures::get(&state.db, &page.staff, letter_id, signature_id).await?;
+    let item =
+        signatures::get(&state.db, &state.keys, &page.staff, letter_id, signature_id).await?;
     let input = form.input;
     let outcome = match input.parse(Intake::Vouched) {
         Ok(draft) => {

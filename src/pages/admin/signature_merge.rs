@@ -49,8 +49,9 @@ pub async fn merge_page(
         ))
         .into());
     };
-    let duplicate = signatures::get(&state.db, &page.staff, letter_id, signature_id).await?;
-    let kept = signatures::get(&state.db, &page.staff, letter_id, into).await?;
+    let duplicate =
+        signatures::get(&state.db, &state.keys, &page.staff, letter_id, signature_id).await?;
+    let kept = signatures::get(&state.db, &state.keys, &page.staff, letter_id, into).await?;
     let back = QueueQuery::from_back(query.back.as_deref());
     let title = page.t("Merge two entries", "Fusionar dos entradas");
     let swap = format!(
@@ -111,7 +112,15 @@ pub async fn merge(
     let location = letter.queue_path(&QueueQuery::from_back(form.back.as_deref()));
     let outcome = match form.into.as_deref().and_then(|v| v.trim().parse().ok()) {
         Some(into) => {
-            signatures::merge(&state.db, &page.staff, letter_id, signature_id, into).await
+            signatures::merge(
+                &state.db,
+                &state.keys,
+                &page.staff,
+                letter_id,
+                signature_id,
+                into,
+            )
+            .await
         }
         None => Err(AppError::invalid_field(
             "into",

@@ -1,0 +1,523 @@
+//! Contact data at rest: nothing of a contact in the database file or its WAL; keys
+//! outside the database; a restart finds the same signers; no start without the keys;
+//! upgrading a database from before encryption.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+use entity::Role;
+use reqwest::StatusCode;
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use serde_json::{Value, json};
+
+use crate::cli::{assert_clear_failure, free_port, signon, wait_until_ready};
+use crate::helpers::{Backend, PASSWORD, TestApp, organization};
+
+/// A contact no other test uses: whatever of it is found in the database was leaked.
+struct Marker {
+    name: String,
+    email: String,
+    phone: String,
+}
+
+impl Marker {
+    fn new() -> Self {
+        let n = uuid::Uuid::new_v4().as_u128();
+        Self {
+            name: format!("Marcela Quintanar {:x}", n as u32),
+            email: format!("m{:x}@marker.example.org", n as u64),
+            phone: format!("+52 1 {:010}", n % 10_000_000_000),
+        }
+    }
+
+    fn texts(&self) -> [&str; 3] {
+        [&self.name, &self.email, &self.phone]
+    }
+}
+
+/// Asserts that `bytes` hold none of the markers' texts.
+fn assert_holds_none(bytes: &[u8], markers: &[&Marker], what: &str) {
+    let text = String::from_utf8_lossy(bytes);
+    for marker in markers {
+        for value in marker.texts() {
+            assert!(
+                !text.contains(value),
+                "{what} holds {value:?} in plain text"
+            );
+        }
+    }
+}
+
+fn sqlite_file(database_url: &str) -> Option<PathBuf> {
+    let rest = database_url.strip_prefix("sqlite://")?;
+    Some(PathBuf::from(rest.split('?').next().unwrap()))
+}
+
+/// What a thief of the database reads: the SQLite file and its WAL, byte for byte; for
+/// PostgreSQL, every row of every table as text.
+async fn stored_bytes(database_url: &str, db: &DatabaseConnection) -> Vec<u8> {
+    if let Some(path) = sqlite_file(database_url) {
+        let mut bytes = std::fs::read(&path).unwrap();
+        if let Ok(wal) = std::fs::read(format!("{}-wal", path.display())) {
+            bytes.extend(wal);
+        }
+        return bytes;
+    }
+    let tables = db
+        .query_all_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public'",
+        ))
+        .await
+        .unwrap();
+    let mut text = String::new();
+    for table in tables {
+        let name: String = table.try_get_by_index(0).unwrap();
+        let rows = db
+            .query_one_raw(Statement::from_string(
+                DbBackend::Postgres,
+                format!("SELECT COALESCE(string_agg(t::text, E'\\n'), '') FROM \"{name}\" t"),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        text.push_str(&rows.try_get_by_index::<String>(0).unwrap());
+    }
+    text.into_bytes()
+}
+
+fn form_with(marker: &Marker, organization: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("kind", "organization".into()),
+        ("name", organization.into()),
+        ("country", "MX".into()),
+        ("contact_name", marker.name.clone()),
+        ("contact_email", marker.email.clone()),
+        ("contact_phone", marker.phone.clone()),
+        ("comment", "Please call in the mornings".into()),
+        ("consent", "yes".into()),
+    ]
+}
+
+fn json_with(marker: &Marker, organization: &str) -> Value {
+    json!({
+        "kind": "organization",
+        "name": organization,
+        "country": "MX",
+        "contact_name": marker.name,
+        "contact_email": marker.email,
+        "contact_phone": marker.phone,
+        "consent": true,
+    })
+}
+
+fn csv_with(rows: &[(&Marker, &str)]) -> Vec<u8> {
+    let mut csv = "name,country,contact_name,contact_email,contact_phone\n".to_owned();
+    for (marker, organization) in rows {
+        csv.push_str(&format!(
+            "{organization},MX,{},{},{}\n",
+            marker.name, marker.email, marker.phone
+        ));
+    }
+    csv.into_bytes()
+}
+
+/// A `signon` command on the test's database and key file.
+fn signon_on(app: &TestApp, args: &[&str]) -> Output {
+    signon()
+        .args(args)
+        .args(["--database-url", &app.database_url])
+        .arg("--key-file")
+        .arg(&app.key_file)
+        .output()
+        .unwrap()
+}
+
+#[cfg(unix)]
+fn assert_private(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "{} has mode {mode:o}", path.display());
+}
+
+#[cfg(not(unix))]
+fn assert_private(_path: &Path) {}
+
+async fn staff_view(app: &TestApp, token: &str, id: i64) -> String {
+    let list = app
+        .get(
+            &format!("/api/v1/letters/{id}/signatures?limit=1000"),
+            Some(token),
+        )
+        .await;
+    assert_eq!(list.status(), StatusCode::OK);
+    let csv = app
+        .get(
+            &format!("/api/v1/letters/{id}/export.csv?scope=staff"),
+            Some(token),
+        )
+        .await;
+    assert_eq!(csv.status(), StatusCode::OK);
+    format!(
+        "{}\n{}",
+        list.text().await.unwrap(),
+        csv.text().await.unwrap()
+    )
+}
+
+db_test!(
+    no_contact_is_in_the_database_file_or_its_wal_and_staff_still_read_them,
+    |app| {
+        let staff = app
+            .staff_token("coord@wola.org", "WOLA", Role::Editor)
+            .await;
+        let id = app.open_letter(&staff, "trust").await;
+        let (signer, imported) = (Marker::new(), Marker::new());
+
+        let form = form_with(&signer, "Sin Fronteras");
+        let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let signed = app.post_form("/l/trust/sign", &fields).await;
+        assert_eq!(signed.status(), StatusCode::OK);
+        let report = app
+            .send_raw(
+                reqwest::Method::POST,
+                &format!("/api/v1/letters/{id}/imports"),
+                Some(&staff),
+                "text/csv",
+                csv_with(&[(&imported, "Colectivo Marcador")]),
+            )
+            .await;
+        assert_eq!(report.status(), StatusCode::OK);
+
+        // While the confirmation email waits in the outbox, and once it has gone.
+        assert_holds_none(
+            &stored_bytes(&app.database_url, &app.db).await,
+            &[&signer, &imported],
+            "the database",
+        );
+        let emails = app.delivered_emails().await;
+        assert!(
+            emails[0].text.contains(&signer.name),
+            "the email greets the contact"
+        );
+        let seen = staff_view(&app, &staff, id).await;
+        for value in signer.texts().into_iter().chain(imported.texts()) {
+            assert!(seen.contains(value), "staff see {value:?}");
+        }
+        assert_holds_none(
+            &stored_bytes(&app.database_url, &app.db).await,
+            &[&signer, &imported],
+            "the database",
+        );
+        assert_private(&app.key_file);
+
+        let erased = signon_on(&app, &["erase", "trust", "--email", &signer.email]);
+        assert!(
+            erased.status.success(),
+            "{}",
+            String::from_utf8_lossy(&erased.stderr)
+        );
+        let list: Value = app
+            .get(&format!("/api/v1/letters/{id}/signatures"), Some(&staff))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let imported_id = list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == "Colectivo Marcador")
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap();
+        let erase = app
+            .post(
+                &format!("/api/v1/letters/{id}/signatures/{imported_id}/erase"),
+                Some(&staff),
+                &json!({}),
+            )
+            .await;
+        assert_eq!(erase.status(), StatusCode::OK);
+        let seen = staff_view(&app, &staff, id).await;
+        for value in signer.texts().into_iter().chain(imported.texts()) {
+            assert!(!seen.contains(value), "{value:?} is erased");
+        }
+        assert_holds_none(
+            &stored_bytes(&app.database_url, &app.db).await,
+            &[&signer, &imported],
+            "the database after erasure",
+        );
+    }
+);
+
+db_test!(a_restart_with_the_key_file_finds_the_same_signer, |app| {
+    let mut app = app;
+    let staff = app
+        .staff_token("coord@wola.org", "WOLA", Role::Editor)
+        .await;
+    let id = app.open_letter(&staff, "again").await;
+    let signer = Marker::new();
+    let first = app
+        .sign("again", &json_with(&signer, "Sin Fronteras"))
+        .await;
+    assert_eq!(first.status(), StatusCode::ACCEPTED);
+
+    app.restart().await;
+    assert!(
+        staff_view(&app, &staff, id).await.contains(&signer.phone),
+        "the contact written before the restart is read after it"
+    );
+    let upper = signer.email.to_uppercase();
+    let second = app
+        .sign("again", &organization("Sin Fronteras A.C.", &upper))
+        .await;
+
+    assert_eq!(second.status(), StatusCode::ACCEPTED);
+    let list: Value = app
+        .get(&format!("/api/v1/letters/{id}/signatures"), Some(&staff))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        list["total"], 1,
+        "the same signer, not a second row: {list}"
+    );
+    assert_eq!(
+        app.delivered_emails().await.len(),
+        2,
+        "the link is sent again"
+    );
+});
+
+async fn refuses_to_start_without_the_keys_of_its_contact_data(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let staff = app
+        .staff_token("coord@wola.org", "WOLA", Role::Editor)
+        .await;
+    app.open_letter(&staff, "locked").await;
+    let signed = app
+        .sign("locked", &json_with(&Marker::new(), "Sin Fronteras"))
+        .await;
+    assert_eq!(signed.status(), StatusCode::ACCEPTED);
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("lost.key");
+
+    let without = signon()
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--database-url",
+            &app.database_url,
+        ])
+        .arg("--key-file")
+        .arg(&missing)
+        .output()
+        .unwrap();
+    assert_clear_failure(&without, "key file");
+    assert!(
+        std::fs::read_dir(dir.path()).unwrap().next().is_none(),
+        "no key file is made up for a database that has data, and nothing else is written"
+    );
+
+    let other_key = signon()
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--database-url",
+            &app.database_url,
+        ])
+        .arg("--key-file")
+        .arg(&app.key_file)
+        .env("SIGNON_DATA_KEY", hex::encode([7u8; 32]))
+        .output()
+        .unwrap();
+    assert_clear_failure(&other_key, "not the ones");
+
+    let erase = signon()
+        .args(["erase", "locked", "--email", "x@example.org"])
+        .args(["--database-url", &app.database_url])
+        .arg("--key-file")
+        .arg(&missing)
+        .output()
+        .unwrap();
+    assert_clear_failure(&erase, "key file");
+}
+
+backend_test!(refuses_to_start_without_the_keys_of_its_contact_data);
+
+/// `signon serve` as a separate process on a database and key file.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    async fn start(database_url: &str, key_file: &Path) -> Self {
+        let port = free_port();
+        let child = signon()
+            .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+            .args(["--database-url", database_url])
+            .arg("--key-file")
+            .arg(key_file)
+            .env("SIGNON_MAIL_DIR", key_file.parent().unwrap().join("mail"))
+            .env("SIGNON_SIGN_RATE", "0")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let base = format!("http://127.0.0.1:{port}");
+        wait_until_ready(&base).await;
+        Self { child, base }
+    }
+
+    async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> reqwest::Response {
+        let mut request = reqwest::Client::new()
+            .post(format!("{}{path}", self.base))
+            .json(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.unwrap()
+    }
+
+    async fn get(&self, path: &str, token: &str) -> String {
+        let response = reqwest::Client::new()
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        response.text().await.unwrap()
+    }
+
+    async fn login(&self, email: &str) -> String {
+        let answer: Value = self
+            .post(
+                "/api/v1/auth/login",
+                None,
+                &json!({ "email": email, "password": PASSWORD }),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        answer["token"].as_str().unwrap().to_owned()
+    }
+
+    /// Everything staff see of a letter's signatures: the list and the staff CSV.
+    async fn staff_view(&self, token: &str, id: i64) -> String {
+        format!(
+            "{}\n{}",
+            self.get(
+                &format!("/api/v1/letters/{id}/signatures?limit=1000"),
+                token
+            )
+            .await,
+            self.get(
+                &format!("/api/v1/letters/{id}/export.csv?scope=staff"),
+                token
+            )
+            .await
+        )
+    }
+
+    fn stop(mut self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        assert!(self.child.wait().unwrap().success(), "signon stops cleanly");
+    }
+}
+
+async fn a_database_from_before_encryption_moves_its_key_out_and_encrypts_its_contacts(
+    backend: Backend,
+) {
+    // A database as earlier versions left it: the lookup key in `server_secrets`, contacts in
+    // clear, no key file.
+    let app = TestApp::spawn(backend).await;
+    let staff = app
+        .staff_token("coord@wola.org", "WOLA", Role::Editor)
+        .await;
+    let id = app.open_letter(&staff, "upgrade").await;
+    let old = Marker::new();
+    let signed = app.sign("upgrade", &json_with(&old, "Sin Fronteras")).await;
+    assert_eq!(signed.status(), StatusCode::ACCEPTED);
+    app.delivered_emails().await;
+    let secret = std::fs::read_to_string(&app.key_file)
+        .unwrap()
+        .lines()
+        .find_map(|line| line.strip_prefix("secret_key=").map(str::to_owned))
+        .unwrap();
+    let backend_kind = app.db.get_database_backend();
+    for sql in [
+        format!(
+            "UPDATE signatures SET contact_name = '{}', contact_email = '{}', contact_phone = '{}', contact_title = NULL, comment = NULL",
+            old.name, old.email, old.phone
+        ),
+        "DELETE FROM server_secrets".to_owned(),
+        format!(
+            "INSERT INTO server_secrets (name, value, created_at) VALUES ('lookup_key', '{secret}', CURRENT_TIMESTAMP)"
+        ),
+    ] {
+        app.db
+            .execute_raw(Statement::from_string(backend_kind, sql))
+            .await
+            .unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("signon.key");
+
+    let server = Server::start(&app.database_url, &key_file).await;
+
+    let written = std::fs::read_to_string(&key_file).unwrap();
+    assert!(
+        written.contains(&format!("secret_key={secret}")),
+        "the key moved to the file"
+    );
+    assert_private(&key_file);
+    let left = app
+        .db
+        .query_all_raw(Statement::from_string(
+            backend_kind,
+            "SELECT name FROM server_secrets WHERE name = 'lookup_key'",
+        ))
+        .await
+        .unwrap();
+    assert!(left.is_empty(), "no key stays in the database");
+    assert_holds_none(
+        &stored_bytes(&app.database_url, &app.db).await,
+        &[&old],
+        "the database",
+    );
+    let token = server.login("coord@wola.org").await;
+    let seen = server.staff_view(&token, id).await;
+    assert!(
+        seen.contains(&old.email) && seen.contains(&old.name),
+        "{seen}"
+    );
+    let again = server
+        .post(
+            "/api/v1/public/letters/upgrade/signatures",
+            None,
+            &organization("Sin Fronteras", &old.email),
+        )
+        .await;
+    assert_eq!(again.status(), StatusCode::ACCEPTED);
+    let list: Value = serde_json::from_str(
+        &server
+            .get(&format!("/api/v1/letters/{id}/signatures"), &token)
+            .await,
+    )
+    .unwrap();
+    assert_eq!(list["total"], 1, "the signer is found again: {list}");
+    server.stop();
+}
+
+backend_test!(a_database_from_before_encryption_moves_its_key_out_and_encrypts_its_contacts);
