@@ -55,7 +55,7 @@ pub struct Cli {
     max_import_rows: u32,
 
     /// The key that encrypts contact data: 32 random bytes as 64 hex digits or base64
-    /// (`openssl rand -hex 32`) [default: the key file's].
+    /// (`openssl rand -hex 32`). During a rotation, NEW,OLD [default: the key file's].
     #[arg(long, env = "SIGNON_DATA_KEY", global = true, hide_env_values = true)]
     data_key: Option<String>,
 
@@ -120,6 +120,9 @@ enum Command {
         #[arg(long, env = "SIGNON_MAIL_DIR", default_value = "mail")]
         mail_dir: PathBuf,
     },
+    /// Re-encrypt every stored contact under a new data key, then retire the old key. Stop
+    /// `signon serve` first. Resumable: if it stops halfway, run it again.
+    RotateKey,
     /// Print the OpenAPI document of the JSON API (JSON, or YAML with --yaml).
     Openapi {
         /// Print YAML instead of JSON.
@@ -388,6 +391,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::RotateKey => rotate_key(&cli.database_url, &key_settings).await,
         Command::Serve(args) => {
             let mut settings = Settings::with_database(cli.database_url);
             settings.keys = key_settings;
@@ -572,6 +576,39 @@ fn parse_network(text: &str) -> Result<ipnet::IpNet, String> {
     text.parse::<ipnet::IpNet>()
         .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
         .map_err(|_| format!("{text:?} is not a network such as 10.0.0.0/8 or an address"))
+}
+
+/// Re-encrypts the contact data under a new data key, with progress on standard error.
+async fn rotate_key(database_url: &str, key_settings: &KeySettings) -> anyhow::Result<()> {
+    let db = db::connect(database_url).await?;
+    db::migrate(&db).await?;
+    let bar = indicatif::ProgressBar::new_spinner().with_style(
+        indicatif::ProgressStyle::with_template("{spinner} re-encrypting: {pos} rows")
+            .expect("a valid progress template"),
+    );
+    let rotation = key_store::rotate(&db, database_url, key_settings, &|done| {
+        bar.set_position(done)
+    })
+    .await?;
+    bar.finish_and_clear();
+    let retired = if rotation.retired.is_empty() {
+        String::new()
+    } else if rotation.removed_from_key_file {
+        format!(
+            "; data key {} retired and removed from the key file",
+            rotation.retired.join(", ")
+        )
+    } else {
+        format!(
+            "; remove data key {} (every key after the first) from SIGNON_DATA_KEY",
+            rotation.retired.join(", ")
+        )
+    };
+    eprintln!(
+        "signon: {} rows re-encrypted; all contact data is under data key {}{retired}",
+        rotation.resealed, rotation.to
+    );
+    Ok(())
 }
 
 /// Seeds the demo data on an empty database and prints the demo login once.

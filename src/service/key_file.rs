@@ -4,9 +4,11 @@
 //! a copy of the database alone reveals no contact, and the file is backed up apart from it.
 //!
 //! Every rewrite goes to a new file that replaces the old one in one rename, so a crash leaves
-//! the old file or the new one, never half of either.
+//! the old file or the new one, never half of either. Processes using the keys hold a shared
+//! lock on `FILE.lock` beside it and a key rotation an exclusive one, so a rotation never runs
+//! under a server that would go on writing with the old key.
 
-use std::fs::File;
+use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -20,7 +22,7 @@ use super::keys::{DataKeyBytes, encode_data_key, parse_data_key};
 pub struct KeyFileContents {
     /// The key of keyed hashes, when the file holds it.
     pub secret_key: Option<SecretString>,
-    /// The data keys, the one that encrypts first; the others are only read.
+    /// The data keys, the one that encrypts first; more than one only during a rotation.
     pub data_keys: Vec<DataKeyBytes>,
 }
 
@@ -28,7 +30,8 @@ const HEADER: &str = "\
 # signon keys. Keep this file apart from the database, and back it up whenever you back up
 # the database: without it the contact data stored there cannot be read.
 # secret_key: the key of keyed hashes (contact-email lookups).
-# data_key: encrypts contact data (the first one; any further data_key line is only read).
+# data_key: encrypts contact data. During `signon rotate-key` a second data_key line holds the
+# old key, which is still read until the rotation finishes and removes it.
 ";
 
 /// The key file used with a database when `--key-file` is not given: beside a SQLite file,
@@ -99,6 +102,45 @@ pub fn write(path: &Path, contents: &KeyFileContents) -> anyhow::Result<()> {
             .with_context(cannot)?;
     }
     Ok(())
+}
+
+/// How a process uses the keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockMode {
+    /// Serving, importing, exporting: any number at once.
+    Shared,
+    /// Rotating the data key: alone.
+    Exclusive,
+}
+
+/// Locks the key file for as long as the returned file stays open.
+pub fn lock(path: &Path, mode: LockMode) -> anyhow::Result<File> {
+    let lock_path = sibling(path, "lock");
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&lock_path)
+        .with_context(|| format!("cannot open the lock file {}", lock_path.display()))?;
+    let locked = match mode {
+        LockMode::Shared => file.try_lock_shared(),
+        LockMode::Exclusive => file.try_lock(),
+    };
+    match (locked, mode) {
+        (Ok(()), _) => Ok(file),
+        (Err(std::fs::TryLockError::WouldBlock), LockMode::Shared) => bail!(
+            "`signon rotate-key` is re-encrypting with the key file {}; wait until it finishes",
+            path.display()
+        ),
+        (Err(std::fs::TryLockError::WouldBlock), LockMode::Exclusive) => bail!(
+            "another signon process (a running `signon serve`?) is using the key file {}; stop it first",
+            path.display()
+        ),
+        (Err(std::fs::TryLockError::Error(err)), _) => {
+            Err(err).with_context(|| format!("cannot lock {}", lock_path.display()))
+        }
+    }
 }
 
 fn sibling(path: &Path, suffix: &str) -> PathBuf {
@@ -173,6 +215,20 @@ mod tests {
             assert_eq!(mode & 0o777, 0o600);
         }
         assert!(read(&dir.path().join("missing.key")).unwrap().is_none());
+    }
+
+    #[test]
+    fn a_rotation_lock_excludes_users_of_the_keys_and_the_reverse() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("signon.key");
+        let serving = lock(&path, LockMode::Shared).unwrap();
+        let _also = lock(&path, LockMode::Shared).unwrap();
+        assert!(lock(&path, LockMode::Exclusive).is_err());
+        drop(serving);
+        drop(_also);
+        let rotating = lock(&path, LockMode::Exclusive).unwrap();
+        assert!(lock(&path, LockMode::Shared).is_err());
+        drop(rotating);
     }
 
     #[test]

@@ -16,7 +16,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
 use super::contact;
-use super::key_file::{self, KeyFileContents};
+use super::key_file::{self, KeyFileContents, LockMode};
 use super::keys::{DataKeyBytes, Keys, generate_data_key, parse_data_key};
 use crate::config::KeySettings;
 use crate::domain::Token;
@@ -31,7 +31,7 @@ const KEY_IDS: &str = "key_ids";
 struct KeyIds {
     /// The lookup key.
     lookup: String,
-    /// The data key that all contact data is encrypted with.
+    /// The data key that all contact data is (or, during a rotation, is being) encrypted with.
     data: String,
     /// Whether contact data written before encryption at rest has been encrypted.
     sealed: bool,
@@ -41,12 +41,17 @@ struct KeyIds {
 struct Configured {
     /// The key file, unless the environment gives every key.
     path: Option<std::path::PathBuf>,
+    lock: Option<std::fs::File>,
     file: Option<KeyFileContents>,
     env_secret: Option<SecretString>,
     env_data: Option<Vec<DataKeyBytes>>,
 }
 
-fn configured(database_url: &str, settings: &KeySettings) -> anyhow::Result<Configured> {
+fn configured(
+    database_url: &str,
+    settings: &KeySettings,
+    mode: LockMode,
+) -> anyhow::Result<Configured> {
     let env_data = settings
         .data_key
         .as_ref()
@@ -64,6 +69,7 @@ fn configured(database_url: &str, settings: &KeySettings) -> anyhow::Result<Conf
     if env_secret.is_some() && env_data.is_some() {
         return Ok(Configured {
             path: None,
+            lock: None,
             file: None,
             env_secret,
             env_data,
@@ -73,9 +79,17 @@ fn configured(database_url: &str, settings: &KeySettings) -> anyhow::Result<Conf
         .key_file
         .clone()
         .unwrap_or_else(|| key_file::default_path(database_url));
+    // Without a key file there is nothing to rotate, so nothing to lock yet: a start that is
+    // refused leaves nothing behind.
+    let lock = if path.exists() {
+        Some(key_file::lock(&path, mode)?)
+    } else {
+        None
+    };
     let file = key_file::read(&path)?;
     Ok(Configured {
         path: Some(path),
+        lock,
         file,
         env_secret,
         env_data,
@@ -90,7 +104,7 @@ pub async fn load(
     database_url: &str,
     settings: &KeySettings,
 ) -> anyhow::Result<Keys> {
-    let mut configured = configured(database_url, settings)?;
+    let mut configured = configured(database_url, settings, LockMode::Shared)?;
     let legacy = legacy_lookup_key(db).await?;
     let recorded = read_ids(db).await?;
     let file = configured.file.take().unwrap_or_default();
@@ -127,7 +141,11 @@ pub async fn load(
             .exec(db)
             .await?;
     }
-    let keys = Keys::new(secret.expose_secret(), &data)?;
+    let lock = match (configured.lock.take(), &configured.path) {
+        (None, Some(path)) => Some(key_file::lock(path, LockMode::Shared)?),
+        (lock, _) => lock,
+    };
+    let keys = Keys::new(secret.expose_secret(), &data)?.holding(lock);
     let ids = check_ids(db, &keys, recorded).await?;
     if !ids.sealed {
         seal_contacts_stored_in_clear(db, &keys, ids).await?;
@@ -249,6 +267,107 @@ async fn check_ids(
 
 async fn holds_contacts(db: &DatabaseConnection) -> anyhow::Result<bool> {
     Ok(contact::holds_any(db).await?)
+}
+
+/// What a key rotation did.
+#[derive(Debug)]
+pub struct Rotation {
+    /// The data key everything is now encrypted with.
+    pub to: String,
+    /// The data keys retired.
+    pub retired: Vec<String>,
+    /// Rows re-encrypted.
+    pub resealed: u64,
+    /// Whether the old keys were removed from the key file (rather than left for the operator
+    /// to remove from `SIGNON_DATA_KEY`).
+    pub removed_from_key_file: bool,
+}
+
+/// Re-encrypts every stored contact value under a new data key, then retires the old one.
+/// With the key file, the new key is generated and written beside the old one first, so a run
+/// that stops halfway leaves every row readable, and running it again finishes the job. With
+/// `SIGNON_DATA_KEY`, the new key is the first of the list given.
+pub async fn rotate(
+    db: &DatabaseConnection,
+    database_url: &str,
+    settings: &KeySettings,
+    progress: &dyn Fn(u64),
+) -> anyhow::Result<Rotation> {
+    let mut configured = configured(database_url, settings, LockMode::Exclusive)?;
+    let recorded = read_ids(db).await?;
+    let mut file = configured.file.take();
+    let data_from_env = configured.env_data.is_some();
+    let data = match configured.env_data.take() {
+        Some(keys) => {
+            if keys.len() < 2 {
+                bail!(
+                    "the data key comes from SIGNON_DATA_KEY: put a new key before the current one (SIGNON_DATA_KEY=NEW,OLD; make one with `openssl rand -hex 32`), run rotate-key, then remove the old one"
+                );
+            }
+            keys
+        }
+        None => {
+            let path = configured
+                .path
+                .as_ref()
+                .context("the data key is neither in SIGNON_DATA_KEY nor in a key file")?;
+            let contents = file
+                .as_mut()
+                .filter(|f| !f.data_keys.is_empty())
+                .with_context(|| format!("there is no key file at {} to rotate", path.display()))?;
+            if contents.data_keys.len() == 1 {
+                contents.data_keys.insert(0, generate_data_key());
+                key_file::write(path, contents)?;
+            }
+            contents.data_keys.iter().map(copy_key).collect()
+        }
+    };
+    let secret = configured
+        .env_secret
+        .clone()
+        .or(file.as_ref().and_then(|f| f.secret_key.clone()))
+        .context("the lookup key is neither in SIGNON_SECRET_KEY nor in the key file")?;
+    let keys = Keys::new(secret.expose_secret(), &data)?.holding(configured.lock.take());
+    let ids = check_ids(db, &keys, recorded).await?;
+    // From here on, a process holding only the old key refuses to start.
+    write_ids(
+        db,
+        &KeyIds {
+            data: keys.data_key_id().to_owned(),
+            ..ids
+        },
+    )
+    .await?;
+    let resealed = contact::reseal_all(db, &keys, progress).await?;
+    // Before the old key goes: no row, free page or WAL frame may still need it.
+    crate::db::compact(db).await?;
+    write_ids(
+        db,
+        &KeyIds {
+            lookup: keys.lookup_key_id(),
+            data: keys.data_key_id().to_owned(),
+            sealed: true,
+        },
+    )
+    .await?;
+    let retired: Vec<String> = keys.data_key_ids()[1..]
+        .iter()
+        .map(|id| (*id).to_owned())
+        .collect();
+    let removed_from_key_file = match (&configured.path, file.as_mut()) {
+        (Some(path), Some(contents)) if !data_from_env => {
+            contents.data_keys.truncate(1);
+            key_file::write(path, contents)?;
+            true
+        }
+        _ => false,
+    };
+    Ok(Rotation {
+        to: keys.data_key_id().to_owned(),
+        retired,
+        resealed,
+        removed_from_key_file,
+    })
 }
 
 async fn legacy_lookup_key(db: &DatabaseConnection) -> anyhow::Result<Option<SecretString>> {

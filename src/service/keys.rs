@@ -8,6 +8,8 @@
 //! of it, so a rotation tells old ciphertext from new without decrypting) and `BASE64` is the
 //! random 24-byte nonce followed by the XChaCha20-Poly1305 ciphertext and tag.
 
+use std::sync::Arc;
+
 use anyhow::{Context, bail};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
@@ -34,6 +36,8 @@ pub struct Keys {
     lookup: [u8; 32],
     /// The key that encrypts first; the others are only read, until a rotation retires them.
     data: Vec<DataKey>,
+    /// Held while this process uses the key file, so that a rotation cannot run under it.
+    _lock: Option<Arc<std::fs::File>>,
 }
 
 #[derive(Clone)]
@@ -65,7 +69,14 @@ impl Keys {
                     )),
                 })
                 .collect(),
+            _lock: None,
         })
+    }
+
+    /// Keeps `lock` (an open, locked file) for as long as these keys are in use.
+    pub(super) fn holding(mut self, lock: Option<std::fs::File>) -> Self {
+        self._lock = lock.map(Arc::new);
+        self
     }
 
     fn keyed_hash(&self, domain: &str, value: &str) -> String {

@@ -1,17 +1,17 @@
 //! Contact data at rest: nothing of a contact in the database file or its WAL; keys
-//! outside the database; a restart finds the same signers; no start without the keys;
-//! upgrading a database from before encryption.
+//! outside the database; a restart finds the same signers; no start without the keys; key
+//! rotation; upgrading a database from before encryption.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
 use entity::Role;
 use reqwest::StatusCode;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
 use serde_json::{Value, json};
 
 use crate::cli::{assert_clear_failure, free_port, signon, wait_until_ready};
-use crate::helpers::{Backend, PASSWORD, TestApp, organization};
+use crate::helpers::{Backend, EmptyDatabase, PASSWORD, TestApp, organization};
 
 /// A contact no other test uses: whatever of it is found in the database was leaked.
 struct Marker {
@@ -435,6 +435,198 @@ impl Server {
         assert!(self.child.wait().unwrap().success(), "signon stops cleanly");
     }
 }
+
+fn data_keys(key_file: &Path) -> Vec<String> {
+    std::fs::read_to_string(key_file)
+        .unwrap()
+        .lines()
+        .filter_map(|line| line.strip_prefix("data_key="))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Every stored contact value and outbox recipient that is not empty.
+async fn stored_contact_values(db: &DatabaseConnection) -> Vec<String> {
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT contact_name FROM signatures UNION ALL SELECT contact_email FROM signatures \
+             UNION ALL SELECT contact_phone FROM signatures UNION ALL SELECT recipient FROM outbox",
+        ))
+        .await
+        .unwrap();
+    rows.iter()
+        .filter_map(|row| row.try_get_by_index::<Option<String>>(0).unwrap())
+        .filter(|value| !value.is_empty())
+        .collect()
+}
+
+async fn rotate_key_keeps_every_contact_readable_and_no_old_ciphertext(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = EmptyDatabase::new(backend).await;
+    let key_file = dir.path().join("signon.key");
+    let added = {
+        let mut command = signon();
+        command.args([
+            "user",
+            "add",
+            "--email",
+            "ana@wola.org",
+            "--name",
+            "Ana",
+            "--org",
+            "WOLA",
+        ]);
+        command.args([
+            "--role",
+            "editor",
+            "--password-stdin",
+            "--database-url",
+            &empty.url,
+        ]);
+        crate::cli::run_with_stdin(command, &format!("{PASSWORD}\n"))
+    };
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let markers: Vec<Marker> = (0..4).map(|_| Marker::new()).collect();
+
+    let server = Server::start(&empty.url, &key_file).await;
+    let token = server.login("ana@wola.org").await;
+    let letter: Value = server
+        .post(
+            "/api/v1/letters",
+            Some(&token),
+            &json!({ "slug": "rotating", "title": "T", "body": "We ask you to act." }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = letter["id"].as_i64().unwrap();
+    server
+        .post(
+            &format!("/api/v1/letters/{id}/status"),
+            Some(&token),
+            &json!({ "status": "open" }),
+        )
+        .await;
+    for (n, marker) in markers[..2].iter().enumerate() {
+        let signed = server
+            .post(
+                "/api/v1/public/letters/rotating/signatures",
+                None,
+                &json_with(marker, &format!("Organization {n}")),
+            )
+            .await;
+        assert_eq!(signed.status(), StatusCode::ACCEPTED);
+    }
+    let imported = reqwest::Client::new()
+        .post(format!("{}/api/v1/letters/{id}/imports", server.base))
+        .bearer_auth(&token)
+        .header("content-type", "text/csv")
+        .body(csv_with(&[(&markers[2], "Imported Organization")]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(imported.status(), StatusCode::OK);
+    server.stop();
+    let db = Database::connect(&empty.url).await.unwrap();
+    let before = stored_contact_values(&db).await;
+    assert!(before.len() >= 9, "{before:?}");
+    let old_key = data_keys(&key_file).remove(0);
+
+    // As a rotation that stopped halfway leaves it: the new key first, the old one still read.
+    let new_key = hex::encode(uuid::Uuid::new_v4().as_bytes().repeat(2));
+    let text = std::fs::read_to_string(&key_file).unwrap();
+    std::fs::write(
+        &key_file,
+        text.replace(
+            &format!("data_key={old_key}"),
+            &format!("data_key={new_key}\ndata_key={old_key}"),
+        ),
+    )
+    .unwrap();
+    let server = Server::start(&empty.url, &key_file).await;
+    let signed = server
+        .post(
+            "/api/v1/public/letters/rotating/signatures",
+            None,
+            &json_with(&markers[3], "Organization under the new key"),
+        )
+        .await;
+    assert_eq!(signed.status(), StatusCode::ACCEPTED);
+    let seen = server.staff_view(&token, id).await;
+    for value in markers.iter().flat_map(Marker::texts) {
+        assert!(seen.contains(value), "halfway, {value:?} is readable");
+    }
+    let refused = signon()
+        .args(["rotate-key", "--database-url", &empty.url])
+        .arg("--key-file")
+        .arg(&key_file)
+        .output()
+        .unwrap();
+    assert_clear_failure(&refused, "stop it first");
+    server.stop();
+
+    let rotated = signon()
+        .args(["rotate-key", "--database-url", &empty.url])
+        .arg("--key-file")
+        .arg(&key_file)
+        .output()
+        .unwrap();
+
+    let stderr = String::from_utf8_lossy(&rotated.stderr);
+    assert!(rotated.status.success(), "{stderr}");
+    assert!(stderr.contains("re-encrypted"), "{stderr}");
+    let keys = data_keys(&key_file);
+    assert_eq!(keys.len(), 1, "the old key is retired");
+    assert_eq!(
+        hex::encode(base64_url(&keys[0])),
+        new_key,
+        "the rotation finished with the key it had started"
+    );
+    assert_private(&key_file);
+    let after = stored_contact_values(&db).await;
+    assert_eq!(after.len(), before.len() + 3, "{after:?}");
+    let prefix = &after[0][..12];
+    assert!(
+        after.iter().all(|value| value.starts_with(prefix)),
+        "{after:?}"
+    );
+    let raw = String::from_utf8_lossy(&stored_bytes(&empty.url, &db).await).into_owned();
+    for old in &before {
+        let payload = old.rsplit(':').next().unwrap();
+        assert!(!raw.contains(payload), "an old ciphertext remains: {old}");
+    }
+    assert_holds_none(
+        raw.as_bytes(),
+        &markers.iter().collect::<Vec<_>>(),
+        "the database",
+    );
+    drop(db);
+
+    let server = Server::start(&empty.url, &key_file).await;
+    let seen = server.staff_view(&token, id).await;
+    for value in markers.iter().flat_map(Marker::texts) {
+        assert!(
+            seen.contains(value),
+            "after the rotation, {value:?} is readable"
+        );
+    }
+    server.stop();
+}
+
+fn base64_url(text: &str) -> Vec<u8> {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(text)
+        .unwrap()
+}
+
+backend_test!(rotate_key_keeps_every_contact_readable_and_no_old_ciphertext);
 
 async fn a_database_from_before_encryption_moves_its_key_out_and_encrypts_its_contacts(
     backend: Backend,
