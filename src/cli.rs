@@ -18,8 +18,8 @@ use crate::service::accounts::{self, NewStaff};
 use crate::service::audit::Actor;
 use crate::service::exports::{self, ExportKind};
 use crate::service::import::{self, ImportOptions, Outcome};
-use crate::service::key_store;
 use crate::service::outbox::MailCopies;
+use crate::service::{key_file, key_store};
 use crate::service::{letters, signatures};
 use crate::telemetry::{self, LogFormat};
 use crate::{api, db};
@@ -123,6 +123,12 @@ enum Command {
     /// Re-encrypt every stored contact under a new data key, then retire the old key. Stop
     /// `signon serve` first. Resumable: if it stops halfway, run it again.
     RotateKey,
+    /// Write a consistent copy of the SQLite database to FILE, even while `signon serve` runs.
+    /// To restore, put the copy back in place of the database, with its key file beside it.
+    Backup {
+        /// Where to write the copy; it must not exist yet.
+        file: PathBuf,
+    },
     /// Print the OpenAPI document of the JSON API (JSON, or YAML with --yaml).
     Openapi {
         /// Print YAML instead of JSON.
@@ -392,6 +398,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::RotateKey => rotate_key(&cli.database_url, &key_settings).await,
+        Command::Backup { file } => backup(&cli.database_url, &key_settings, &file).await,
         Command::Serve(args) => {
             let mut settings = Settings::with_database(cli.database_url);
             settings.keys = key_settings;
@@ -607,6 +614,35 @@ async fn rotate_key(database_url: &str, key_settings: &KeySettings) -> anyhow::R
     eprintln!(
         "signon: {} rows re-encrypted; all contact data is under data key {}{retired}",
         rotation.resealed, rotation.to
+    );
+    Ok(())
+}
+
+/// Copies a SQLite database, consistently even while it is in use.
+async fn backup(
+    database_url: &str,
+    key_settings: &KeySettings,
+    file: &std::path::Path,
+) -> anyhow::Result<()> {
+    if db::Engine::of(database_url)? == db::Engine::Postgres {
+        bail!(
+            "`signon backup` copies SQLite databases; back up PostgreSQL with pg_dump (e.g. `pg_dump -Fc -f signon.dump DBNAME`) and keep the key file with the dump"
+        );
+    }
+    let database = db::sqlite_path(database_url)
+        .filter(|path| path.exists())
+        .context("there is no SQLite database file at the --database-url given")?;
+    let db = db::connect(database_url).await?;
+    let bytes = db::backup_sqlite(&db, file).await?;
+    let key_file = key_settings
+        .key_file
+        .clone()
+        .unwrap_or_else(|| key_file::default_path(database_url));
+    eprintln!(
+        "signon: wrote {} ({bytes} bytes), a consistent copy of {}; back up the key file {} too, stored apart from it: without it the contact data in the copy cannot be read",
+        file.display(),
+        database.display(),
+        key_file.display()
     );
     Ok(())
 }

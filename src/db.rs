@@ -102,7 +102,41 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
     .await
 }
 
-/// Creates a new file that only its owner can read (the key file); fails if it exists.
+/// Writes a consistent copy of a SQLite database to `file` (which must not exist), even while
+/// other connections write: `VACUUM INTO` reads one snapshot, WAL included. The copy is
+/// created private (mode 0600), as it holds everything but the keys. Returns its size.
+pub async fn backup_sqlite(db: &DatabaseConnection, file: &Path) -> anyhow::Result<u64> {
+    let cannot = || format!("cannot write {}", file.display());
+    // Creating the file first refuses an existing one without a race; VACUUM INTO accepts an
+    // empty file.
+    let created = create_private_file(file).map_err(|err| match err.kind() {
+        std::io::ErrorKind::AlreadyExists => {
+            anyhow::anyhow!(
+                "{} already exists; signon backup never overwrites a file",
+                file.display()
+            )
+        }
+        _ => anyhow::Error::new(err).context(cannot()),
+    })?;
+    drop(created);
+    let path = file
+        .to_str()
+        .context("the backup's path is not valid UTF-8")?;
+    let copied = db
+        .execute_raw(Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            "VACUUM INTO ?",
+            [path.into()],
+        ))
+        .await;
+    if let Err(err) = copied {
+        let _ = std::fs::remove_file(file);
+        return Err(anyhow::Error::new(err).context(cannot()));
+    }
+    Ok(std::fs::metadata(file).with_context(cannot)?.len())
+}
+
+/// Creates a new file that only its owner can read (the key file, backups); fails if it exists.
 #[cfg(unix)]
 pub(crate) fn create_private_file(path: &Path) -> std::io::Result<std::fs::File> {
     use std::os::unix::fs::OpenOptionsExt;

@@ -1,4 +1,4 @@
-//! Contact data at rest: nothing of a contact in the database file or its WAL; keys
+//! Contact data at rest: nothing of a contact in the database file, its WAL or a backup; keys
 //! outside the database; a restart finds the same signers; no start without the keys; key
 //! rotation; upgrading a database from before encryption.
 
@@ -166,7 +166,7 @@ async fn staff_view(app: &TestApp, token: &str, id: i64) -> String {
 }
 
 db_test!(
-    no_contact_is_in_the_database_file_or_its_wal_and_staff_still_read_them,
+    no_contact_is_in_the_database_file_its_wal_or_a_backup_and_staff_still_read_them,
     |app| {
         let staff = app
             .staff_token("coord@wola.org", "WOLA", Role::Editor)
@@ -210,6 +210,48 @@ db_test!(
             "the database",
         );
         assert_private(&app.key_file);
+
+        let dir = tempfile::tempdir().unwrap();
+        let copy = dir.path().join("copy.db");
+        let backup = signon_on(&app, &["backup", copy.to_str().unwrap()]);
+        if sqlite_file(&app.database_url).is_some() {
+            assert!(
+                backup.status.success(),
+                "{}",
+                String::from_utf8_lossy(&backup.stderr)
+            );
+            assert_holds_none(
+                &std::fs::read(&copy).unwrap(),
+                &[&signer, &imported],
+                "the backup",
+            );
+            assert!(
+                std::fs::read(&copy).unwrap().len() > 4096,
+                "the backup holds the data"
+            );
+            assert_private(&copy);
+            let again = signon_on(&app, &["backup", copy.to_str().unwrap()]);
+            assert_clear_failure(&again, "already exists");
+
+            // Restored: the copy in place of a database, its key file beside it.
+            let restored = tempfile::tempdir().unwrap();
+            std::fs::copy(&copy, restored.path().join("signon.db")).unwrap();
+            std::fs::copy(&app.key_file, restored.path().join("signon.key")).unwrap();
+            let export = signon()
+                .args(["export", "trust", "--format", "csv", "--scope", "staff"])
+                .current_dir(restored.path())
+                .output()
+                .unwrap();
+            let staff_csv = String::from_utf8_lossy(&export.stdout);
+            assert!(
+                export.status.success() && staff_csv.contains(&signer.phone),
+                "the restored copy reads with its key file: {}",
+                String::from_utf8_lossy(&export.stderr)
+            );
+        } else {
+            assert_clear_failure(&backup, "pg_dump");
+            assert!(!copy.exists());
+        }
 
         let erased = signon_on(&app, &["erase", "trust", "--email", &signer.email]);
         assert!(
