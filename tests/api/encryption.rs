@@ -487,14 +487,18 @@ fn data_keys(key_file: &Path) -> Vec<String> {
         .collect()
 }
 
-/// Every stored contact value and outbox recipient that is not empty.
-async fn stored_contact_values(db: &DatabaseConnection) -> Vec<String> {
-    let rows = db
-        .query_all_raw(Statement::from_string(
-            db.get_database_backend(),
+/// The stored contact values (`signatures`) or unsent outbox recipients (`outbox`) that are
+/// not empty.
+async fn stored_values(db: &DatabaseConnection, table: &str) -> Vec<String> {
+    let sql = match table {
+        "signatures" => {
             "SELECT contact_name FROM signatures UNION ALL SELECT contact_email FROM signatures \
-             UNION ALL SELECT contact_phone FROM signatures UNION ALL SELECT recipient FROM outbox",
-        ))
+             UNION ALL SELECT contact_phone FROM signatures"
+        }
+        _ => "SELECT recipient FROM outbox",
+    };
+    let rows = db
+        .query_all_raw(Statement::from_string(db.get_database_backend(), sql))
         .await
         .unwrap();
     rows.iter()
@@ -576,7 +580,8 @@ async fn rotate_key_keeps_every_contact_readable_and_no_old_ciphertext(backend: 
     assert_eq!(imported.status(), StatusCode::OK);
     server.stop();
     let db = Database::connect(&empty.url).await.unwrap();
-    let before = stored_contact_values(&db).await;
+    let before = stored_values(&db, "signatures").await;
+    let before_outbox = stored_values(&db, "outbox").await;
     assert!(before.len() >= 9, "{before:?}");
     let old_key = data_keys(&key_file).remove(0);
 
@@ -631,15 +636,16 @@ async fn rotate_key_keeps_every_contact_readable_and_no_old_ciphertext(backend: 
         "the rotation finished with the key it had started"
     );
     assert_private(&key_file);
-    let after = stored_contact_values(&db).await;
+    let mut after = stored_values(&db, "signatures").await;
     assert_eq!(after.len(), before.len() + 3, "{after:?}");
+    after.extend(stored_values(&db, "outbox").await);
     let prefix = &after[0][..12];
     assert!(
         after.iter().all(|value| value.starts_with(prefix)),
         "{after:?}"
     );
     let raw = String::from_utf8_lossy(&stored_bytes(&empty.url, &db).await).into_owned();
-    for old in &before {
+    for old in before.iter().chain(&before_outbox) {
         let payload = old.rsplit(':').next().unwrap();
         assert!(!raw.contains(payload), "an old ciphertext remains: {old}");
     }
