@@ -1,6 +1,6 @@
-//! The one place where personal data is read and written: a signature's contact fields, and the
+//! The one place where personal data is read and written: a signature's contact fields, the
 //! recipient and body of an outbox email (the body greets the contact by name and carries their
-//! links).
+//! links), and a CSV file kept between the dashboard's import preview and its confirmation.
 //!
 //! Contact data never appears on a public page, in a public export or in a log, and it is
 //! stored encrypted: XChaCha20-Poly1305 under the data key ([`super::keys`]), a random nonce
@@ -18,7 +18,7 @@
 
 use anyhow::{Context, anyhow};
 use chrono::Utc;
-use entity::{outbox, signature};
+use entity::{import_draft, outbox, signature};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
@@ -148,8 +148,24 @@ pub fn open_email(keys: &Keys, email: &outbox::Model) -> anyhow::Result<(Email, 
     Ok((recipient, opened))
 }
 
-/// Whether the database holds any contact data or unsent email: what would be lost, or written
-/// under two keys, if the keys changed.
+/// Seals an uploaded import file (its rows hold contacts) for the draft row `draft_id`
+/// (reserved beforehand).
+pub fn seal_file(keys: &Keys, draft_id: i64, content: &[u8]) -> Vec<u8> {
+    keys.seal_bytes(&place("import_drafts", draft_id, "content"), content)
+        .into_bytes()
+}
+
+/// The import file a draft keeps.
+pub fn open_file(keys: &Keys, draft: &import_draft::Model) -> AppResult<Vec<u8>> {
+    std::str::from_utf8(&draft.content)
+        .map_err(anyhow::Error::new)
+        .and_then(|sealed| keys.open_bytes(&place("import_drafts", draft.id, "content"), sealed))
+        .with_context(|| format!("the file of import draft {}", draft.id))
+        .map_err(AppError::Internal)
+}
+
+/// Whether the database holds any contact data, unsent email or kept import file: what would
+/// be lost, or written under two keys, if the keys changed.
 pub async fn holds_any(db: &impl ConnectionTrait) -> AppResult<bool> {
     let contact = signature::Entity::find()
         .select_only()
@@ -171,7 +187,13 @@ pub async fn holds_any(db: &impl ConnectionTrait) -> AppResult<bool> {
         .into_tuple::<i64>()
         .one(db)
         .await?;
-    Ok(contact.is_some() || email.is_some())
+    let file = import_draft::Entity::find()
+        .select_only()
+        .column(import_draft::Column::Id)
+        .into_tuple::<i64>()
+        .one(db)
+        .await?;
+    Ok(contact.is_some() || email.is_some() || file.is_some())
 }
 
 /// Re-encrypts every stored contact value and unsent email that is not under the current data
@@ -200,6 +222,8 @@ pub async fn reseal_all(
         done += batch;
         progress(done);
     }
+    done += reseal_files(db, keys).await?;
+    progress(done);
     Ok(done)
 }
 
@@ -304,6 +328,37 @@ async fn reseal_outbox(db: &DatabaseConnection, keys: &Keys) -> anyhow::Result<u
     }
     txn.commit().await?;
     Ok(rows.len() as u64)
+}
+
+/// Kept import files live a day, so there are few: they are looked at one by one.
+async fn reseal_files(db: &DatabaseConnection, keys: &Keys) -> anyhow::Result<u64> {
+    let txn = crate::db::begin_write(db).await?;
+    let drafts = import_draft::Entity::find()
+        .lock_exclusive()
+        .all(&txn)
+        .await?;
+    let mut done = 0;
+    for draft in drafts {
+        let place = place("import_drafts", draft.id, "content");
+        let content = match std::str::from_utf8(&draft.content) {
+            Ok(stored) if keys.is_current(stored) => continue,
+            Ok(stored) if is_sealed(stored) => keys
+                .open_bytes(&place, stored)
+                .with_context(|| format!("the file of import draft {}", draft.id))?,
+            // Kept before encryption at rest.
+            _ => draft.content.clone(),
+        };
+        import_draft::ActiveModel {
+            id: sea_orm::ActiveValue::Unchanged(draft.id),
+            content: Set(keys.seal_bytes(&place, &content).into_bytes()),
+            ..Default::default()
+        }
+        .update(&txn)
+        .await?;
+        done += 1;
+    }
+    txn.commit().await?;
+    Ok(done)
 }
 
 #[cfg(test)]

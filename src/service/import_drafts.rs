@@ -1,7 +1,8 @@
 //! The dashboard's import in two steps: a file is previewed (a dry run) and kept on the server,
 //! then imported when staff confirm. What is imported is the very file that was previewed, not
 //! a second upload that may differ: the confirmation names the kept file by a random token, and
-//! its SHA-256 is checked again before the import. A draft works once and for a day.
+//! its SHA-256 is checked again before the import. A draft works once and for a day. The kept
+//! file holds contacts, so it is stored sealed, like them (see `contact`).
 
 use chrono::{Duration, Utc};
 use entity::import_draft;
@@ -11,6 +12,7 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 
 use super::accounts::Staff;
+use super::contact;
 use super::import::{self, ImportOptions, ImportReport};
 use super::keys::Keys;
 use crate::domain::{Token, TokenHash};
@@ -73,14 +75,15 @@ pub async fn preview(
         .filter(import_draft::Column::CreatedAt.lte(now - DRAFT_LIFETIME))
         .exec(&txn)
         .await?;
+    let id = crate::db::reserve_ids::<import_draft::Entity>(&txn, 1).await?[0];
     import_draft::ActiveModel {
+        id: Set(id),
         token_hash: Set(token.hash().as_str().to_owned()),
         letter_id: Set(letter_id),
         user_id: Set(staff.user_id),
-        content: Set(content),
+        content: Set(contact::seal_file(keys, id, &content)),
         sha256: Set(sha256.clone()),
         created_at: Set(now),
-        ..Default::default()
     }
     .insert(&txn)
     .await?;
@@ -124,7 +127,8 @@ pub async fn confirm(
     if claimed.rows_affected != 1 || draft.created_at + DRAFT_LIFETIME <= Utc::now() {
         return Err(gone());
     }
-    if sha256_hex(&draft.content) != draft.sha256 {
+    let content = contact::open_file(keys, &draft)?;
+    if sha256_hex(&content) != draft.sha256 {
         return Err(AppError::conflict(
             "The kept file no longer matches the one previewed, so nothing was imported. Upload the file again.",
         ));
@@ -133,8 +137,7 @@ pub async fn confirm(
         dry_run: false,
         max_rows,
     };
-    let report =
-        import::import_for_staff(db, keys, staff, letter_id, draft.content, options).await?;
+    let report = import::import_for_staff(db, keys, staff, letter_id, content, options).await?;
     Ok(Imported {
         report,
         sha256: draft.sha256,

@@ -136,6 +136,18 @@ impl Keys {
     /// Encrypts `plaintext` under the current data key, bound to `associated` (which must be
     /// given again, byte for byte, to open it).
     pub fn seal(&self, associated: &[u8], plaintext: &str) -> String {
+        self.seal_bytes(associated, plaintext.as_bytes())
+    }
+
+    /// Decrypts a value made by [`Keys::seal`] with the same `associated` data, under whichever
+    /// data key it names.
+    pub fn open(&self, associated: &[u8], sealed: &str) -> anyhow::Result<String> {
+        String::from_utf8(self.open_bytes(associated, sealed)?)
+            .context("a decrypted value is not text")
+    }
+
+    /// [`Keys::seal`] for bytes that need not be text.
+    pub fn seal_bytes(&self, associated: &[u8], plaintext: &[u8]) -> String {
         let key = &self.data[0];
         let mut nonce = [0u8; NONCE_LEN];
         getrandom::fill(&mut nonce).expect("the operating system's random source is unavailable");
@@ -144,7 +156,7 @@ impl Keys {
             .encrypt(
                 XNonce::from_slice(&nonce),
                 Payload {
-                    msg: plaintext.as_bytes(),
+                    msg: plaintext,
                     aad: associated,
                 },
             )
@@ -158,9 +170,8 @@ impl Keys {
         )
     }
 
-    /// Decrypts a value made by [`Keys::seal`] with the same `associated` data, under whichever
-    /// data key it names.
-    pub fn open(&self, associated: &[u8], sealed: &str) -> anyhow::Result<String> {
+    /// [`Keys::open`] for bytes that need not be text.
+    pub fn open_bytes(&self, associated: &[u8], sealed: &str) -> anyhow::Result<Vec<u8>> {
         let (key_id, payload) =
             split_sealed(sealed).context("a stored value is not in the sealed format")?;
         let key = self
@@ -176,8 +187,7 @@ impl Keys {
             .filter(|b| b.len() >= NONCE_LEN)
             .context("a stored value is not in the sealed format")?;
         let (nonce, ciphertext) = bytes.split_at(NONCE_LEN);
-        let plaintext = key
-            .cipher
+        key.cipher
             .decrypt(
                 XNonce::from_slice(nonce),
                 Payload {
@@ -188,8 +198,7 @@ impl Keys {
             .ok()
             .context(
                 "a stored value does not decrypt in its place: altered, or moved from another row",
-            )?;
-        String::from_utf8(plaintext).context("a decrypted value is not text")
+            )
     }
 
     /// Whether a stored value is sealed under the data key that encrypts now.

@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 use crate::helpers::{Backend, Browser, TestApp};
 
 /// The upload form's action, with its anti-forgery token, as a browser would post to.
-fn upload_action(html: &str) -> String {
+pub(crate) fn upload_action(html: &str) -> String {
     let at = html
         .find("enctype=\"multipart/form-data\"")
         .unwrap_or_else(|| panic!("an upload form in {html}"));
@@ -22,7 +22,7 @@ fn upload_action(html: &str) -> String {
 }
 
 /// The hidden draft token of the confirmation form.
-fn draft_of(html: &str) -> String {
+pub(crate) fn draft_of(html: &str) -> String {
     let at = html
         .find("name=\"draft\"")
         .unwrap_or_else(|| panic!("a confirmation form in {html}"));

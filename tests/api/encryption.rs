@@ -761,3 +761,49 @@ async fn a_database_from_before_encryption_moves_its_key_out_and_encrypts_its_co
 }
 
 backend_test!(a_database_from_before_encryption_moves_its_key_out_and_encrypts_its_contacts);
+
+db_test!(
+    a_file_kept_between_the_dashboards_preview_and_its_confirmation_is_sealed,
+    |app| {
+        let staff = app
+            .staff_token("coord@wola.org", "WOLA", Role::Editor)
+            .await;
+        let id = app.open_letter(&staff, "kept").await;
+        let marker = Marker::new();
+        let browser = crate::helpers::Browser::new(&app);
+        browser.sign_in("coord@wola.org").await;
+        let form = browser.get(&format!("/admin/letters/{id}/import")).await;
+
+        let preview = browser
+            .upload(
+                &crate::admin_import::upload_action(&form.body),
+                "file",
+                "endorsements.csv",
+                &csv_with(&[(&marker, "Colectivo Guardado")]),
+            )
+            .await;
+
+        assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
+        assert_holds_none(
+            &stored_bytes(&app.database_url, &app.db).await,
+            &[&marker],
+            "the database while the file waits for its confirmation",
+        );
+        let done = browser
+            .post(
+                &format!("/admin/letters/{id}/import/confirm"),
+                &[("draft", &crate::admin_import::draft_of(&preview.body))],
+            )
+            .await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+        let seen = staff_view(&app, &staff, id).await;
+        for value in marker.texts() {
+            assert!(seen.contains(value), "the imported contact has {value:?}");
+        }
+        assert_holds_none(
+            &stored_bytes(&app.database_url, &app.db).await,
+            &[&marker],
+            "the database after the import",
+        );
+    }
+);
