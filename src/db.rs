@@ -102,6 +102,44 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
     .await
 }
 
+/// Starts a transaction that will change a letter or its signatures, holding the letter's lock:
+/// the one rule that keeps concurrent read-then-write requests on one letter (approve against
+/// withdraw, close against deliver, an import against a delivery) from acting on a state
+/// another has just changed. On SQLite the write lock of [`begin_write`] already serializes
+/// them; on PostgreSQL the letter's row is locked `FOR NO KEY UPDATE` until the end, so the
+/// next such transaction reads only what this one committed. That lock leaves inserts that
+/// merely refer to the letter (signing) unblocked. A letter that does not exist locks nothing.
+pub async fn begin_letter_write(
+    db: &DatabaseConnection,
+    letter_id: i64,
+) -> Result<DatabaseTransaction, DbErr> {
+    use sea_orm::{QuerySelect, sea_query::LockType};
+    let txn = begin_write(db).await?;
+    if db.get_database_backend() == DbBackend::Postgres {
+        entity::letter::Entity::find_by_id(letter_id)
+            .select_only()
+            .column(entity::letter::Column::Id)
+            .lock(LockType::NoKeyUpdate)
+            .into_tuple::<i64>()
+            .one(&txn)
+            .await?;
+    }
+    Ok(txn)
+}
+
+/// Keeps every other transaction from writing signatures until this one ends: for a bulk
+/// insert that has just checked the letter for duplicates (an import), so that no signer signs
+/// in between and no two transactions wait on each other's new rows. On SQLite the write lock
+/// of [`begin_write`] already does it; on PostgreSQL it locks the table `SHARE ROW EXCLUSIVE`
+/// (reads go on). Take it after [`begin_letter_write`]'s lock, the order every writer follows.
+pub async fn exclude_signature_writers(txn: &DatabaseTransaction) -> Result<(), DbErr> {
+    if txn.get_database_backend() == DbBackend::Postgres {
+        txn.execute_unprepared("LOCK TABLE signatures IN SHARE ROW EXCLUSIVE MODE")
+            .await?;
+    }
+    Ok(())
+}
+
 /// Writes a consistent copy of a SQLite database to `file` (which must not exist), even while
 /// other connections write: `VACUUM INTO` reads one snapshot, WAL included. The copy is
 /// created private (mode 0600), as it holds everything but the keys. Returns its size.

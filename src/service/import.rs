@@ -7,7 +7,8 @@ use std::sync::Arc;
 use chrono::Utc;
 use entity::{Role, SignatureSource, SignatureStatus, letter, signature};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, QueryFilter,
 };
 use serde_json::json;
 
@@ -194,7 +195,7 @@ pub async fn import(
 ) -> AppResult<ImportReport> {
     check_changeable(letter.status).map_err(AppError::conflict)?;
     let existing = existing_keys(db, letter.id).await?;
-    let (parsed, mut report) = check_rows(
+    let (parsed, report) = check_rows(
         keys.clone(),
         letter.clone(),
         csv_bytes,
@@ -207,7 +208,8 @@ pub async fn import(
         return Ok(report);
     }
 
-    let txn = crate::db::begin_write(db).await?;
+    let txn = crate::db::begin_letter_write(db, letter.id).await?;
+    let mut report = recheck(&txn, letter, &parsed, report).await?;
     let to_insert: Vec<(signature::ActiveModel, Option<Contact>)> = parsed
         .into_iter()
         .zip(&report.rows)
@@ -252,6 +254,27 @@ pub async fn import(
     txn.commit().await?;
     report.committed = true;
     Ok(report)
+}
+
+/// The file was checked against the letter as it was, and people sign and staff deliver while
+/// a large file is parsed: in the write transaction, with other signature writers held off,
+/// the rows are classified again against the letter as it is now (a cheap pass). A signer who
+/// signed meanwhile is a duplicate, not a second row or a failed import, and a letter
+/// delivered meanwhile takes nothing.
+async fn recheck(
+    txn: &DatabaseTransaction,
+    letter: &letter::Model,
+    parsed: &[ParsedRow],
+    report: ImportReport,
+) -> AppResult<ImportReport> {
+    crate::db::exclude_signature_writers(txn).await?;
+    let status = letter::Entity::find_by_id(letter.id)
+        .one(txn)
+        .await?
+        .map_or(letter.status, |current| current.status);
+    check_changeable(status).map_err(AppError::conflict)?;
+    let existing = existing_keys(txn, letter.id).await?;
+    Ok(classify(parsed, report.ignored_columns, &existing))
 }
 
 /// A letter a staff member may import into: editors and owners.

@@ -477,7 +477,7 @@ pub async fn update(
     letter_id: i64,
     changes: LetterChanges,
 ) -> AppResult<LetterView> {
-    let txn = crate::db::begin_write(db).await?;
+    let txn = crate::db::begin_letter_write(db, letter_id).await?;
     let current = access::letter_for(&txn, staff, letter_id, Role::Editor).await?;
     check_changeable(current.status).map_err(AppError::conflict)?;
     if let Some(slug) = &changes.slug {
@@ -518,7 +518,7 @@ pub async fn set_status(
     letter_id: i64,
     to: LetterStatus,
 ) -> AppResult<LetterView> {
-    let txn = crate::db::begin_write(db).await?;
+    let txn = crate::db::begin_letter_write(db, letter_id).await?;
     let current = access::letter_for(&txn, staff, letter_id, Role::Editor).await?;
     if current.status == to {
         txn.commit().await?;
@@ -588,7 +588,7 @@ pub async fn add_coordinator(
     letter_id: i64,
     organization_name: &str,
 ) -> AppResult<LetterView> {
-    let txn = crate::db::begin_write(db).await?;
+    let txn = crate::db::begin_letter_write(db, letter_id).await?;
     let letter = letter_for_coordinator_change(&txn, staff, letter_id).await?;
     let organization = organization::Entity::find()
         .filter(organization::Column::Name.eq(organization_name))
@@ -647,7 +647,7 @@ pub async fn remove_coordinator(
     letter_id: i64,
     organization_id: i64,
 ) -> AppResult<LetterView> {
-    let txn = crate::db::begin_write(db).await?;
+    let txn = crate::db::begin_letter_write(db, letter_id).await?;
     let letter = letter_for_coordinator_change(&txn, staff, letter_id).await?;
     let (link, organization) = letter_coordinator::Entity::find()
         .filter(letter_coordinator::Column::LetterId.eq(letter_id))

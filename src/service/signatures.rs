@@ -312,7 +312,7 @@ pub async fn add(
     letter_id: i64,
     draft: SignatureDraft,
 ) -> AppResult<StaffSignature> {
-    let txn = crate::db::begin_write(db).await?;
+    let txn = crate::db::begin_letter_write(db, letter_id).await?;
     let (letter, reader) = access::letter_and_role(&txn, staff, letter_id, Role::Editor).await?;
     check_changeable(letter.status).map_err(AppError::conflict)?;
     if let Some(contact) = &draft.contact {
@@ -406,7 +406,7 @@ pub async fn edit(
     signature_id: i64,
     changes: SignatureEdit,
 ) -> AppResult<StaffSignature> {
-    let txn = crate::db::begin_write(db).await?;
+    let txn = crate::db::begin_letter_write(db, letter_id).await?;
     let (letter, reader) = access::letter_and_role(&txn, staff, letter_id, Role::Editor).await?;
     check_changeable(letter.status).map_err(AppError::conflict)?;
     let before = find(&txn, letter_id, signature_id).await?;
@@ -510,7 +510,7 @@ pub async fn decide(
     subject: Subject,
     reason: Option<String>,
 ) -> AppResult<StaffSignature> {
-    let txn = crate::db::begin_write(db).await?;
+    let txn = crate::db::begin_letter_write(db, letter_id).await?;
     let (letter, reader) = access::letter_and_role(&txn, staff, letter_id, Role::Editor).await?;
     check_changeable(letter.status).map_err(AppError::conflict)?;
     let after = decide_in(
@@ -545,7 +545,7 @@ pub async fn approve_many(
     letter_id: i64,
     signature_ids: &[i64],
 ) -> AppResult<BulkApproval> {
-    let txn = crate::db::begin_write(db).await?;
+    let txn = crate::db::begin_letter_write(db, letter_id).await?;
     let letter = access::letter_for(&txn, staff, letter_id, access::MODERATES).await?;
     check_changeable(letter.status).map_err(AppError::conflict)?;
     let mut outcome = BulkApproval::default();
@@ -644,7 +644,7 @@ pub async fn merge(
     duplicate_id: i64,
     into_id: i64,
 ) -> AppResult<StaffSignature> {
-    let txn = crate::db::begin_write(db).await?;
+    let txn = crate::db::begin_letter_write(db, letter_id).await?;
     let (letter, reader) = access::letter_and_role(&txn, staff, letter_id, Role::Editor).await?;
     check_changeable(letter.status).map_err(AppError::conflict)?;
     if duplicate_id == into_id {
@@ -765,7 +765,7 @@ pub async fn erase_contact(
     letter_id: i64,
     signature_id: i64,
 ) -> AppResult<()> {
-    let txn = crate::db::begin_write(db).await?;
+    let txn = crate::db::begin_letter_write(db, letter_id).await?;
     let row = find(&txn, letter_id, signature_id).await?;
     let mut erased = row.clone().into_active_model();
     contact::erase(&mut erased);

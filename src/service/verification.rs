@@ -200,7 +200,13 @@ async fn follow(
     action: &str,
     change: impl FnOnce(&Resolved, &mut signature::ActiveModel, chrono::DateTime<Utc>),
 ) -> AppResult<Result<LinkTarget, LinkProblem>> {
-    let txn = crate::db::begin_write(db).await?;
+    // The letter's lock needs its id, which only the link tells; what the link acts on is
+    // read again under that lock.
+    let letter_id = match resolve(db, presented, purpose).await? {
+        Ok(resolved) => resolved.letter.id,
+        Err(problem) => return Ok(Err(problem)),
+    };
+    let txn = crate::db::begin_letter_write(db, letter_id).await?;
     let resolved = match resolve(&txn, presented, purpose).await? {
         Ok(resolved) => resolved,
         Err(problem) => return Ok(Err(problem)),
