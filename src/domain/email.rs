@@ -23,7 +23,11 @@ impl Email {
             .without_display_text()
             .without_domain_literal()
             .with_required_tld();
+        // A quoted local part may hold spaces, tabs and controls: valid syntax, but such an
+        // address breaks headers and logs, looks like another, and no person types it.
+        let hidden = trimmed.chars().any(|c| c.is_whitespace() || c.is_control());
         if trimmed.len() > 254
+            || hidden
             || email_address::EmailAddress::parse_with_options(trimmed, bare_address).is_err()
         {
             return Err(invalid());
@@ -73,6 +77,8 @@ mod tests {
             "Ana <ana@example.org>",
             "<ana@example.org>",
             "\"Ana\" <ana@example.org>",
+            "\"ana perez\"@example.org",
+            "\"\t\"@example.org",
         ] {
             assert!(Email::parse(input).is_err(), "{input:?} should be refused");
         }
@@ -82,5 +88,55 @@ mod tests {
     fn debug_output_never_shows_the_address() {
         let email = Email::parse("ana@example.org").unwrap();
         assert!(!format!("{email:?}").contains("ana"));
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::Email;
+
+    /// Addresses near the edge of the syntax: quotes, spaces, comments, brackets, controls.
+    fn almost_an_address() -> impl Strategy<Value = String> {
+        let local = "[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~\" \t\\\\(),:;<>\\[\\]\u{0}\u{7f}\u{a0}é-]{0,16}";
+        let domain = "[a-zA-Z0-9.\\- \t\u{85}é\\[\\]]{0,16}";
+        (local, domain, "(org|MX|\\.com| com|)")
+            .prop_map(|(local, domain, tld)| format!("{local}@{domain}.{tld}"))
+    }
+
+    fn check(input: &str) -> Result<(), TestCaseError> {
+        if let Ok(email) = Email::parse(input) {
+            let address = email.as_str();
+            prop_assert!(
+                !address.chars().any(|c| c.is_whitespace() || c.is_control()),
+                "{:?} accepted as {:?}",
+                input,
+                address
+            );
+            prop_assert_eq!(Email::parse(address), Ok(email.clone()));
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1000))]
+
+        #[test]
+        fn any_text_parses_without_panic_and_what_is_accepted_round_trips(input in any::<String>()) {
+            check(&input)?;
+        }
+
+        #[test]
+        fn addresses_near_the_edge_are_clean_when_accepted(input in almost_an_address()) {
+            check(&input)?;
+        }
+
+        #[test]
+        fn quoted_local_parts_are_clean_when_accepted(
+            input in "\"[a-z \t\u{0}\u{1f}\u{a0}\\\\\"@]{0,6}\"@example\\.org"
+        ) {
+            check(&input)?;
+        }
     }
 }

@@ -25,8 +25,24 @@ const LEGAL_FORMS: [&[&str]; 16] = [
 
 /// Lowercase words without accents or punctuation, legal forms such as "A.C.", "Inc." or
 /// "Asociación Civil" and a leading "the" removed: "Asociación Civil Sin Fronteras, A.C." and
-/// "Sin Fronteras" share the key "sin fronteras".
+/// "Sin Fronteras" share the key "sin fronteras". A key is its own key, so a stored key can be
+/// compared with the key of any spelling.
 pub fn name_key(name: &str) -> String {
+    let mut key = key_once(name);
+    // Removing words can bring others together into a legal form or put "the" first
+    // ("ac the i" loses "ac", then "the"): repeat until nothing more goes. Each pass that
+    // changes the key drops a word, so this ends; the bound is only a safety net.
+    for _ in 0..16 {
+        let again = key_once(&key);
+        if again == key {
+            break;
+        }
+        key = again;
+    }
+    key
+}
+
+fn key_once(name: &str) -> String {
     let folded: String = name
         .nfkd()
         .filter(|c| !is_combining_mark(*c))
@@ -87,5 +103,68 @@ mod tests {
         assert_ne!(name_key("Sin Fronteras"), name_key("Médicos Sin Fronteras"));
         assert_eq!(name_key("A.C."), "a c");
         assert_eq!(name_key("The"), "the");
+    }
+
+    #[test]
+    fn words_that_meet_once_others_go_are_removed_too() {
+        assert_eq!(name_key("A.C. The Initiative"), "initiative");
+        assert_eq!(name_key("X A AC C"), "x");
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::name_key;
+
+    /// Names built of the words the rules act on: legal forms, "the", and ordinary words.
+    fn tricky_name() -> impl Strategy<Value = String> {
+        let word = prop::sample::select(vec![
+            "the",
+            "The",
+            "A.C.",
+            "a",
+            "c",
+            "ac",
+            "S.C.",
+            "inc.",
+            "Ltd",
+            "LLC",
+            "e.V.",
+            "i",
+            "p",
+            "b",
+            "Asociación",
+            "Civil",
+            "Sociedad",
+            "Sin",
+            "Fronteras",
+            "Ñandú",
+            "x",
+        ]);
+        let separator = prop::sample::select(vec![" ", ", ", ".", "-", "  ", "\t"]);
+        prop::collection::vec((word, separator), 0..8).prop_map(|parts| {
+            parts
+                .into_iter()
+                .map(|(word, separator)| format!("{word}{separator}"))
+                .collect()
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1000))]
+
+        #[test]
+        fn any_text_has_a_key_that_is_its_own_key(name in any::<String>()) {
+            let key = name_key(&name);
+            prop_assert_eq!(name_key(&key), key);
+        }
+
+        #[test]
+        fn names_of_legal_forms_have_a_key_that_is_its_own_key(name in tricky_name()) {
+            let key = name_key(&name);
+            prop_assert_eq!(name_key(&key), key);
+        }
     }
 }

@@ -489,9 +489,12 @@ impl<'a> LineCounter<'a> {
             target += 1;
         }
         if target > self.offset {
-            self.line += self.text[self.offset..target]
-                .iter()
-                .filter(|b| **b == b'\n')
+            // A line ends with LF, CRLF, or a CR alone (as old Mac files and the csv crate have it).
+            let text = self.text;
+            self.line += (self.offset..target)
+                .filter(|&i| {
+                    text[i] == b'\n' || (text[i] == b'\r' && text.get(i + 1) != Some(&b'\n'))
+                })
                 .count() as u64;
             self.offset = target;
         }
@@ -702,6 +705,7 @@ mod tests {
         assert_eq!(lines_of("a,b\r\n1,2\r\n3,4\r\n"), [2, 3]);
         assert_eq!(lines_of("a,b\n1,2\n3,4\n"), [2, 3]);
         assert_eq!(lines_of("a,b\n1,\"x\ny\"\n3,4\n"), [2, 4]);
+        assert_eq!(lines_of("a,b\r1,2\r3,4\r"), [2, 3]);
     }
 
     #[test]
@@ -734,5 +738,138 @@ mod tests {
         assert_eq!(field_for_header("contact_email"), Some("contact_email"));
         assert_eq!(field_for_header("País"), Some("country"));
         assert_eq!(field_for_header("number"), None);
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use entity::{Language, LetterStatus, ListOrder, Moderation, Paper};
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::service::keys::generate_data_key;
+
+    fn letter() -> letter::Model {
+        letter::Model {
+            id: 1,
+            slug: "hostile".into(),
+            title: "A letter".into(),
+            body: "We ask.".into(),
+            addressees: String::new(),
+            language: Language::En,
+            deadline: None,
+            moderation: Moderation::Auto,
+            accept_individuals: true,
+            list_order: ListOrder::Alphabetical,
+            paper: Paper::Letter,
+            lead_signatories: "[]".into(),
+            retention_days: 90,
+            translations: "{}".into(),
+            status: LetterStatus::Open,
+            revision: 1,
+            created_by: None,
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+            delivered_at: None,
+            closed_at: None,
+        }
+    }
+
+    fn keys() -> Keys {
+        Keys::new("secret", &[generate_data_key()]).unwrap()
+    }
+
+    /// Reads a file the way an import does, up to each row's outcome.
+    fn read(keys: &Keys, file: &[u8]) -> AppResult<(Vec<ParsedRow>, ImportReport)> {
+        let (parsed, ignored) = parse(keys, &letter(), file, 1000, &|_| {})?;
+        let existing = ExistingKeys {
+            by_email: HashMap::new(),
+            by_name: HashMap::new(),
+        };
+        let report = classify(&parsed, ignored, &existing);
+        Ok((parsed, report))
+    }
+
+    /// A cell: ordinary text, or the characters that break CSV and the field checks.
+    fn cell() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[A-Za-z0-9 ]{0,12}",
+            "[A-Za-z]{1,8}@[a-z]{1,8}\\.(org|mx)",
+            "(MX|US|Mexico|México|Narnia|)",
+            "(individual|organization|approved|pending_verification|)",
+            any::<String>(),
+            "[\",\r\n\u{feff}\u{0}\t'=+@-]{0,6}",
+        ]
+    }
+
+    /// A file with a known header and `rows` of hostile cells, some rows short or long.
+    fn file() -> impl Strategy<Value = (Vec<u8>, usize)> {
+        let header = prop::sample::subsequence(
+            vec![
+                "kind",
+                "contact_email",
+                "country",
+                "city",
+                "website",
+                "status",
+                "comment",
+                "Email Address",
+                "???",
+            ],
+            0..6,
+        );
+        let rows = prop::collection::vec(prop::collection::vec(cell(), 0..8), 0..12);
+        (header, rows).prop_map(|(header, rows)| {
+            let mut writer = csv::WriterBuilder::new().flexible(true).from_writer(vec![]);
+            let mut columns = vec!["name"];
+            columns.extend(header);
+            writer.write_record(&columns).unwrap();
+            let mut written = 0;
+            for row in &rows {
+                // The csv crate skips empty lines; a row of one empty cell is one.
+                if row.is_empty() || (row.len() == 1 && row[0].is_empty()) {
+                    continue;
+                }
+                writer.write_record(row).unwrap();
+                written += 1;
+            }
+            (writer.into_inner().unwrap(), written)
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn arbitrary_bytes_never_panic_and_every_row_is_reported(
+            bytes in prop::collection::vec(any::<u8>(), 0..400)
+        ) {
+            let keys = keys();
+            let mut with_header = b"name,contact_email,country\n".to_vec();
+            with_header.extend(&bytes);
+            for file in [bytes, with_header] {
+                if let Ok((parsed, report)) = read(&keys, &file) {
+                    prop_assert_eq!(report.rows.len(), parsed.len());
+                    let lines: Vec<u64> = report.rows.iter().map(|r| r.line).collect();
+                    prop_assert!(lines.windows(2).all(|w| w[0] < w[1]), "lines {:?}", lines);
+                    prop_assert!(lines.iter().all(|line| *line >= 2));
+                }
+            }
+        }
+
+        #[test]
+        fn hostile_rows_get_one_report_each_and_never_panic((file, rows) in file()) {
+            let (_, report) = read(&keys(), &file).expect("a file with a name column reads");
+            prop_assert_eq!(report.rows.len(), rows);
+            prop_assert_eq!(
+                report.imported() + report.duplicates() + report.invalid(),
+                rows
+            );
+            for row in &report.rows {
+                if let Outcome::Invalid(errors) = &row.outcome {
+                    prop_assert!(!errors.is_empty());
+                }
+            }
+        }
     }
 }
