@@ -3,12 +3,14 @@
 use std::future::Future;
 
 use anyhow::Context;
+use poem::endpoint::make_sync;
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
-use poem::web::Json;
+use poem::web::{Html, Json};
 use poem::{EndpointExt, IntoResponse, Response, Route, Server, get, handler, http::StatusCode};
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 
+use crate::api::spec::{self, AllowedMethods};
 use crate::api::{self, API_PREFIX, middleware};
 use crate::config::Settings;
 use crate::db;
@@ -125,16 +127,28 @@ fn listened_url(address: std::net::SocketAddr) -> anyhow::Result<url::Url> {
 
 /// Every route of the service, with its middleware.
 pub fn routes(state: AppState) -> impl poem::Endpoint {
-    let api = api::openapi_service();
-    let spec = api.spec_endpoint();
-    let docs = api.swagger_ui();
+    let allowed = AllowedMethods::from_document(&spec::openapi_document());
+    let api = api::openapi_service()
+        .around(move |next, req| spec::allow_header(next, req, allowed.clone()));
+    let document = spec::openapi_json();
+    let docs = spec::swagger_ui_html();
     let max_body_bytes = state.settings.max_body_bytes;
     Route::new()
         .nest("/", crate::pages::routes())
         .nest("/admin", crate::pages::admin::routes())
         .nest(API_PREFIX, api)
-        .at("/api/openapi.json", spec)
-        .nest("/api/docs", docs)
+        .at(
+            "/api/openapi.json",
+            get(make_sync(move |_| {
+                Response::builder()
+                    .content_type("application/json")
+                    .body(document.clone())
+            })),
+        )
+        .nest(
+            "/api/docs",
+            Route::new().at("/", get(make_sync(move |_| Html(docs.clone())))),
+        )
         .at("/healthz", get(healthz))
         .at("/readyz", get(readyz))
         // The same small limit for every route; an authenticated upload raises its own.

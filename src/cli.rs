@@ -288,15 +288,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let key_settings = cli.key_settings();
     match cli.command {
         Command::Openapi { yaml } => {
-            let service = api::openapi_service();
-            println!(
-                "{}",
-                if yaml {
-                    service.spec_yaml()
-                } else {
-                    service.spec()
-                }
-            );
+            if yaml {
+                print!("{}", api::spec::openapi_yaml());
+            } else {
+                println!("{}", api::spec::openapi_json());
+            }
             Ok(())
         }
         Command::Migrate => {

@@ -35,8 +35,10 @@ struct RowDto {
     /// `imported`, `duplicate` or `invalid`.
     outcome: String,
     /// For a duplicate: the signature already on the letter.
+    #[oai(nullable)]
     duplicate_of: Option<i64>,
     /// For a duplicate: the earlier line of the file.
+    #[oai(nullable)]
     duplicate_of_line: Option<u64>,
     /// For an invalid row: what is wrong with each field.
     errors: BTreeMap<String, String>,

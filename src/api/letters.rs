@@ -134,6 +134,7 @@ pub struct LetterDto {
     /// The language it is written in.
     language: Language,
     /// When the sign-on form closes by itself.
+    #[oai(nullable)]
     deadline: Option<DateTime<Utc>>,
     /// Automatic or manual approval of verified signatures.
     moderation: Moderation,
@@ -165,6 +166,7 @@ pub struct LetterDto {
     /// When it last changed.
     updated_at: DateTime<Utc>,
     /// When it was delivered.
+    #[oai(nullable)]
     delivered_at: Option<DateTime<Utc>>,
 }
 
@@ -302,10 +304,13 @@ pub struct EventDto {
     /// What, such as `letter.status_changed`.
     action: String,
     /// The signature concerned, if any.
+    #[oai(nullable)]
     signature_id: Option<i64>,
     /// The state before.
+    #[oai(nullable)]
     before: Option<serde_json::Value>,
     /// The state after.
+    #[oai(nullable)]
     after: Option<serde_json::Value>,
     /// When.
     created_at: DateTime<Utc>,
@@ -392,7 +397,8 @@ impl LettersApi {
         /// Page size, 1 to 1000 (default 100).
         #[oai(validator(minimum(value = "1"), maximum(value = "1000")))]
         limit: Query<Option<u64>>,
-        /// How many items to skip.
+        /// How many items to skip, up to 1,000,000,000.
+        #[oai(validator(minimum(value = "0"), maximum(value = "1000000000")))]
         offset: Query<Option<u64>>,
     ) -> Result<LetterListResponse, ApiError> {
         let (limit, offset) = page(limit.0, offset.0);
@@ -540,7 +546,8 @@ impl LettersApi {
         /// Page size, 1 to 1000 (default 100).
         #[oai(validator(minimum(value = "1"), maximum(value = "1000")))]
         limit: Query<Option<u64>>,
-        /// How many items to skip.
+        /// How many items to skip, up to 1,000,000,000.
+        #[oai(validator(minimum(value = "0"), maximum(value = "1000000000")))]
         offset: Query<Option<u64>>,
     ) -> Result<EventListResponse, ApiError> {
         let (limit, offset) = page(limit.0, offset.0);

@@ -13,6 +13,7 @@ pub mod middleware;
 mod pagination;
 pub mod public;
 mod signatures;
+pub mod spec;
 mod strict;
 
 use poem_openapi::{OpenApiService, Tags};
@@ -47,7 +48,8 @@ pub type Apis = (
     public::PublicApi,
 );
 
-/// The API with its OpenAPI description; `serve` mounts it and `signon openapi` prints its spec.
+/// The API with the OpenAPI description poem-openapi generates; `serve` mounts it. The document
+/// as published is [`spec::openapi_json`], which finishes this one.
 pub fn openapi_service() -> OpenApiService<Apis, ()> {
     OpenApiService::new(
         (

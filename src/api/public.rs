@@ -78,14 +78,19 @@ struct PublicSignatory {
     /// Organization or individual.
     kind: SignatureKind,
     /// An individual's institution, for identification only.
+    #[oai(nullable)]
     affiliation: Option<String>,
     /// The kind of organization.
+    #[oai(nullable)]
     org_type: Option<String>,
     /// City.
+    #[oai(nullable)]
     city: Option<String>,
     /// Region.
+    #[oai(nullable)]
     region: Option<String>,
     /// ISO country code.
+    #[oai(nullable)]
     country: Option<String>,
 }
 
@@ -171,6 +176,7 @@ struct PublicLetter {
     /// `open`, `closed` or `delivered`.
     status: LetterStatus,
     /// When the sign-on form closes by itself.
+    #[oai(nullable)]
     deadline: Option<DateTime<Utc>>,
     /// Whether the letter takes signatures right now.
     accepting_signatures: bool,
@@ -295,7 +301,8 @@ impl PublicApi {
         /// Page size, 1 to 1000 (default 100).
         #[oai(validator(minimum(value = "1"), maximum(value = "1000")))]
         limit: Query<Option<u64>>,
-        /// How many items to skip.
+        /// How many items to skip, up to 1,000,000,000.
+        #[oai(validator(minimum(value = "0"), maximum(value = "1000000000")))]
         offset: Query<Option<u64>>,
     ) -> Result<SignatoryListResponse, ApiError> {
         let (limit, offset) = page(limit.0, offset.0);

@@ -66,10 +66,13 @@ struct SignatureDto {
     /// Listed first, among the letter's lead signatories.
     lead: bool,
     /// How the contact was verified by other means, or who added it.
+    #[oai(nullable)]
     verification_note: Option<String>,
     /// Why it was approved or rejected.
+    #[oai(nullable)]
     decision_reason: Option<String>,
     /// The signature this one was merged into.
+    #[oai(nullable)]
     merged_into: Option<i64>,
     /// Other signatures on the letter that may be the same signatory (same normalized name and country).
     duplicate_of: Vec<i64>,
@@ -77,16 +80,21 @@ struct SignatureDto {
     changes_pending: bool,
     // Described on its type: a described reference is written as `allOf`, which some client
     // generators reject.
+    #[oai(nullable)]
     pending_changes: Option<PendingChangesDto>,
     /// How many confirmation emails were sent.
     emails_sent: i32,
     signals: SignalsDto,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    #[oai(nullable)]
     verified_at: Option<DateTime<Utc>>,
+    #[oai(nullable)]
     decided_at: Option<DateTime<Utc>>,
+    #[oai(nullable)]
     withdrawn_at: Option<DateTime<Utc>>,
     /// When the contact data was erased.
+    #[oai(nullable)]
     contact_erased_at: Option<DateTime<Utc>>,
 }
 
@@ -152,6 +160,7 @@ struct PendingChangesDto {
     #[oai(flatten)]
     public: PublicFields,
     /// When the signer confirmed them; empty while they wait for the signer.
+    #[oai(nullable)]
     confirmed_at: Option<DateTime<Utc>>,
 }
 
@@ -318,7 +327,8 @@ impl SignaturesApi {
         /// Page size, 1 to 1000 (default 100).
         #[oai(validator(minimum(value = "1"), maximum(value = "1000")))]
         limit: Query<Option<u64>>,
-        /// How many items to skip.
+        /// How many items to skip, up to 1,000,000,000.
+        #[oai(validator(minimum(value = "0"), maximum(value = "1000000000")))]
         offset: Query<Option<u64>>,
     ) -> Result<SignatureListResponse, ApiError> {
         let (limit, offset) = page(limit.0, offset.0);

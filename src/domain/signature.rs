@@ -36,16 +36,22 @@ pub struct PublicFields<N: FieldValue = String, T: FieldValue = Option<String>> 
     /// The organization's name, or the individual's full name; up to 300 characters.
     pub name: N,
     /// An individual's institution, listed for identification only.
+    #[oai(nullable)]
     pub affiliation: T,
     /// The kind of organization (NGO, shelter, network, faith group...).
+    #[oai(nullable)]
     pub org_type: T,
     /// City.
+    #[oai(nullable)]
     pub city: T,
     /// State, province or region.
+    #[oai(nullable)]
     pub region: T,
     /// ISO 3166-1 alpha-2 country code, such as `MX`.
+    #[oai(nullable)]
     pub country: T,
     /// The organization's website, an absolute http(s) address once parsed.
+    #[oai(nullable)]
     pub website: T,
 }
 
@@ -164,14 +170,19 @@ fn parse_public_field(field: &str, value: Option<&str>) -> Result<Option<String>
 pub struct ContactFields<T: FieldValue = Option<String>> {
     /// The contact person's name: required when an organization signs through the public form;
     /// an individual is their own contact. Never published.
+    #[oai(nullable)]
     pub contact_name: T,
     /// The contact person's title. Never published.
+    #[oai(nullable)]
     pub contact_title: T,
     /// The contact person's email, where the confirmation link goes. Never published.
+    #[oai(nullable)]
     pub contact_email: T,
     /// The contact person's phone. Never published.
+    #[oai(nullable)]
     pub contact_phone: T,
     /// A note to the coordinators. Never published.
+    #[oai(nullable)]
     pub comment: T,
 }
 
