@@ -14,6 +14,7 @@ use super::ApiTags;
 use super::auth::StaffAuth;
 use super::error::ApiError;
 use super::pagination::page;
+use super::strict::Strict;
 use crate::error::AppError;
 use crate::service::letters::{self, Counts, LetterFields, LetterView, TranslationFields};
 use crate::state::AppState;
@@ -32,13 +33,22 @@ pub struct TranslationDto {
     pub addressees: String,
 }
 
-/// The settings of a letter, as sent to create or edit one. Every field may be left out:
-/// on creation it takes its default (only `slug` and `title` are required), on edit it stays as it is.
+/// A new letter: its lead organization and its settings. Every field may be left out but
+/// `slug` and `title`, and takes its default.
 #[derive(Object)]
-#[oai(rename = "LetterInput", deny_unknown_fields)]
+#[oai(rename = "LetterInput")]
 pub struct LetterInput {
-    /// The lead organization, on creation; may be left out when you belong to one organization only.
+    /// The lead organization; may be left out when you belong to one organization only.
     organization_id: Option<i64>,
+    #[oai(flatten)]
+    settings: LetterChanges,
+}
+
+/// The settings of a letter, as sent to edit one: fields left out stay as they are. The lead
+/// organization is chosen when the letter is created; add co-leads instead.
+#[derive(Object)]
+#[oai(rename = "LetterChanges")]
+pub struct LetterChanges {
     /// The public address, `/l/{slug}`: lowercase letters, digits and hyphens. Fixed once the letter opens.
     slug: Option<String>,
     /// The title, up to 300 characters.
@@ -232,8 +242,8 @@ pub fn translations_dto(view: &LetterView) -> BTreeMap<String, TranslationDto> {
         .collect()
 }
 
-impl From<LetterInput> for LetterFields {
-    fn from(input: LetterInput) -> Self {
+impl From<LetterChanges> for LetterFields {
+    fn from(input: LetterChanges) -> Self {
         Self {
             slug: input.slug,
             title: input.title,
@@ -417,11 +427,11 @@ impl LettersApi {
         &self,
         state: Data<&AppState>,
         auth: StaffAuth,
-        body: Json<LetterInput>,
+        body: Json<Strict<LetterInput>>,
     ) -> Result<CreateLetterResponse, ApiError> {
-        let organization_id = body.0.organization_id;
-        let new = LetterFields::from(body.0)
-            .parse_new(organization_id)
+        let Strict(input) = body.0;
+        let new = LetterFields::from(input.settings)
+            .parse_new(input.organization_id)
             .map_err(AppError::invalid)?;
         let view = letters::create(&state.db, &auth.0, new).await?;
         Ok(CreateLetterResponse::Created(Json(view.into())))
@@ -453,16 +463,9 @@ impl LettersApi {
         state: Data<&AppState>,
         auth: StaffAuth,
         id: Path<i64>,
-        body: Json<LetterInput>,
+        body: Json<Strict<LetterChanges>>,
     ) -> Result<LetterResponse, ApiError> {
-        if body.0.organization_id.is_some() {
-            return Err(AppError::invalid_field(
-                "organization_id",
-                "The lead organization is chosen when the letter is created; add co-leads instead.",
-            )
-            .into());
-        }
-        let changes = LetterFields::from(body.0)
+        let changes = LetterFields::from(body.0.0)
             .parse()
             .map_err(AppError::invalid)?;
         let view = letters::update(&state.db, &auth.0, id.0, changes).await?;

@@ -9,8 +9,9 @@ use serde_json::Value;
 /// A JSON body that refuses any field its schema does not declare, as
 /// `#[oai(deny_unknown_fields)]` does. poem-openapi allows that attribute only on objects
 /// without `#[oai(flatten)]` fields; the signature bodies flatten the field groups declared once
-/// in the domain, so this checks against the whole schema instead, flattened fields included.
-/// The schema and the answer are the same as with the attribute.
+/// in the domain, and a new letter the settings it shares with an edit, so this checks against
+/// the whole schema instead, flattened fields included. The answer is the same as with the
+/// attribute; the published schema says `additionalProperties: false` (see `super::spec`).
 pub struct Strict<T>(pub T);
 
 impl<T: Type> Type for Strict<T> {
