@@ -2,7 +2,7 @@
 
 use chrono::Utc;
 use entity::audit_event;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait};
 use serde_json::Value;
 
 use super::accounts::Staff;
@@ -51,6 +51,19 @@ pub struct Event<'a> {
 
 /// Writes one event.
 pub async fn record(db: &impl ConnectionTrait, event: Event<'_>) -> AppResult<()> {
+    row(event).insert(db).await?;
+    Ok(())
+}
+
+/// Writes several events with one statement.
+pub async fn record_many(db: &impl ConnectionTrait, events: Vec<Event<'_>>) -> AppResult<()> {
+    audit_event::Entity::insert_many(events.into_iter().map(row))
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+fn row(event: Event<'_>) -> audit_event::ActiveModel {
     let (actor_user_id, actor) = match event.actor {
         Actor::Staff { user_id, email } => (Some(*user_id), email.clone()),
         Actor::Signer => (None, "signer".to_owned()),
@@ -67,9 +80,6 @@ pub async fn record(db: &impl ConnectionTrait, event: Event<'_>) -> AppResult<()
         created_at: Set(Utc::now()),
         ..Default::default()
     }
-    .insert(db)
-    .await?;
-    Ok(())
 }
 
 /// A letter's audit trail, newest first, with the total count.
@@ -79,7 +89,7 @@ pub async fn list_for_letter(
     limit: u64,
     offset: u64,
 ) -> AppResult<(Vec<audit_event::Model>, u64)> {
-    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+    use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
     let query = audit_event::Entity::find().filter(audit_event::Column::LetterId.eq(letter_id));
     let total = query.clone().count(db).await?;
     let events = query
@@ -97,7 +107,7 @@ pub async fn actor_names(
     db: &impl ConnectionTrait,
     events: &[audit_event::Model],
 ) -> AppResult<std::collections::HashMap<i64, String>> {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+    use sea_orm::{ColumnTrait, QueryFilter, QuerySelect};
     let mut ids: Vec<i64> = events.iter().filter_map(|e| e.actor_user_id).collect();
     ids.sort_unstable();
     ids.dedup();

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use chrono::Utc;
 use entity::outbox;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait};
 
 use super::contact;
 use super::emails::ComposedEmail;
@@ -22,13 +22,60 @@ pub async fn enqueue(
     recipient: &Email,
     email: ComposedEmail,
 ) -> AppResult<i64> {
-    let now = Utc::now();
     let id = crate::db::reserve_ids::<outbox::Entity>(db, 1).await?[0];
-    let sealed = contact::seal_email(keys, id, recipient, &email.text, &email.html);
-    let row = outbox::ActiveModel {
+    let queued = Queued {
+        signature_id,
+        kind,
+        recipient,
+        email,
+    };
+    let row = sealed_row(keys, id, queued, Utc::now()).insert(db).await?;
+    Ok(row.id)
+}
+
+/// An email to queue with others.
+pub struct Queued<'a> {
+    /// The signature it is sent for.
+    pub signature_id: Option<i64>,
+    /// What it is, e.g. `verification`.
+    pub kind: &'a str,
+    /// Its recipient.
+    pub recipient: &'a Email,
+    /// The email.
+    pub email: ComposedEmail,
+}
+
+/// Queues several emails with one statement, as [`enqueue`] does one.
+pub async fn enqueue_many(
+    db: &impl ConnectionTrait,
+    keys: &Keys,
+    emails: Vec<Queued<'_>>,
+) -> AppResult<()> {
+    let ids = crate::db::reserve_ids::<outbox::Entity>(db, emails.len()).await?;
+    let now = Utc::now();
+    let rows = emails
+        .into_iter()
+        .zip(ids)
+        .map(|(queued, id)| sealed_row(keys, id, queued, now));
+    outbox::Entity::insert_many(rows)
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+/// The outbox row `id` of an email, its recipient and bodies sealed for that row.
+fn sealed_row(
+    keys: &Keys,
+    id: i64,
+    queued: Queued<'_>,
+    now: chrono::DateTime<Utc>,
+) -> outbox::ActiveModel {
+    let email = queued.email;
+    let sealed = contact::seal_email(keys, id, queued.recipient, &email.text, &email.html);
+    outbox::ActiveModel {
         id: Set(id),
-        signature_id: Set(signature_id),
-        kind: Set(kind.to_owned()),
+        signature_id: Set(queued.signature_id),
+        kind: Set(queued.kind.to_owned()),
         recipient: Set(sealed.recipient),
         subject: Set(email.subject),
         body_text: Set(sealed.body_text),
@@ -40,9 +87,6 @@ pub async fn enqueue(
         sent_at: Set(None),
         last_error: Set(None),
     }
-    .insert(db)
-    .await?;
-    Ok(row.id)
 }
 
 /// The file name of an email's `.eml` copy: the outbox id, and the signature it was sent for,

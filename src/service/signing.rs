@@ -2,6 +2,7 @@
 //! signing again. Every submission gets the same answer, so the page never tells whether an
 //! email had already signed.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -11,17 +12,17 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
-    QueryFilter,
+    QueryFilter, QuerySelect, TryIntoModel,
 };
 use serde_json::json;
 use url::Url;
 
 use super::audit::{self, Actor, Event};
-use super::emails::{self, VerificationEmail};
+use super::emails::{self, ComposedEmail, VerificationEmail};
 use super::keys::Keys;
 use super::letters::{accepting_signatures, text_in};
 use super::{changes, contact, outbox};
-use crate::domain::{PublicDetails, SignatureDraft, Token, name_key};
+use crate::domain::{Contact, PublicDetails, SignatureDraft, Token, name_key};
 use crate::error::{AppError, AppResult};
 
 /// At most this many confirmation emails go to one signature's contact, however often it signs.
@@ -60,41 +61,129 @@ pub struct SignRequest {
 /// transaction, so the letter cannot change under it).
 pub type LetterCache = std::collections::HashMap<String, letter::Model>;
 
-/// Records a submission in the caller's transaction: the signature, its links and the email.
-pub async fn record(
-    db: &impl ConnectionTrait,
-    ctx: &SigningContext,
-    request: &SignRequest,
-    letters: &mut LetterCache,
-) -> AppResult<()> {
-    let now = Utc::now();
-    let letter = match letters.get(&request.slug) {
-        Some(found) => found.clone(),
-        None => {
-            let found = super::letters::published(db, &request.slug).await?;
-            letters.insert(request.slug.clone(), found.clone());
-            found
+/// A submission with the work that needs neither the database nor the writer done beforehand,
+/// on the request's own task: the keyed hash of the email and the tokens of the two links.
+pub struct Prepared {
+    /// The submission.
+    pub request: SignRequest,
+    /// Keyed hash of the contact email; `None` without a contact, which is refused.
+    email_key: Option<String>,
+    /// The confirmation link's token, used if this submission sends an email.
+    verify: Token,
+    /// The withdrawal link's token, likewise.
+    withdraw: Token,
+}
+
+impl Prepared {
+    /// Hashes and draws what `request` needs.
+    pub fn new(keys: &Keys, request: SignRequest) -> Self {
+        let email_key = request
+            .draft
+            .contact
+            .as_ref()
+            .map(|contact| keys.email_key(&contact.email));
+        Self {
+            request,
+            email_key,
+            verify: Token::generate(),
+            withdraw: Token::generate(),
         }
-    };
-    if !accepting_signatures(&letter, now) {
+    }
+}
+
+/// The published letter of `slug`, looked up once per batch.
+async fn letter_for(
+    db: &impl ConnectionTrait,
+    slug: &str,
+    letters: &mut LetterCache,
+) -> AppResult<letter::Model> {
+    if let Some(found) = letters.get(slug) {
+        return Ok(found.clone());
+    }
+    let found = super::letters::published(db, slug).await?;
+    letters.insert(slug.to_owned(), found.clone());
+    Ok(found)
+}
+
+/// Whether `letter` takes this submission; its contact if so.
+fn admit<'a>(
+    letter: &letter::Model,
+    draft: &'a SignatureDraft,
+    now: DateTime<Utc>,
+) -> AppResult<&'a Contact> {
+    if !accepting_signatures(letter, now) {
         return Err(AppError::conflict(
             "This letter is closed to new signatures.",
         ));
     }
-    let draft = &request.draft;
     if draft.kind == SignatureKind::Individual && !letter.accept_individuals {
         return Err(AppError::invalid_field(
             "kind",
             "This letter is signed by organizations only.",
         ));
     }
-    let language = request.language.unwrap_or(letter.language);
-    let signed_text = text_in(&letter, language);
-    let contact = draft
+    draft
         .contact
         .as_ref()
-        .ok_or_else(|| AppError::invalid_field("contact_email", "This field is required."))?;
-    let email_key = ctx.keys.email_key(&contact.email);
+        .ok_or_else(|| AppError::invalid_field("contact_email", "This field is required."))
+}
+
+/// A new signature row, contact sealed for `id`.
+fn new_row(
+    ctx: &SigningContext,
+    letter: &letter::Model,
+    request: &SignRequest,
+    contact: &Contact,
+    id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<signature::ActiveModel> {
+    let language = request.language.unwrap_or(letter.language);
+    let mut row = signature::ActiveModel {
+        id: Set(id),
+        letter_id: Set(letter.id),
+        consent: Set(true),
+        status: Set(SignatureStatus::PendingVerification),
+        source: Set(SignatureSource::Form),
+        language: Set(text_in(letter, language).language),
+        letter_revision: Set(letter.revision),
+        duplicate_of: Set(None),
+        ip_hash: Set(request.network_hash.clone()),
+        user_agent_hash: Set(request.agent_hash.clone()),
+        flags: Set(flags_json(request.honeypot)),
+        pending_changes: Set(None),
+        changes_confirmed_at: Set(None),
+        emails_sent: Set(i32::from(!request.honeypot)),
+        verification_note: Set(None),
+        decision_reason: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        verified_at: Set(None),
+        decided_at: Set(None),
+        withdrawn_at: Set(None),
+        contact_erased_at: Set(None),
+        ..Default::default()
+    };
+    write_public(&mut row, request.draft.kind, &request.draft.public);
+    contact::store(contact, &ctx.keys, &mut row)?;
+    Ok(row)
+}
+
+/// Records a submission in the caller's transaction: the signature, its links and the email.
+pub async fn record(
+    db: &impl ConnectionTrait,
+    ctx: &SigningContext,
+    prepared: &Prepared,
+    letters: &mut LetterCache,
+) -> AppResult<()> {
+    let now = Utc::now();
+    let request = &prepared.request;
+    let letter = letter_for(db, &request.slug, letters).await?;
+    let contact = admit(&letter, &request.draft, now)?;
+    let language = request.language.unwrap_or(letter.language);
+    let email_key = prepared
+        .email_key
+        .clone()
+        .unwrap_or_else(|| ctx.keys.email_key(&contact.email));
     let existing = signature::Entity::find()
         .filter(signature::Column::LetterId.eq(letter.id))
         .filter(signature::Column::ContactEmailKey.eq(&email_key))
@@ -105,32 +194,7 @@ pub async fn record(
     let (saved, action, before, sending) = match existing {
         None => {
             let id = crate::db::reserve_ids::<signature::Entity>(db, 1).await?[0];
-            let mut row = signature::ActiveModel {
-                id: Set(id),
-                letter_id: Set(letter.id),
-                consent: Set(true),
-                status: Set(SignatureStatus::PendingVerification),
-                source: Set(SignatureSource::Form),
-                language: Set(signed_text.language),
-                letter_revision: Set(letter.revision),
-                duplicate_of: Set(None),
-                ip_hash: Set(request.network_hash.clone()),
-                user_agent_hash: Set(request.agent_hash.clone()),
-                flags: Set(flags_json(request.honeypot)),
-                pending_changes: Set(None),
-                emails_sent: Set(i32::from(!request.honeypot)),
-                verification_note: Set(None),
-                decision_reason: Set(None),
-                created_at: Set(now),
-                updated_at: Set(now),
-                verified_at: Set(None),
-                decided_at: Set(None),
-                withdrawn_at: Set(None),
-                contact_erased_at: Set(None),
-                ..Default::default()
-            };
-            write_public(&mut row, draft.kind, &draft.public);
-            contact::store(contact, &ctx.keys, &mut row)?;
+            let row = new_row(ctx, &letter, request, contact, id, now)?;
             let saved = row.insert(db).await.map_err(|err| match err.sql_err() {
                 // Another instance inserted the same signer a moment ago; the writer retries
                 // this submission, which then finds that row.
@@ -142,58 +206,208 @@ pub async fn record(
             (saved, "signature.submitted", None, !request.honeypot)
         }
         Some(current) => {
-            let before = audit_public(&current);
-            let mut row = current.clone().into_active_model();
-            match current.status {
-                SignatureStatus::PendingVerification | SignatureStatus::Withdrawn => {
-                    write_public(&mut row, draft.kind, &draft.public);
-                    // A fresh submission, confirmed as a whole: an earlier change left
-                    // unconfirmed must not ride along with its confirmation.
-                    changes::discard(&mut row);
-                    contact::store(contact, &ctx.keys, &mut row)?;
-                    row.status = Set(SignatureStatus::PendingVerification);
-                    row.withdrawn_at = Set(None);
-                    row.language = Set(signed_text.language);
-                    row.letter_revision = Set(letter.revision);
-                }
-                SignatureStatus::Verified
-                | SignatureStatus::Approved
-                | SignatureStatus::Rejected => {
-                    changes::propose(&mut row, draft.kind, &draft.public);
-                }
-            }
-            if request.honeypot {
-                row.flags = Set(flags_json(true));
-            }
-            let sending = !request.honeypot && current.emails_sent < MAX_EMAILS_PER_SIGNATURE;
-            if sending {
-                row.emails_sent = Set(current.emails_sent + 1);
-            }
-            row.updated_at = Set(now);
-            (
-                row.update(db).await?,
-                "signature.resubmitted",
-                Some(before),
-                sending,
-            )
+            let (saved, before, sending) =
+                resubmit(db, ctx, &letter, request, contact, current, now).await?;
+            (saved, "signature.resubmitted", Some(before), sending)
         }
     };
 
     if sending {
-        send_links(db, ctx, &letter, &saved, language, now).await?;
+        send_links(db, ctx, &letter, &saved, language, prepared, now).await?;
     }
-    audit::record(
-        db,
-        Event {
-            actor: &Actor::Signer,
-            action,
-            letter_id: Some(letter.id),
-            signature_id: Some(saved.id),
-            before,
-            after: Some(audit_public(&saved)),
-        },
-    )
-    .await
+    audit::record(db, submitted_event(&letter, &saved, action, before)).await
+}
+
+static SIGNER: Actor = Actor::Signer;
+
+/// The audit event of a submission.
+fn submitted_event<'a>(
+    letter: &letter::Model,
+    saved: &signature::Model,
+    action: &'a str,
+    before: Option<serde_json::Value>,
+) -> Event<'a> {
+    Event {
+        actor: &SIGNER,
+        action,
+        letter_id: Some(letter.id),
+        signature_id: Some(saved.id),
+        before,
+        after: Some(audit_public(saved)),
+    }
+}
+
+/// The same signer signing again: a pending or withdrawn signature takes the new submission, a
+/// confirmed one keeps it as a change to confirm. Returns the row, its audited state before,
+/// and whether an email goes out.
+async fn resubmit(
+    db: &impl ConnectionTrait,
+    ctx: &SigningContext,
+    letter: &letter::Model,
+    request: &SignRequest,
+    contact: &Contact,
+    current: signature::Model,
+    now: DateTime<Utc>,
+) -> AppResult<(signature::Model, serde_json::Value, bool)> {
+    let draft = &request.draft;
+    let before = audit_public(&current);
+    let mut row = current.clone().into_active_model();
+    match current.status {
+        SignatureStatus::PendingVerification | SignatureStatus::Withdrawn => {
+            write_public(&mut row, draft.kind, &draft.public);
+            // A fresh submission, confirmed as a whole: an earlier change left
+            // unconfirmed must not ride along with its confirmation.
+            changes::discard(&mut row);
+            contact::store(contact, &ctx.keys, &mut row)?;
+            let language = request.language.unwrap_or(letter.language);
+            row.status = Set(SignatureStatus::PendingVerification);
+            row.withdrawn_at = Set(None);
+            row.language = Set(text_in(letter, language).language);
+            row.letter_revision = Set(letter.revision);
+        }
+        SignatureStatus::Verified | SignatureStatus::Approved | SignatureStatus::Rejected => {
+            changes::propose(&mut row, draft.kind, &draft.public);
+        }
+    }
+    if request.honeypot {
+        row.flags = Set(flags_json(true));
+    }
+    let sending = !request.honeypot && current.emails_sent < MAX_EMAILS_PER_SIGNATURE;
+    if sending {
+        row.emails_sent = Set(current.emails_sent + 1);
+    }
+    row.updated_at = Set(now);
+    Ok((row.update(db).await?, before, sending))
+}
+
+/// A new signer of a batch: admitted by its letter, the first of its email in the batch, and
+/// not in the database yet.
+struct Fresh<'a> {
+    /// Its place in the batch.
+    job: usize,
+    prepared: &'a Prepared,
+    letter: letter::Model,
+    contact: &'a Contact,
+}
+
+/// Records the new signers of a batch in a handful of statements whatever their number: one
+/// look-up of the signers already there, then one multi-row insert each for the signatures,
+/// their links, their emails and the audit trail. Returns each job's outcome, or `None` for the
+/// jobs left to [`record`] (a signer already there or met earlier in the batch, a submission
+/// refused): the caller records those afterwards, in order, and they find the rows written
+/// here, just as if every job had been recorded one by one.
+pub async fn record_new(
+    db: &impl ConnectionTrait,
+    ctx: &SigningContext,
+    jobs: &[&Prepared],
+    letters: &mut LetterCache,
+) -> AppResult<Vec<Option<AppResult<()>>>> {
+    let now = Utc::now();
+    let fresh = new_signers(db, jobs, letters, now).await?;
+    let mut outcomes: Vec<Option<AppResult<()>>> = jobs.iter().map(|_| None).collect();
+    if fresh.is_empty() {
+        return Ok(outcomes);
+    }
+    let ids = crate::db::reserve_ids::<signature::Entity>(db, fresh.len()).await?;
+    let mut rows = Vec::with_capacity(fresh.len());
+    let (mut tokens, mut emails) = (Vec::new(), Vec::new());
+    let mut events = Vec::with_capacity(fresh.len());
+    for (new, id) in fresh.iter().zip(ids) {
+        let request = &new.prepared.request;
+        let row = new_row(ctx, &new.letter, request, new.contact, id, now)?;
+        let saved = row.clone().try_into_model()?;
+        if !request.honeypot {
+            let language = request.language.unwrap_or(new.letter.language);
+            let (links, email) = links_email(
+                ctx,
+                &new.letter,
+                &saved,
+                new.contact,
+                language,
+                new.prepared,
+                now,
+            );
+            tokens.extend(links);
+            emails.push(outbox::Queued {
+                signature_id: Some(id),
+                kind: KIND,
+                recipient: &new.contact.email,
+                email,
+            });
+        }
+        events.push(submitted_event(
+            &new.letter,
+            &saved,
+            "signature.submitted",
+            None,
+        ));
+        rows.push(row);
+    }
+    signature::Entity::insert_many(rows)
+        .exec_without_returning(db)
+        .await?;
+    signature_token::Entity::insert_many(tokens)
+        .exec_without_returning(db)
+        .await?;
+    outbox::enqueue_many(db, &ctx.keys, emails).await?;
+    audit::record_many(db, events).await?;
+    for new in &fresh {
+        outcomes[new.job] = Some(Ok(()));
+    }
+    Ok(outcomes)
+}
+
+/// The jobs of a batch that are new signers (see [`Fresh`]), found with one query.
+async fn new_signers<'a>(
+    db: &impl ConnectionTrait,
+    jobs: &[&'a Prepared],
+    letters: &mut LetterCache,
+    now: DateTime<Utc>,
+) -> AppResult<Vec<Fresh<'a>>> {
+    let mut fresh = Vec::new();
+    let mut seen = HashSet::new();
+    for (job, prepared) in jobs.iter().copied().enumerate() {
+        let request = &prepared.request;
+        // Whatever is refused here is refused again, with its answer, by `record`.
+        let Ok(letter) = letter_for(db, &request.slug, letters).await else {
+            continue;
+        };
+        let (Ok(contact), Some(key)) = (
+            admit(&letter, &request.draft, now),
+            prepared.email_key.as_deref(),
+        ) else {
+            continue;
+        };
+        if seen.insert((letter.id, key)) {
+            fresh.push(Fresh {
+                job,
+                prepared,
+                letter,
+                contact,
+            });
+        }
+    }
+    if fresh.is_empty() {
+        return Ok(fresh);
+    }
+    let letter_ids: HashSet<i64> = fresh.iter().map(|new| new.letter.id).collect();
+    let found: HashSet<(i64, String)> = signature::Entity::find()
+        .select_only()
+        .column(signature::Column::LetterId)
+        .column(signature::Column::ContactEmailKey)
+        .filter(signature::Column::LetterId.is_in(letter_ids))
+        .filter(signature::Column::ContactEmailKey.is_in(seen.iter().map(|(_, key)| *key)))
+        .into_tuple::<(i64, Option<String>)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|(letter_id, key)| Some((letter_id, key?)))
+        .collect();
+    fresh.retain(|new| {
+        let key = new.prepared.email_key.clone().unwrap_or_default();
+        !found.contains(&(new.letter.id, key))
+    });
+    Ok(fresh)
 }
 
 /// Public fields re-submitted for a confirmed signature, as stored (read them through
@@ -213,23 +427,58 @@ async fn send_links(
     letter: &letter::Model,
     saved: &signature::Model,
     language: Language,
+    prepared: &Prepared,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
     let Some(contact) = contact::load(&ctx.keys, saved)? else {
         return Ok(());
     };
-    let verify = issue_token(db, saved.id, TokenPurpose::Verify, now + ctx.token_lifetime).await?;
-    // Withdrawal stays possible until delivery, long after the confirmation link expires.
-    let withdraw = issue_token(
-        db,
-        saved.id,
-        TokenPurpose::Withdraw,
-        now + chrono::Duration::days(3650),
-    )
-    .await?;
+    let (tokens, email) = links_email(ctx, letter, saved, &contact, language, prepared, now);
+    signature_token::Entity::insert_many(tokens)
+        .exec_without_returning(db)
+        .await?;
+    outbox::enqueue(db, &ctx.keys, Some(saved.id), KIND, &contact.email, email).await?;
+    Ok(())
+}
+
+/// The outbox kind of the confirmation email.
+const KIND: &str = "verification";
+
+/// The rows of a signature's confirmation and withdrawal links, and the email that carries them.
+fn links_email(
+    ctx: &SigningContext,
+    letter: &letter::Model,
+    saved: &signature::Model,
+    contact: &Contact,
+    language: Language,
+    prepared: &Prepared,
+    now: DateTime<Utc>,
+) -> ([signature_token::ActiveModel; 2], ComposedEmail) {
+    let token = |purpose, token: &Token, expires_at| signature_token::ActiveModel {
+        signature_id: Set(saved.id),
+        purpose: Set(purpose),
+        token_hash: Set(token.hash().as_str().to_owned()),
+        created_at: Set(now),
+        expires_at: Set(expires_at),
+        used_at: Set(None),
+        ..Default::default()
+    };
+    let tokens = [
+        token(
+            TokenPurpose::Verify,
+            &prepared.verify,
+            now + ctx.token_lifetime,
+        ),
+        // Withdrawal stays possible until delivery, long after the confirmation link expires.
+        token(
+            TokenPurpose::Withdraw,
+            &prepared.withdraw,
+            now + chrono::Duration::days(3650),
+        ),
+    ];
     let lang = crate::i18n::code(language);
-    let verify_url = link(&ctx.base_url, "verify", &verify, lang);
-    let withdraw_url = link(&ctx.base_url, "withdraw", &withdraw, lang);
+    let verify_url = link(&ctx.base_url, "verify", &prepared.verify, lang);
+    let withdraw_url = link(&ctx.base_url, "withdraw", &prepared.withdraw, lang);
     let text = text_in(letter, language);
     let email = emails::verification(&VerificationEmail {
         language,
@@ -241,37 +490,7 @@ async fn send_links(
         withdraw_url: &withdraw_url,
         valid_days: ctx.token_lifetime.num_days(),
     });
-    outbox::enqueue(
-        db,
-        &ctx.keys,
-        Some(saved.id),
-        "verification",
-        &contact.email,
-        email,
-    )
-    .await?;
-    Ok(())
-}
-
-async fn issue_token(
-    db: &impl ConnectionTrait,
-    signature_id: i64,
-    purpose: TokenPurpose,
-    expires_at: DateTime<Utc>,
-) -> AppResult<Token> {
-    let token = Token::generate();
-    signature_token::ActiveModel {
-        signature_id: Set(signature_id),
-        purpose: Set(purpose),
-        token_hash: Set(token.hash().as_str().to_owned()),
-        created_at: Set(Utc::now()),
-        expires_at: Set(expires_at),
-        used_at: Set(None),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    Ok(token)
+    (tokens, email)
 }
 
 fn link(base: &Url, page: &str, token: &Token, lang: &str) -> String {

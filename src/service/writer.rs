@@ -1,13 +1,17 @@
 //! The one place signatures are written. Submissions queue here and are written in batches,
-//! one transaction (one disk sync) per batch, each submission in a savepoint of its own so that
-//! one bad submission does not undo the others: group commit.
+//! one transaction (one disk sync) per batch: group commit. The new signers of a batch are
+//! written together, a few multi-row statements for the whole batch; the rest (a signer signing
+//! again, a refused submission) each in a savepoint of its own, so that one bad submission does
+//! not undo the others. What needs no database (hashing the email, drawing the links' tokens)
+//! is done before a submission queues, on its request's task.
 
 use std::sync::Arc;
 
 use sea_orm::{DatabaseConnection, DbBackend, TransactionTrait};
 use tokio::sync::{Mutex, Notify, mpsc, oneshot};
 
-use super::signing::{self, LetterCache, SignRequest, SigningContext};
+use super::keys::Keys;
+use super::signing::{self, LetterCache, Prepared, SignRequest, SigningContext};
 use crate::error::{AppError, AppResult};
 
 /// How many submissions one transaction takes at most.
@@ -16,7 +20,7 @@ const MAX_BATCH: usize = 256;
 const POSTGRES_WRITERS: usize = 8;
 
 struct Job {
-    request: SignRequest,
+    prepared: Prepared,
     reply: oneshot::Sender<AppResult<()>>,
 }
 
@@ -24,6 +28,7 @@ struct Job {
 #[derive(Clone)]
 pub struct SignatureWriter {
     sender: mpsc::Sender<Job>,
+    keys: Arc<Keys>,
 }
 
 impl SignatureWriter {
@@ -45,14 +50,18 @@ impl SignatureWriter {
                 committed.clone(),
             ));
         }
-        Self { sender }
+        Self {
+            sender,
+            keys: ctx.keys,
+        }
     }
 
     /// Records a submission; returns once it is durably committed.
     pub async fn sign(&self, request: SignRequest) -> AppResult<()> {
+        let prepared = Prepared::new(&self.keys, request);
         let (reply, answer) = oneshot::channel();
         self.sender
-            .send(Job { request, reply })
+            .send(Job { prepared, reply })
             .await
             .map_err(|_| anyhow::anyhow!("the signature writer has stopped"))?;
         answer
@@ -117,29 +126,71 @@ async fn write_batch(
     jobs: &[Job],
 ) -> anyhow::Result<Vec<AppResult<()>>> {
     let txn = crate::db::begin_write(db).await?;
-    let mut outcomes = Vec::with_capacity(jobs.len());
     let mut letters = LetterCache::new();
-    for job in jobs {
-        let mut outcome = in_savepoint(&txn, ctx, &job.request, &mut letters).await?;
-        if matches!(&outcome, Err(AppError::Conflict { field: Some(field), .. }) if field == "contact_email")
-        {
-            // The same signer was inserted concurrently elsewhere: this time it is found.
-            outcome = in_savepoint(&txn, ctx, &job.request, &mut letters).await?;
-        }
+    let prepared: Vec<&Prepared> = jobs.iter().map(|job| &job.prepared).collect();
+    let recorded = new_signers(&txn, ctx, &prepared, &mut letters).await?;
+    let mut outcomes = Vec::with_capacity(jobs.len());
+    for (prepared, recorded) in prepared.into_iter().zip(recorded) {
+        let outcome = match recorded {
+            Some(outcome) => outcome,
+            None => one_by_one(&txn, ctx, prepared, &mut letters).await?,
+        };
         outcomes.push(outcome);
     }
     txn.commit().await?;
     Ok(outcomes)
 }
 
+/// The batch's new signers at once, in a savepoint. Should that fail (on PostgreSQL another
+/// writer may have inserted one of them a moment ago), none of it stays and every job is left
+/// to [`one_by_one`].
+async fn new_signers(
+    txn: &sea_orm::DatabaseTransaction,
+    ctx: &SigningContext,
+    jobs: &[&Prepared],
+    letters: &mut LetterCache,
+) -> anyhow::Result<Vec<Option<AppResult<()>>>> {
+    let savepoint = txn.begin().await?;
+    match signing::record_new(&savepoint, ctx, jobs, letters).await {
+        Ok(outcomes) => {
+            savepoint.commit().await?;
+            Ok(outcomes)
+        }
+        Err(_) => {
+            tracing::debug!(
+                jobs = jobs.len(),
+                "writing a batch's new signers one by one"
+            );
+            savepoint.rollback().await?;
+            Ok(jobs.iter().map(|_| None).collect())
+        }
+    }
+}
+
+/// One submission in a savepoint of its own.
+async fn one_by_one(
+    txn: &sea_orm::DatabaseTransaction,
+    ctx: &SigningContext,
+    prepared: &Prepared,
+    letters: &mut LetterCache,
+) -> anyhow::Result<AppResult<()>> {
+    let outcome = in_savepoint(txn, ctx, prepared, letters).await?;
+    if matches!(&outcome, Err(AppError::Conflict { field: Some(field), .. }) if field == "contact_email")
+    {
+        // The same signer was inserted concurrently elsewhere: this time it is found.
+        return in_savepoint(txn, ctx, prepared, letters).await;
+    }
+    Ok(outcome)
+}
+
 async fn in_savepoint(
     txn: &sea_orm::DatabaseTransaction,
     ctx: &SigningContext,
-    request: &SignRequest,
+    prepared: &Prepared,
     letters: &mut LetterCache,
 ) -> anyhow::Result<AppResult<()>> {
     let savepoint = txn.begin().await?;
-    match signing::record(&savepoint, ctx, request, letters).await {
+    match signing::record(&savepoint, ctx, prepared, letters).await {
         Ok(()) => {
             savepoint.commit().await?;
             Ok(Ok(()))

@@ -687,3 +687,80 @@ db_test!(
         assert_eq!(list["items"][0]["language"], "es");
     }
 );
+
+db_test!(
+    a_surge_of_new_signers_repeats_and_refusals_is_recorded_as_if_one_by_one,
+    |app| {
+        let staff = app
+            .staff_token("coord@wola.org", "WOLA", Role::Editor)
+            .await;
+        let id = app.open_letter(&staff, "surge").await;
+        let individual = json!({ "kind": "individual", "name": "María José Ortega", "contact_email": "mj@example.org", "consent": true });
+
+        // Twelve signers submit three times each, all at once, among refused individuals:
+        // the writer takes them in a few batches, new signers and repeats mixed.
+        let submissions = (0..36).map(|n| {
+            let app = &app;
+            let fields = organization(
+                &format!("Organización {}", n % 12),
+                &format!("signer{}@example.org", n % 12),
+            );
+            async move { app.sign("surge", &fields).await.status() }
+        });
+        let refusals = (0..4).map(|_| {
+            let app = &app;
+            let individual = individual.clone();
+            async move { app.sign("surge", &individual).await.status() }
+        });
+        let (accepted, refused) = tokio::join!(
+            futures_util::future::join_all(submissions),
+            futures_util::future::join_all(refusals)
+        );
+
+        assert!(
+            accepted.iter().all(|s| *s == StatusCode::ACCEPTED),
+            "{accepted:?}"
+        );
+        assert!(
+            refused
+                .iter()
+                .all(|s| *s == StatusCode::UNPROCESSABLE_ENTITY),
+            "{refused:?}"
+        );
+        let list: Value = app
+            .get(&format!("/api/v1/letters/{id}/signatures"), Some(&staff))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(list["total"], 12, "one signature per email");
+        let emails = app.wait_for_emails(36).await;
+        for n in 0..12 {
+            let to = format!("signer{n}@example.org");
+            assert_eq!(emails.iter().filter(|e| e.to == to).count(), 3, "{to}");
+        }
+        let events: Value = app
+            .get(
+                &format!("/api/v1/letters/{id}/events?limit=100"),
+                Some(&staff),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        let count = |action: &str| {
+            events["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|e| e["action"] == action)
+                .count()
+        };
+        assert_eq!(count("signature.submitted"), 12);
+        assert_eq!(count("signature.resubmitted"), 24);
+        assert!(
+            !events.to_string().contains("@example.org"),
+            "no contact data in the audit trail"
+        );
+    }
+);
