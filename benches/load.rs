@@ -133,7 +133,7 @@ async fn start_server(
         .expect("a free port")
         .port();
     let log = std::fs::File::create(dir.join("server.log")).unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_signon"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_signon"))
         .arg("serve")
         .env("DATABASE_URL", url)
         .env("SIGNON_KEY_FILE", key_file)
@@ -152,6 +152,8 @@ async fn start_server(
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!(
         "signon serve did not answer within 30 s; see its log in {}",
         dir.display()
@@ -340,12 +342,11 @@ async fn main() {
     );
     let _ = server.kill();
     let _ = server.wait();
-    if let Some((server_url, name)) = drop_after {
-        if let Ok(admin) = Database::connect(&server_url).await {
-            let _ = admin
-                .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                .await;
-        }
+    if let Some((server_url, name)) = drop_after
+        && let Ok(admin) = Database::connect(&server_url).await
+    {
+        let drop = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+        let _ = admin.execute_unprepared(&drop).await;
     }
 }
 
