@@ -3,7 +3,7 @@
 use entity::{Role, letter, letter_coordinator};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
-use super::accounts::Staff;
+use super::accounts::{Membership, Staff};
 use crate::error::{AppError, AppResult};
 
 /// The lowest role that sees the contact people's personal data (their names, titles, emails,
@@ -22,6 +22,24 @@ pub const MODERATES: Role = Role::Editor;
 /// Whether a member with `role` on a letter may moderate its signatures.
 pub fn may_moderate(role: Role) -> bool {
     role >= MODERATES
+}
+
+/// The lowest role that writes letters: creates them, edits them and moves them through their
+/// life; viewers only read. The one rule for the API and the dashboard, whose pages offer a
+/// letter's forms only to whom it allows.
+pub const WRITES_LETTERS: Role = Role::Editor;
+
+/// Whether a member with `role` may write letters.
+pub fn may_write_letters(role: Role) -> bool {
+    role >= WRITES_LETTERS
+}
+
+/// The staff member's organizations where they may write letters: where a new one may be led.
+pub fn writing_memberships(staff: &Staff) -> impl Iterator<Item = &Membership> {
+    staff
+        .memberships
+        .iter()
+        .filter(|m| may_write_letters(m.role))
 }
 
 /// Loads a letter for a staff member who needs at least `needed` in one of its coordinating

@@ -309,7 +309,7 @@ pub async fn create(
     new: NewLetter,
 ) -> AppResult<LetterView> {
     let organization_id = lead_organization(staff, new.organization_id)?;
-    access::require_role_in(staff, organization_id, Role::Editor)?;
+    access::require_role_in(staff, organization_id, access::WRITES_LETTERS)?;
 
     let txn = crate::db::begin_write(db).await?;
     ensure_slug_free(&txn, &new.slug, None).await?;
@@ -478,7 +478,7 @@ pub async fn update(
     changes: LetterChanges,
 ) -> AppResult<LetterView> {
     let txn = crate::db::begin_letter_write(db, letter_id).await?;
-    let current = access::letter_for(&txn, staff, letter_id, Role::Editor).await?;
+    let current = access::letter_for(&txn, staff, letter_id, access::WRITES_LETTERS).await?;
     check_changeable(current.status).map_err(AppError::conflict)?;
     if let Some(slug) = &changes.slug {
         if slug.as_str() != current.slug && current.status != LetterStatus::Draft {
@@ -519,7 +519,7 @@ pub async fn set_status(
     to: LetterStatus,
 ) -> AppResult<LetterView> {
     let txn = crate::db::begin_letter_write(db, letter_id).await?;
-    let current = access::letter_for(&txn, staff, letter_id, Role::Editor).await?;
+    let current = access::letter_for(&txn, staff, letter_id, access::WRITES_LETTERS).await?;
     if current.status == to {
         txn.commit().await?;
         return details(db, current).await;

@@ -5,6 +5,7 @@
 #[macro_use]
 mod helpers;
 
+mod access_matrix;
 mod admin;
 mod admin_audit;
 mod admin_exports;

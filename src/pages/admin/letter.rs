@@ -19,6 +19,7 @@ use super::session::{PageContext, Signed};
 use crate::domain::check_transition;
 use crate::error::AppError;
 use crate::i18n::{self, long_date};
+use crate::service::access;
 use crate::service::letters::{self, LetterView};
 use crate::state::AppState;
 
@@ -50,7 +51,9 @@ pub async fn overview(
     let view = letters::get(&state.db, &page_ctx.staff, id).await?;
     let ctx = &page_ctx;
     let letter = &view.letter;
-    let can_edit = view.role_of(&ctx.staff) >= Some(Role::Editor);
+    let can_edit = view
+        .role_of(&ctx.staff)
+        .is_some_and(access::may_write_letters);
     let can_manage_coordinators = view.role_of(&ctx.staff) >= Some(Role::Owner);
     let address = public_url(&state, &letter.slug);
     Ok(page(
@@ -281,6 +284,20 @@ pub async fn confirm_status(
 ) -> Result<Markup, PageError> {
     let view = letters::get(&state.db, &page_ctx.staff, id).await?;
     let ctx = &page_ctx;
+    // The page only asks to confirm: whoever may not change the status gets the post's refusal.
+    if !view
+        .role_of(&ctx.staff)
+        .is_some_and(access::may_write_letters)
+    {
+        return Err(AppError::Forbidden(
+            ctx.t(
+                "Your role lets you read this letter but not change it. Ask an editor or an owner of your organization.",
+                "Su rol le permite leer esta carta pero no cambiarla. Pida ayuda a alguien con rol de edición o de propietario en su organización.",
+            )
+            .to_owned(),
+        )
+        .into());
+    }
     let letter = &view.letter;
     let to = query
         .to

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
-use entity::{Language, LetterStatus, ListOrder, Moderation, Paper, Role};
+use entity::{Language, LetterStatus, ListOrder, Moderation, Paper};
 use maud::{Markup, PreEscaped, html};
 use poem::http::StatusCode;
 use poem::web::cookie::CookieJar;
@@ -21,6 +21,7 @@ use crate::domain::{FieldErrors, check_changeable};
 use crate::error::AppError;
 use crate::i18n;
 use crate::pages::markdown::to_safe_html;
+use crate::service::access;
 use crate::service::letters::{self, LetterFields, LetterView, TranslationFields};
 use crate::state::AppState;
 
@@ -396,12 +397,7 @@ impl Marks<'_> {
 
 /// The lead organization: a choice only for someone who may write letters in several.
 fn organization_choice(ctx: &Signed, marks: &Marks<'_>, form: &LetterForm) -> Markup {
-    let eligible: Vec<_> = ctx
-        .staff
-        .memberships
-        .iter()
-        .filter(|m| m.role >= Role::Editor)
-        .collect();
+    let eligible: Vec<_> = access::writing_memberships(&ctx.staff).collect();
     match eligible.as_slice() {
         [] => html! {},
         [only] => {
@@ -591,19 +587,34 @@ fn refused(
     Ok((status, form_page(ctx, target, form, &errors)).into_response())
 }
 
-/// `GET /admin/letters/new`.
+/// `GET /admin/letters/new`: the form, for someone who may write letters; anyone else gets the
+/// refusal its post would.
 #[handler]
-pub fn new_page(page_ctx: Signed) -> Markup {
+pub fn new_page(page_ctx: Signed) -> Result<Markup, PageError> {
+    if access::writing_memberships(&page_ctx.staff)
+        .next()
+        .is_none()
+    {
+        return Err(AppError::Forbidden(
+            page_ctx
+                .t(
+                    "Your role lets you read letters but not write them. Ask an editor or an owner of your organization.",
+                    "Su rol le permite leer cartas pero no escribirlas. Pida ayuda a alguien con rol de edición o de propietario en su organización.",
+                )
+                .to_owned(),
+        )
+        .into());
+    }
     let target = Target {
         view: None,
         action: "/admin/letters/new".into(),
     };
-    form_page(
+    Ok(form_page(
         &page_ctx,
         &target,
         &LetterForm::default(),
         &FieldErrors::default(),
-    )
+    ))
 }
 
 /// `POST /admin/letters/new`: a preview, the form again with its errors, or a new draft.
@@ -679,7 +690,7 @@ fn why_not_editable(ctx: &Signed, view: &LetterView) -> Option<&'static str> {
             "Esta carta fue entregada; ya no puede cambiar.",
         ));
     }
-    (view.role_of(&ctx.staff) < Some(Role::Editor)).then(|| {
+    (!view.role_of(&ctx.staff).is_some_and(access::may_write_letters)).then(|| {
         ctx.t(
             "Your role lets you read this letter but not change it. Ask an editor or an owner of your organization.",
             "Su rol le permite leer esta carta pero no cambiarla. Pida ayuda a alguien con rol de edición o de propietario en su organización.",

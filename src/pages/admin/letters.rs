@@ -8,6 +8,7 @@ use super::error::PageError;
 use super::layout::{page, status_badge};
 use super::session::Signed;
 use crate::i18n::long_date;
+use crate::service::access;
 use crate::service::letters::{self, LetterView};
 use crate::state::AppState;
 
@@ -30,7 +31,7 @@ pub async fn home(state: Data<&AppState>, page_ctx: Signed) -> Result<Markup, Pa
                     "Your account belongs to no organization yet. Ask an owner of your organization to add you.",
                     "Su cuenta aún no pertenece a ninguna organización. Pida a quien administra su organización que le agregue.",
                 )) }
-            } @else {
+            } @else if access::writing_memberships(&ctx.staff).next().is_some() {
                 p.actions { a.button href="/admin/letters/new" { (ctx.t("Write a new letter", "Escribir una carta nueva")) } }
             }
             @if views.is_empty() {
