@@ -21,7 +21,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use entity::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use signon::service::access;
 
 use crate::admin_import::{draft_of, upload_action};
 use crate::helpers::{
@@ -97,9 +96,11 @@ impl Caller {
             .map(|(_, _, role)| role)
     }
 
-    /// Whether the caller may see the letters' contact data.
+    /// Whether the caller may see the letters' contact data: editors and owners, as the rules
+    /// say, written here apart from `access::may_see_contacts` so that a change of the code's
+    /// rule shows as failing cells.
     fn sees_contacts(self) -> bool {
-        self.letter_role().is_some_and(access::may_see_contacts)
+        self.letter_role().is_some_and(|role| role >= Role::Editor)
     }
 }
 
@@ -342,6 +343,32 @@ fn contact_keys(value: &Value, found: &mut BTreeSet<String>) {
     }
 }
 
+/// How many rows the tables a staff call may write hold: a refused call leaves them as they
+/// were (every change of a letter, a signature or a membership is also an audit event).
+async fn footprint(app: &TestApp) -> [u64; 6] {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    let db = &app.db;
+    [
+        entity::audit_event::Entity::find().count(db).await.unwrap(),
+        entity::letter::Entity::find().count(db).await.unwrap(),
+        entity::letter_coordinator::Entity::find()
+            .count(db)
+            .await
+            .unwrap(),
+        entity::signature::Entity::find().count(db).await.unwrap(),
+        entity::membership::Entity::find().count(db).await.unwrap(),
+        entity::user::Entity::find().count(db).await.unwrap(),
+    ]
+}
+
+/// What a refused call changed, if anything.
+async fn unchanged(app: &TestApp, before: [u64; 6]) -> Option<String> {
+    let after = footprint(app).await;
+    (after != before).then(|| {
+        format!("a refused call changed the database: rows (audit events, letters, coordinators, signatures, memberships, users) {before:?} became {after:?}")
+    })
+}
+
 // ---------------------------------------------------------------------------------------------
 // The JSON API.
 
@@ -391,7 +418,7 @@ const OWNER: Role = Role::Owner;
 
 /// Every staff operation of the API, some more than once with other parameters.
 fn api_rows() -> Vec<ApiRow> {
-    use ApiBody::{Csv, Empty, Json};
+    use ApiBody::{Empty, Json};
     use Needs::{Letter, Organization, OwnOrganization, Staff};
     vec![
         row("logout", Staff, Empty),
@@ -435,6 +462,17 @@ fn api_rows() -> Vec<ApiRow> {
         ),
         row("remove_coordinator", Letter(OWNER), Empty),
         row("list_letter_events", Letter(VIEWER), Empty),
+    ]
+    .into_iter()
+    .chain(export_and_signature_api_rows())
+    .collect()
+}
+
+/// The API's exports, signatures and import.
+fn export_and_signature_api_rows() -> Vec<ApiRow> {
+    use ApiBody::{Csv, Empty, Json};
+    use Needs::Letter;
+    vec![
         row("export_pdf", Letter(VIEWER), Empty),
         with_query(row("export_csv", Letter(VIEWER), Empty), "scope=public"),
         showing_contacts(with_query(
@@ -561,6 +599,7 @@ async fn api_cell(matrix: &mut Matrix, row: &ApiRow, operation: &Operation, call
         _ => Some(matrix.tokens[&caller].clone()),
     };
     let app = &matrix.app;
+    let before = footprint(app).await;
     let response = match row.body {
         ApiBody::Empty => {
             app.request(operation.method.clone(), &path, token.as_deref(), None)
@@ -601,6 +640,9 @@ async fn api_cell(matrix: &mut Matrix, row: &ApiRow, operation: &Operation, call
         api_status_problems(expected, operation.success, status, &content_type, &body);
     if expected == Verdict::Allowed && problems.is_empty() {
         problems.extend(api_content_problems(matrix, row, caller, &fixture, &body));
+    }
+    if expected != Verdict::Allowed {
+        problems.extend(unchanged(&matrix.app, before).await);
     }
     let cell = format!(
         "API {} {}{} as {caller:?}",
@@ -800,8 +842,8 @@ fn letter_form(slug: &str) -> Vec<(String, String)> {
 
 /// Every GET and POST route of the dashboard, some more than once with other parameters.
 fn page_rows() -> Vec<PageRow> {
-    use Needs::{Anyone, Letter, Organization, OwnOrganization, Staff};
-    use Sending::{ConfirmImport, Form, Upload};
+    use Needs::{Anyone, Letter, OwnOrganization, Staff};
+    use Sending::Form;
     let none: Sending = Form(|_| Vec::new());
     vec![
         page("/login", "/login", Anyone),
@@ -860,6 +902,20 @@ fn page_rows() -> Vec<PageRow> {
             Letter(OWNER),
             none,
         ),
+    ]
+    .into_iter()
+    .chain(letter_file_rows())
+    .chain(member_page_rows())
+    .chain(moderation_rows())
+    .chain(signature_page_rows())
+    .collect()
+}
+
+/// A letter's sharing, import, exports and history.
+fn letter_file_rows() -> Vec<PageRow> {
+    use Needs::Letter;
+    use Sending::{ConfirmImport, Upload};
+    vec![
         page(
             "/letters/:id/share",
             "/letters/{letter}/share",
@@ -912,6 +968,15 @@ fn page_rows() -> Vec<PageRow> {
             "/letters/{letter}/audit",
             Letter(VIEWER),
         ),
+    ]
+}
+
+/// Organizations' members.
+fn member_page_rows() -> Vec<PageRow> {
+    use Needs::{Organization, Staff};
+    use Sending::Form;
+    let none: Sending = Form(|_| Vec::new());
+    vec![
         // To the members of one's own organization.
         redirecting(page("/members", "/members", Staff), "/admin/organizations/"),
         page(
@@ -945,9 +1010,6 @@ fn page_rows() -> Vec<PageRow> {
             none,
         ),
     ]
-    .into_iter()
-    .chain(moderation_rows())
-    .collect()
 }
 
 /// The moderation routes of the dashboard.
@@ -1005,6 +1067,15 @@ fn moderation_rows() -> Vec<PageRow> {
             Letter(EDITOR),
             Form(|_| pairs(&[("lead", "yes")])),
         ),
+    ]
+}
+
+/// Editing, merging and erasing one signature.
+fn signature_page_rows() -> Vec<PageRow> {
+    use Needs::Letter;
+    use Sending::Form;
+    let none: Sending = Form(|_| Vec::new());
+    vec![
         with_contacts(page(
             "/letters/:id/signatures/:sid/edit",
             "/letters/{letter}/signatures/{sig}/edit",
@@ -1126,57 +1197,58 @@ async fn upload_preview(browser: &Browser, letter: i64) -> Page {
         .await
 }
 
-/// Sends one dashboard cell's request as `caller`.
-async fn send_page(matrix: &Matrix, row: &PageRow, caller: Caller, fixture: &Fixture) -> Page {
-    let path = page_path(matrix, row, fixture);
-    let fresh;
-    let browser = match (caller, row.route) {
-        (Caller::Nobody, _) => {
-            fresh = Browser::new(&matrix.app);
-            &fresh
-        }
-        // Signing out ends the session it is sent with: those cells spend a session of their own.
-        (_, "/logout") => {
-            fresh = signed_in(&matrix.app, caller.email()).await;
-            &fresh
-        }
-        _ => &matrix.browsers[&caller],
+/// The browser a cell is sent from: none for nobody, a session of its own for signing out
+/// (which ends the session it is sent with), the caller's otherwise.
+async fn browser_for(matrix: &Matrix, row: &PageRow, caller: Caller) -> Option<Browser> {
+    match (caller, row.route) {
+        (Caller::Nobody, _) => Some(Browser::new(&matrix.app)),
+        (_, "/logout") => Some(signed_in(&matrix.app, caller.email()).await),
+        _ => None,
+    }
+}
+
+/// The import preview a confirmation cell confirms: the caller's own, or an owner's for a
+/// caller who may not import.
+async fn draft_for(matrix: &Matrix, row: &PageRow, caller: Caller, letter: i64) -> Option<String> {
+    if !matches!(row.send, Sending::ConfirmImport) {
+        return None;
+    }
+    let previewer = match verdict(row.needs, caller) {
+        Verdict::Allowed => caller,
+        _ => Caller::Owner,
     };
-    match (row.send, caller) {
-        (Sending::Get, _) => browser.get(&path).await,
-        // Nobody has no session, so no anti-forgery token to send.
-        (Sending::Form(fields), Caller::Nobody) => {
-            let fields = fields(fixture);
-            let fields: Vec<(&str, &str)> = fields
-                .iter()
-                .map(|(k, v)| (k.as_str(), v.as_str()))
-                .collect();
-            browser.post_exactly(&path, &fields).await
+    let preview = upload_preview(&matrix.browsers[&previewer], letter).await;
+    Some(draft_of(&preview.body))
+}
+
+/// Sends one dashboard cell's request as `caller`; nobody has no session, so no anti-forgery
+/// token to send.
+async fn send_page(
+    matrix: &Matrix,
+    row: &PageRow,
+    caller: Caller,
+    fixture: &Fixture,
+    draft: Option<String>,
+) -> Page {
+    let path = page_path(matrix, row, fixture);
+    let own = browser_for(matrix, row, caller).await;
+    let browser = own.as_ref().unwrap_or_else(|| &matrix.browsers[&caller]);
+    let fields = match row.send {
+        Sending::Get => return browser.get(&path).await,
+        Sending::Upload if caller == Caller::Nobody => {
+            return browser.upload(&path, "file", "a.csv", IMPORT_CSV).await;
         }
-        (Sending::Form(fields), _) => {
-            let fields = fields(fixture);
-            let fields: Vec<(&str, &str)> = fields
-                .iter()
-                .map(|(k, v)| (k.as_str(), v.as_str()))
-                .collect();
-            browser.post(&path, &fields).await
-        }
-        (Sending::Upload, Caller::Nobody) => {
-            browser.upload(&path, "file", "a.csv", IMPORT_CSV).await
-        }
-        (Sending::Upload, _) => upload_preview(browser, fixture.letter).await,
-        (Sending::ConfirmImport, _) => {
-            let may_import = verdict(row.needs, caller) == Verdict::Allowed;
-            let previewer = match may_import {
-                true => browser,
-                false => &matrix.browsers[&Caller::Owner],
-            };
-            let draft = draft_of(&upload_preview(previewer, fixture.letter).await.body);
-            match caller {
-                Caller::Nobody => browser.post_exactly(&path, &[("draft", &draft)]).await,
-                _ => browser.post(&path, &[("draft", &draft)]).await,
-            }
-        }
+        Sending::Upload => return upload_preview(browser, fixture.letter).await,
+        Sending::Form(fields) => fields(fixture),
+        Sending::ConfirmImport => vec![("draft".to_owned(), draft.unwrap_or_default())],
+    };
+    let fields: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    match caller {
+        Caller::Nobody => browser.post_exactly(&path, &fields).await,
+        _ => browser.post(&path, &fields).await,
     }
 }
 
@@ -1184,11 +1256,16 @@ async fn send_page(matrix: &Matrix, row: &PageRow, caller: Caller, fixture: &Fix
 async fn page_cell(matrix: &mut Matrix, row: &PageRow, caller: Caller) {
     let needs_member = row.path.contains("{member}");
     let fixture = matrix.fixture(needs_member).await;
-    let page = send_page(matrix, row, caller, &fixture).await;
+    let draft = draft_for(matrix, row, caller, fixture.letter).await;
+    let before = footprint(&matrix.app).await;
+    let page = send_page(matrix, row, caller, &fixture, draft).await;
     let expected = verdict(row.needs, caller);
     let mut problems = page_status_problems(row, expected, &page);
     if expected == Verdict::Allowed && problems.is_empty() {
         problems.extend(page_content_problems(row, caller, &fixture, &page));
+    }
+    if expected != Verdict::Allowed {
+        problems.extend(unchanged(&matrix.app, before).await);
     }
     let cell = format!("dashboard {} {} as {caller:?}", row.method, row.path);
     matrix.record(cell, problems);
