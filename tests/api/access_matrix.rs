@@ -1242,13 +1242,9 @@ async fn send_page(
         Sending::Form(fields) => fields(fixture),
         Sending::ConfirmImport => vec![("draft".to_owned(), draft.unwrap_or_default())],
     };
-    let fields: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
     match caller {
-        Caller::Nobody => browser.post_exactly(&path, &fields).await,
-        _ => browser.post(&path, &fields).await,
+        Caller::Nobody => browser.post_exactly(&path, &as_pairs(&fields)).await,
+        _ => browser.post(&path, &as_pairs(&fields)).await,
     }
 }
 
@@ -1258,7 +1254,7 @@ async fn page_cell(matrix: &mut Matrix, row: &PageRow, caller: Caller) {
     let fixture = matrix.fixture(needs_member).await;
     let draft = draft_for(matrix, row, caller, fixture.letter).await;
     let before = footprint(&matrix.app).await;
-    let page = send_page(matrix, row, caller, &fixture, draft).await;
+    let page = send_page(matrix, row, caller, &fixture, draft.clone()).await;
     let expected = verdict(row.needs, caller);
     let mut problems = page_status_problems(row, expected, &page);
     if expected == Verdict::Allowed && problems.is_empty() {
@@ -1267,8 +1263,55 @@ async fn page_cell(matrix: &mut Matrix, row: &PageRow, caller: Caller) {
     if expected != Verdict::Allowed {
         problems.extend(unchanged(&matrix.app, before).await);
     }
+    if expected == Verdict::SignIn && row.method == Method::POST {
+        problems.extend(token_without_session(matrix, row, &fixture, draft).await);
+    }
     let cell = format!("dashboard {} {} as {caller:?}", row.method, row.path);
     matrix.record(cell, problems);
+}
+
+/// A POST with a valid anti-forgery token but no session (a browser that opened the sign-in
+/// page and never signed in): the page itself must want a signed-in member, so it is sent to
+/// sign in, and nothing changes.
+async fn token_without_session(
+    matrix: &Matrix,
+    row: &PageRow,
+    fixture: &Fixture,
+    draft: Option<String>,
+) -> Vec<String> {
+    let browser = Browser::new(&matrix.app);
+    let token = csrf_of(&browser.get("/admin/login").await.body).expect("a token to sign in");
+    let path = page_path(matrix, row, fixture);
+    let before = footprint(&matrix.app).await;
+    let fields = match row.send {
+        Sending::Form(fields) => fields(fixture),
+        Sending::ConfirmImport => vec![("draft".to_owned(), draft.unwrap_or_default())],
+        Sending::Get | Sending::Upload => Vec::new(),
+    };
+    let page = match row.send {
+        Sending::Upload => {
+            let action = format!("{path}?csrf={token}");
+            browser.upload(&action, "file", "a.csv", IMPORT_CSV).await
+        }
+        _ => browser.post(&path, &as_pairs(&fields)).await,
+    };
+    let location = page.location().unwrap_or_default();
+    let mut problems = Vec::new();
+    if page.status != StatusCode::SEE_OTHER || !location.starts_with("/admin/login?next=") {
+        problems.push(format!(
+            "with a token but no session: expected to be sent to sign in, got {} ({location:?})",
+            page.status
+        ));
+    }
+    problems.extend(unchanged(&matrix.app, before).await);
+    problems
+}
+
+fn as_pairs(fields: &[(String, String)]) -> Vec<(&str, &str)> {
+    fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect()
 }
 
 /// Whether the status is the one the rules give.
