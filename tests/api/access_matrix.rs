@@ -125,6 +125,9 @@ enum Verdict {
     Allowed,
     SignIn,
     Refused,
+    /// Not the rules' answer for a caller, but for an id that is not the letter's (or not the
+    /// organization's): 404, as if it did not exist.
+    Missing,
 }
 
 fn verdict(needs: Needs, caller: Caller) -> Verdict {
@@ -175,6 +178,9 @@ struct Matrix {
     co_org: i64,
     /// A password link's token, as emailed.
     password_token: String,
+    /// A signature of the outsider's letter, and the outsider's user: ids of elsewhere.
+    foreign_signature: i64,
+    foreign_user: i64,
     next: AtomicUsize,
     cells: usize,
     failures: Vec<String>,
@@ -194,6 +200,9 @@ impl Matrix {
         }
         app.add_staff("owner@third.org", THIRD, Role::Owner).await;
         let password_token = password_token(&app, Caller::Viewer.email()).await;
+        let outsider = &tokens[&Caller::Outsider];
+        let foreign_signature = foreign_signature(&app, outsider).await;
+        let foreign_user = user_id(&app, outsider).await;
         let lead_org = organization_id(&app, &tokens[&Caller::Owner]).await;
         let co_org = organization_id(&app, &tokens[&Caller::CoLead]).await;
         Self {
@@ -203,6 +212,8 @@ impl Matrix {
             lead_org,
             co_org,
             password_token,
+            foreign_signature,
+            foreign_user,
             next: AtomicUsize::new(1),
             cells: 0,
             failures: Vec::new(),
@@ -269,6 +280,15 @@ impl Matrix {
             .unwrap()
     }
 
+    /// The fixture with a signature and a member of elsewhere in place of its own.
+    fn foreign(&self, fixture: Fixture) -> Fixture {
+        Fixture {
+            signature: self.foreign_signature,
+            member: self.foreign_user,
+            ..fixture
+        }
+    }
+
     /// Records one checked cell and what was wrong with it, if anything.
     fn record(&mut self, cell: String, problems: Vec<String>) {
         self.cells += 1;
@@ -297,6 +317,32 @@ async fn password_token(app: &TestApp, email: &str) -> String {
         .find(|sent| sent.to == email)
         .expect("a password link is emailed")
         .token("password")
+}
+
+/// A signature on a letter of the outsider's organization.
+async fn foreign_signature(app: &TestApp, outsider: &str) -> i64 {
+    let letter = app.open_letter(outsider, "elsewhere").await;
+    let signature = app
+        .post(
+            &format!("/api/v1/letters/{letter}/signatures"),
+            Some(outsider),
+            &organization("Elsewhere", "someone@elsewhere.org"),
+        )
+        .await;
+    assert_eq!(signature.status(), StatusCode::CREATED);
+    signature.json::<Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap()
+}
+
+async fn user_id(app: &TestApp, token: &str) -> i64 {
+    let me: Value = app
+        .get("/api/v1/auth/me", Some(token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    me["id"].as_i64().unwrap()
 }
 
 async fn organization_id(app: &TestApp, token: &str) -> i64 {
@@ -598,43 +644,17 @@ async fn api_cell(matrix: &mut Matrix, row: &ApiRow, operation: &Operation, call
         (_, "logout") => Some(matrix.app.login(caller.email()).await),
         _ => Some(matrix.tokens[&caller].clone()),
     };
-    let app = &matrix.app;
-    let before = footprint(app).await;
-    let response = match row.body {
-        ApiBody::Empty => {
-            app.request(operation.method.clone(), &path, token.as_deref(), None)
-                .await
-        }
-        ApiBody::Json(body) => {
-            let body = body(&fixture);
-            app.request(
-                operation.method.clone(),
-                &path,
-                token.as_deref(),
-                Some(&body),
-            )
-            .await
-        }
-        ApiBody::Csv(csv) => {
-            let csv = csv(&fixture).into_bytes();
-            app.send_raw(
-                operation.method.clone(),
-                &path,
-                token.as_deref(),
-                "text/csv",
-                csv,
-            )
-            .await
-        }
-    };
-    let status = response.status();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    let body = String::from_utf8_lossy(&response.bytes().await.unwrap()).into_owned();
+    let before = footprint(&matrix.app).await;
+    let answer = send_api(
+        &matrix.app,
+        operation,
+        &path,
+        token.as_deref(),
+        row.body,
+        &fixture,
+    )
+    .await;
+    let (status, content_type, body) = (answer.status, answer.content_type, answer.body);
     let expected = verdict(row.needs, caller);
     let mut problems =
         api_status_problems(expected, operation.success, status, &content_type, &body);
@@ -657,6 +677,45 @@ async fn api_cell(matrix: &mut Matrix, row: &ApiRow, operation: &Operation, call
     matrix.record(cell, problems);
 }
 
+/// An API answer, its body as text.
+struct Answer {
+    status: StatusCode,
+    content_type: String,
+    body: String,
+}
+
+async fn send_api(
+    app: &TestApp,
+    operation: &Operation,
+    path: &str,
+    token: Option<&str>,
+    body: ApiBody,
+    fixture: &Fixture,
+) -> Answer {
+    let method = operation.method.clone();
+    let response = match body {
+        ApiBody::Empty => app.request(method, path, token, None).await,
+        ApiBody::Json(body) => app.request(method, path, token, Some(&body(fixture))).await,
+        ApiBody::Csv(csv) => {
+            let csv = csv(fixture).into_bytes();
+            app.send_raw(method, path, token, "text/csv", csv).await
+        }
+    };
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let body = String::from_utf8_lossy(&response.bytes().await.unwrap()).into_owned();
+    Answer {
+        status,
+        content_type,
+        body,
+    }
+}
+
 /// Whether the status is the one the rules give, and a refusal has the API's error shape.
 fn api_status_problems(
     expected: Verdict,
@@ -669,6 +728,7 @@ fn api_status_problems(
         Verdict::Allowed => success,
         Verdict::SignIn => StatusCode::UNAUTHORIZED,
         Verdict::Refused => StatusCode::FORBIDDEN,
+        Verdict::Missing => StatusCode::NOT_FOUND,
     };
     if status != wanted {
         return vec![format!("expected {wanted}, got {status}: {body:.300}")];
@@ -1333,6 +1393,7 @@ fn page_status_problems(row: &PageRow, expected: Verdict, page: &Page) -> Vec<St
         }
         (Verdict::SignIn, _) => page.status == StatusCode::FORBIDDEN,
         (Verdict::Refused, _) => page.status == StatusCode::FORBIDDEN,
+        (Verdict::Missing, _) => page.status == StatusCode::NOT_FOUND,
         (Verdict::Allowed, true) => page.status == StatusCode::OK,
         // A sign-in page's form posted without its token.
         (Verdict::Allowed, _) if matches!(row.needs, Needs::Anyone) => {
@@ -1426,14 +1487,74 @@ async fn check_dashboard(matrix: &mut Matrix) {
     }
 }
 
+/// Ids of elsewhere reached through a path of one's own: an owner of the lead organization asks,
+/// through their own letter, for a signature of another organization's letter, and through
+/// their own organization for another organization's member. Each is a 404, and changes nothing.
+async fn check_foreign_ids(matrix: &mut Matrix) {
+    let operations = secured_operations();
+    let token = matrix.tokens[&Caller::Owner].clone();
+    for row in api_rows() {
+        let operation = &operations[row.operation];
+        if !["{sid}", "{user_id}"]
+            .iter()
+            .any(|id| operation.path.contains(id))
+        {
+            continue;
+        }
+        let fixture = matrix.foreign(matrix.fixture(false).await);
+        let path = api_path(matrix, operation, &fixture);
+        let before = footprint(&matrix.app).await;
+        let answer = send_api(
+            &matrix.app,
+            operation,
+            &path,
+            Some(&token),
+            row.body,
+            &fixture,
+        )
+        .await;
+        let (status, content_type, body) = (answer.status, answer.content_type, answer.body);
+        let mut problems = api_status_problems(
+            Verdict::Missing,
+            operation.success,
+            status,
+            &content_type,
+            &body,
+        );
+        problems.extend(unchanged(&matrix.app, before).await);
+        let cell = format!(
+            "API {} {path} as Owner, with ids of elsewhere",
+            operation.method
+        );
+        matrix.record(cell, problems);
+    }
+    for row in page_rows() {
+        if !["{sig}", "{member}"].iter().any(|id| row.path.contains(id)) {
+            continue;
+        }
+        let fixture = matrix.foreign(matrix.fixture(false).await);
+        let before = footprint(&matrix.app).await;
+        let page = send_page(matrix, &row, Caller::Owner, &fixture, None).await;
+        let mut problems = page_status_problems(&row, Verdict::Missing, &page);
+        problems.extend(unchanged(&matrix.app, before).await);
+        let cell = format!(
+            "dashboard {} {} as Owner, with ids of elsewhere",
+            row.method, row.path
+        );
+        matrix.record(cell, problems);
+    }
+}
+
 async fn every_role_at_every_door(backend: Backend) {
     let mut matrix = Matrix::new(backend).await;
     check_api(&mut matrix).await;
     let api_cells = matrix.cells;
     check_dashboard(&mut matrix).await;
     let page_cells = matrix.cells - api_cells;
+    check_foreign_ids(&mut matrix).await;
+    let foreign_cells = matrix.cells - api_cells - page_cells;
     println!(
-        "access matrix: {api_cells} API cells, {page_cells} dashboard cells, {} in all",
+        "access matrix: {api_cells} API cells, {page_cells} dashboard cells, {foreign_cells} with ids of elsewhere, {} in all",
         matrix.cells
     );
     assert!(
