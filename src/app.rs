@@ -68,10 +68,17 @@ impl Application {
             },
             committed.clone(),
         );
-        mail::start(db.clone(), transport, keys.clone(), committed);
+        mail::start(
+            db.clone(),
+            transport,
+            keys.clone(),
+            committed,
+            settings.outbox_lease,
+        );
         crate::service::retention::start(
             db.clone(),
             MailCopies::in_folder(settings.mail.dir.clone()),
+            settings.retention_every,
         );
         Ok(Self {
             acceptor,

@@ -3,6 +3,7 @@
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
@@ -178,6 +179,17 @@ struct ServeArgs {
     /// Days an emailed confirmation link works.
     #[arg(long, env = "SIGNON_TOKEN_DAYS", default_value_t = 7, value_parser = clap::value_parser!(u16).range(1..=90))]
     token_days: u16,
+
+    /// Seconds an outbox email claimed for sending stays reserved for this instance; the
+    /// instance renews it while it sends, so this bounds how long emails claimed by a process
+    /// that died wait before another one sends them.
+    #[arg(long, env = "SIGNON_OUTBOX_LEASE_SECS", default_value_t = 30, value_parser = clap::value_parser!(u16).range(3..=3600))]
+    outbox_lease_secs: u16,
+
+    /// Seconds between runs of the retention job (which erases contact data past its retention
+    /// period); one instance runs it per period, however many share the database.
+    #[arg(long, env = "SIGNON_RETENTION_EVERY_SECS", default_value_t = 3600, value_parser = clap::value_parser!(u32).range(1..=86400))]
+    retention_every_secs: u32,
 
     /// On an empty database, also create a demo coordinator (its login is printed once) and an
     /// open sample letter with a few hundred fictional signatories.
@@ -562,6 +574,8 @@ async fn serve(mut settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
     settings.sign_rate_per_minute = args.sign_rate;
     settings.trusted_proxies = args.trusted_proxies;
     settings.token_lifetime = chrono::Duration::days(i64::from(args.token_days));
+    settings.outbox_lease = Duration::from_secs(u64::from(args.outbox_lease_secs));
+    settings.retention_every = Duration::from_secs(u64::from(args.retention_every_secs));
     let app = Application::build(settings).await?;
     if demo {
         print_demo(&app).await?;

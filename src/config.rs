@@ -48,6 +48,11 @@ pub struct Settings {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Where the keys come from.
     pub keys: KeySettings,
+    /// How long an outbox email claimed for sending stays reserved for the instance sending it
+    /// (renewed while it sends): emails claimed by an instance that died wait this long.
+    pub outbox_lease: Duration,
+    /// How often the retention job runs, once across every instance sharing the database.
+    pub retention_every: Duration,
 }
 
 /// The keys, when given in the environment, and the key file that holds the others. Keys are
@@ -98,6 +103,8 @@ impl Settings {
             sign_rate_per_minute: 20,
             trusted_proxies: Vec::new(),
             keys: KeySettings::default(),
+            outbox_lease: crate::mail::DEFAULT_LEASE,
+            retention_every: crate::service::retention::EVERY,
         }
     }
 }

@@ -1,6 +1,8 @@
 //! Opening the database and starting write transactions, the same way on SQLite and PostgreSQL.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -138,6 +140,31 @@ pub async fn exclude_signature_writers(txn: &DatabaseTransaction) -> Result<(), 
             .await?;
     }
     Ok(())
+}
+
+/// One turn at a SQLite file's write lock among this process's background writers (the
+/// signature writer, the mail worker), handed out in the order asked for: SQLite's own busy
+/// handler retries after sleeps, so a writer that commits back to back under a signing surge
+/// would otherwise keep the lock from the others for seconds. Hold it across one write
+/// transaction or statement. `None` on PostgreSQL, whose writers do not share one lock.
+pub async fn write_turn(db: &DatabaseConnection) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+    type Turns = Mutex<HashMap<PathBuf, Arc<tokio::sync::Mutex<()>>>>;
+    static TURNS: LazyLock<Turns> = LazyLock::new(Turns::default);
+    if db.get_database_backend() != DbBackend::Sqlite {
+        return None;
+    }
+    let file = db
+        .get_sqlite_connection_pool()
+        .connect_options()
+        .get_filename()
+        .to_path_buf();
+    let turn = TURNS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .entry(file)
+        .or_default()
+        .clone();
+    Some(turn.lock_owned().await)
 }
 
 /// Writes a consistent copy of a SQLite database to `file` (which must not exist), even while

@@ -14,6 +14,7 @@ pub mod membership;
 pub mod organization;
 pub mod outbox;
 pub mod password_link;
+pub mod scheduled_job;
 pub mod server_secret;
 pub mod signature;
 pub mod signature_token;

@@ -20,6 +20,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub next_attempt_at: DateTimeUtc,
     pub locked_until: Option<DateTimeUtc>,
+    /// The worker instance holding the lease `locked_until`.
+    pub claimed_by: Option<String>,
     pub sent_at: Option<DateTimeUtc>,
     pub last_error: Option<String>,
 }

@@ -5,12 +5,19 @@ use std::path::PathBuf;
 use anyhow::Context;
 use entity::outbox;
 use lettre::message::{Mailbox, MultiPart};
+use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::ExposeSecret;
 
 use crate::config::MailSettings;
 use crate::domain::Email;
 use crate::service::outbox::copy_file_name;
+
+/// SMTP connections kept open and used at once: a batch of emails goes out over them in
+/// parallel, without a new connection (and TLS handshake) per email.
+const SMTP_CONNECTIONS: u32 = 4;
+/// Files written at once: writing goes through tokio's blocking threads.
+const FILES_AT_ONCE: usize = 4;
 
 /// A configured way to send email.
 pub enum Transport {
@@ -48,6 +55,7 @@ impl Transport {
                             "SIGNON_SMTP_URL is not a valid SMTP URL (smtp://user:pass@host:587)"
                         )
                     })?
+                    .pool_config(PoolConfig::new().max_size(SMTP_CONNECTIONS))
                     .build();
                 Ok(Self::Smtp { mailer, from })
             }
@@ -55,6 +63,14 @@ impl Transport {
                 dir: settings.dir.clone(),
                 from,
             }),
+        }
+    }
+
+    /// How many emails this transport is given at once.
+    pub fn parallelism(&self) -> usize {
+        match self {
+            Self::Smtp { .. } => SMTP_CONNECTIONS as usize,
+            Self::Files { .. } => FILES_AT_ONCE,
         }
     }
 
@@ -75,8 +91,13 @@ impl Transport {
                 tokio::fs::create_dir_all(dir)
                     .await
                     .with_context(|| format!("cannot create the mail folder {}", dir.display()))?;
-                // A fixed name per email: sending again after a crash rewrites the same file.
+                // A fixed name per email, and the file appears whole (renamed into place): one
+                // that is there was delivered, and sending it again after a crash is not needed.
                 let path = dir.join(copy_file_name(email.id, email.signature_id));
+                if tokio::fs::try_exists(&path).await.unwrap_or(false) {
+                    tracing::info!(outbox_id = email.id, file = %path.display(), "email already written");
+                    return Ok(());
+                }
                 let partial = path.with_extension("eml.partial");
                 tokio::fs::write(&partial, message.formatted()).await?;
                 tokio::fs::rename(&partial, &path).await?;

@@ -84,6 +84,7 @@ fn sealed_row(
         created_at: Set(now),
         next_attempt_at: Set(now),
         locked_until: Set(None),
+        claimed_by: Set(None),
         sent_at: Set(None),
         last_error: Set(None),
     }

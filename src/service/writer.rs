@@ -85,6 +85,8 @@ async fn run(
         let jobs = std::mem::take(&mut batch);
         // Nothing of a failed batch was committed, so it can run again as it is: on PostgreSQL
         // concurrent writers may deadlock on the unique index, and one of them is told to retry.
+        // On SQLite, the mail worker waits its turn at the write lock behind whole batches.
+        let turn = crate::db::write_turn(&db).await;
         let written = match write_batch(&db, &ctx, &jobs).await {
             Ok(outcomes) => Ok(outcomes),
             Err(first) => {
@@ -96,6 +98,7 @@ async fn run(
                 write_batch(&db, &ctx, &jobs).await
             }
         };
+        drop(turn);
         match written {
             Ok(outcomes) => {
                 committed.notify_one();

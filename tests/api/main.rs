@@ -18,6 +18,7 @@ mod backup;
 mod browser;
 mod changes;
 mod cli;
+mod crash;
 mod encryption;
 mod erasure;
 mod errors;
