@@ -123,14 +123,19 @@ impl Worker {
         let sending = send_all(&claimed, transport, keys, &held);
         let outcomes = self.renewing(db, &ids, &held, sending).await;
         let mut sent = Vec::with_capacity(outcomes.len());
+        let mut failed = Vec::new();
         for (email, outcome) in outcomes {
             match outcome {
                 Outcome::Sent => sent.push(email.id),
-                Outcome::Failed(err) => mark_failed(db, email, &err).await?,
+                Outcome::Failed(err) => failed.push((email, err)),
                 Outcome::Left => {}
             }
         }
+        // The sent ones first: recorded late, they would be sent again.
         mark_sent(db, &sent).await?;
+        for (email, err) in failed {
+            mark_failed(db, email, &err).await?;
+        }
         Ok(claimed.len())
     }
 

@@ -395,8 +395,8 @@ async fn two_instances_on_one_postgres_send_each_email_once_and_run_retention_on
     let place = Place::new(Backend::Postgres).await;
     let test_started = Instant::now();
     let every = [("SIGNON_RETENTION_EVERY_SECS", "2")];
-    let first = place.start("mail-a", "a.log", &every).await;
-    let second = place.start("mail-b", "b.log", &every).await;
+    let mut first = place.start("mail-a", "a.log", &every).await;
+    let mut second = place.start("mail-b", "b.log", &every).await;
     let db = signon::db::connect(&place.url).await.unwrap();
     let token = open_letter(&db, &first.base, "shared", 1).await;
     let letter_id = entity::letter::Entity::find()
@@ -536,6 +536,10 @@ async fn two_instances_on_one_postgres_send_each_email_once_and_run_retention_on
         erased.values().all(|n| *n == 1),
         "each contact erased by one run of one instance"
     );
+    // Stopped, so that no run starts between counting it here and in the logs.
+    let elapsed = test_started.elapsed();
+    first.kill();
+    second.kill();
     let job = entity::scheduled_job::Entity::find_by_id("retention")
         .one(&db)
         .await
@@ -545,13 +549,13 @@ async fn two_instances_on_one_postgres_send_each_email_once_and_run_retention_on
         first.log_lines("the retention job runs").len(),
         second.log_lines("the retention job runs").len(),
     );
-    assert_eq!(
-        runs_a + runs_b,
-        job.runs as usize,
-        "every run was counted once"
+    // A run taken in the instant before the kill may be counted without its log line.
+    assert!(
+        (job.runs as usize).abs_diff(runs_a + runs_b) <= 1,
+        "every run was counted once: {} counted, {runs_a} + {runs_b} logged",
+        job.runs
     );
     // Each run moves the next one at least a period on, whichever instance takes it.
-    let elapsed = test_started.elapsed();
     assert!(
         job.runs as f64 <= elapsed.as_secs_f64() / 2.0 + 1.0,
         "{} runs in {elapsed:?}: more than one per period",
