@@ -17,7 +17,7 @@ use crate::domain::{Email, Password, bounded_text};
 use crate::error::AppError;
 use crate::service::accounts::{self, NewStaff};
 use crate::service::audit::Actor;
-use crate::service::exports::{self, ExportKind};
+use crate::service::exports::{self, ExportBody, ExportKind};
 use crate::service::import::{self, ImportOptions, Outcome};
 use crate::service::outbox::MailCopies;
 use crate::service::{key_file, key_store};
@@ -350,11 +350,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let file = exports::by_slug(&db, keys.as_ref(), &slug, kind, lang.map(Into::into))
                 .await
                 .map_err(describe)?;
-            write_output(output.as_deref(), &file.content)?;
+            let (length, sha256) = write_export(output.as_deref(), file.body).await?;
             eprintln!(
-                "signon: {} bytes, sha256 {}{}",
-                file.content.len(),
-                file.sha256,
+                "signon: {length} bytes, sha256 {sha256}{}",
                 if file.frozen {
                     " (the delivered copy)"
                 } else {
@@ -536,25 +534,54 @@ async fn import_file(
 }
 
 /// Writes to a file (whole or not at all) or to standard output.
-fn write_output(path: Option<&std::path::Path>, content: &[u8]) -> anyhow::Result<()> {
+/// Writes an export to `path` (through a partial file renamed when complete, so a failed
+/// export leaves no half-written file) or to standard output, as its pieces are made; returns
+/// its length and SHA-256.
+async fn write_export(
+    path: Option<&std::path::Path>,
+    body: ExportBody,
+) -> anyhow::Result<(u64, String)> {
+    use futures_util::StreamExt;
+    use sha2::Digest;
     use std::io::Write;
-    match path {
-        Some(path) => {
-            let partial = path.with_extension("partial");
-            std::fs::write(&partial, content)
-                .with_context(|| format!("cannot write {}", partial.display()))?;
-            std::fs::rename(&partial, path)
-                .with_context(|| format!("cannot write {}", path.display()))?;
+    let partial = path.map(|path| path.with_extension("partial"));
+    let mut out: Box<dyn Write> = match &partial {
+        Some(partial) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(partial)
+                .with_context(|| format!("cannot write {}", partial.display()))?,
+        )),
+        None => Box::new(std::io::stdout().lock()),
+    };
+    let mut digest = sha2::Sha256::new();
+    let mut length = 0;
+    let mut write = |bytes: &[u8]| -> anyhow::Result<()> {
+        digest.update(bytes);
+        length += bytes.len() as u64;
+        out.write_all(bytes).context("cannot write the export")
+    };
+    let written = match body {
+        ExportBody::Whole { content, .. } => write(&content),
+        ExportBody::Streamed(mut stream) => {
+            async {
+                while let Some(bytes) = stream.next().await {
+                    write(&bytes.map_err(describe)?)?;
+                }
+                Ok(())
+            }
+            .await
         }
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            stdout
-                .write_all(content)
-                .context("cannot write to standard output")?;
-            stdout.flush().context("cannot write to standard output")?;
-        }
+    };
+    let finished = written.and_then(|()| out.flush().context("cannot write the export"));
+    drop(out);
+    if let (Some(partial), Err(_)) = (&partial, &finished) {
+        let _ = std::fs::remove_file(partial);
     }
-    Ok(())
+    finished?;
+    if let (Some(partial), Some(path)) = (&partial, path) {
+        std::fs::rename(partial, path)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok((length, hex::encode(digest.finalize())))
 }
 
 fn describe(err: AppError) -> anyhow::Error {

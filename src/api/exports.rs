@@ -1,6 +1,8 @@
 //! Downloads of the final letter: the PDF to deliver and the CSV lists.
 
 use entity::Language;
+use futures_util::TryStreamExt;
+use poem::Body;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Binary;
@@ -9,7 +11,8 @@ use poem_openapi::{ApiResponse, Enum, OpenApi};
 use super::ApiTags;
 use super::auth::StaffAuth;
 use super::error::ApiError;
-use crate::service::exports::{self, ExportFile, ExportKind};
+use crate::error::AppError;
+use crate::service::exports::{self, ExportBody, ExportFile, ExportKind};
 use crate::state::AppState;
 
 /// Which CSV.
@@ -42,20 +45,39 @@ enum PdfResponse {
 enum CsvResponse {
     /// UTF-8 with a byte-order mark, so spreadsheets read accents right; cells that a
     /// spreadsheet would run as a formula start with a `'`.
+    /// The file is sent as it is read from the database, so a list of any length starts at
+    /// once and takes little memory.
     #[oai(status = 200, content_type = "text/csv; charset=utf-8")]
     Ok(
-        Binary<Vec<u8>>,
+        Binary<Body>,
         /// `attachment; filename="..."`.
         #[oai(header = "Content-Disposition")]
         String,
-        /// Hex SHA-256 of the file.
+        /// Hex SHA-256 of the file, for the copies frozen when the letter was delivered; a
+        /// list made as it is sent has none (its end is not known when the headers go out).
         #[oai(header = "X-Content-SHA256")]
-        String,
+        Option<String>,
     ),
 }
 
 fn disposition(file: &ExportFile) -> String {
     format!("attachment; filename=\"{}\"", file.file_name)
+}
+
+/// An export as an HTTP body, and its SHA-256 when it was made whole. A CSV that fails after
+/// its first bytes went out can only be cut off: the error is logged and the body ends early,
+/// which the client sees as an incomplete download rather than a whole file.
+pub(crate) fn http_body(body: ExportBody) -> (Body, Option<String>) {
+    match body {
+        ExportBody::Whole { content, sha256 } => (Body::from(content), Some(sha256)),
+        ExportBody::Streamed(stream) => {
+            let stream = stream.map_err(|error| {
+                tracing::error!(error = %error, "an export stopped while it was being sent");
+                std::io::Error::other("the export stopped")
+            });
+            (Body::from_bytes_stream(stream), None)
+        }
+    }
 }
 
 pub struct ExportsApi;
@@ -88,11 +110,11 @@ impl ExportsApi {
             lang.0,
         )
         .await?;
-        Ok(PdfResponse::Ok(
-            Binary(file.content.clone()),
-            disposition(&file),
-            file.sha256,
-        ))
+        let disposition = disposition(&file);
+        let ExportBody::Whole { content, sha256 } = file.body else {
+            return Err(AppError::Internal(anyhow::anyhow!("a PDF is always made whole")).into());
+        };
+        Ok(PdfResponse::Ok(Binary(content), disposition, sha256))
     }
 
     /// Export the signatories as CSV
@@ -119,10 +141,8 @@ impl ExportsApi {
             CsvScope::Staff => ExportKind::StaffCsv,
         };
         let file = exports::for_staff(&state.db, &state.keys, &auth.0, id.0, kind, lang.0).await?;
-        Ok(CsvResponse::Ok(
-            Binary(file.content.clone()),
-            disposition(&file),
-            file.sha256,
-        ))
+        let disposition = disposition(&file);
+        let (body, sha256) = http_body(file.body);
+        Ok(CsvResponse::Ok(Binary(body), disposition, sha256))
     }
 }

@@ -5,7 +5,7 @@
 
 mod auth;
 pub mod error;
-mod exports;
+pub(crate) mod exports;
 mod imports;
 mod letters;
 mod members;

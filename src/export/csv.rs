@@ -87,38 +87,71 @@ pub struct StaffRow {
 
 /// The public signatory list, in the given order, with countries named in `language`.
 pub fn public(ordered: &[Signatory], language: Language) -> Result<Vec<u8>, ExportError> {
-    let rows = ordered.iter().map(|Signatory { kind, public, .. }| {
+    let mut writer = Writer::new(&PUBLIC_HEADER)?;
+    for signatory in ordered {
+        writer.public_row(signatory, language)?;
+    }
+    writer.take()
+}
+
+/// The staff table: every field of every signature given.
+pub fn staff(rows: &[StaffRow]) -> Result<Vec<u8>, ExportError> {
+    let mut writer = Writer::new(&STAFF_HEADER)?;
+    for row in rows {
+        writer.staff_row(row)?;
+    }
+    writer.take()
+}
+
+/// A CSV file written a row at a time, whose bytes are taken out as they are made, so that a
+/// list of any length is sent without ever being whole in memory.
+pub struct Writer {
+    writer: ::csv::Writer<Vec<u8>>,
+}
+
+impl Writer {
+    /// A file that starts with the byte-order mark and `header`.
+    pub fn new(header: &[&str]) -> Result<Self, ExportError> {
+        let mut writer = ::csv::Writer::from_writer(BOM.to_vec());
+        writer.write_record(header)?;
+        Ok(Self { writer })
+    }
+
+    /// Adds a signatory of the public list, with its country named in `language`.
+    pub fn public_row(
+        &mut self,
+        Signatory { kind, public, .. }: &Signatory,
+        language: Language,
+    ) -> Result<(), ExportError> {
         let country_code = public
             .country
             .as_deref()
             .map(str::trim)
             .and_then(crate::domain::countries::code_for)
             .unwrap_or_default();
-        vec![
-            public.name.clone(),
-            kind_word(*kind).to_owned(),
+        let country = country_label(public.country.as_deref(), language);
+        self.record([
+            public.name.as_str(),
+            kind_word(*kind),
             text(&public.affiliation),
             text(&public.org_type),
             text(&public.city),
             text(&public.region),
-            country_label(public.country.as_deref(), language)
-                .map(|label| label.into_owned())
-                .unwrap_or_default(),
-            country_code.to_owned(),
-        ]
-    });
-    write(&PUBLIC_HEADER, rows)
-}
+            country.as_deref().unwrap_or_default(),
+            country_code,
+        ])
+    }
 
-/// The staff table: every field of every signature given.
-pub fn staff(rows: &[StaffRow]) -> Result<Vec<u8>, ExportError> {
-    let records = rows.iter().map(|row| {
-        vec![
-            row.id.to_string(),
-            row.status.clone(),
-            row.source.clone(),
-            row.kind.clone(),
-            row.public.name.clone(),
+    /// Adds a row of the staff table.
+    pub fn staff_row(&mut self, row: &StaffRow) -> Result<(), ExportError> {
+        let id = row.id.to_string();
+        let duplicate_of = row.duplicate_of.map(|id| id.to_string());
+        self.record([
+            id.as_str(),
+            &row.status,
+            &row.source,
+            &row.kind,
+            &row.public.name,
             text(&row.public.affiliation),
             text(&row.public.org_type),
             text(&row.public.city),
@@ -130,19 +163,33 @@ pub fn staff(rows: &[StaffRow]) -> Result<Vec<u8>, ExportError> {
             text(&row.contact.contact_email),
             text(&row.contact.contact_phone),
             text(&row.contact.comment),
-            row.consent.to_string(),
-            row.created_at.clone(),
+            if row.consent { "true" } else { "false" },
+            &row.created_at,
             text(&row.verified_at),
             text(&row.decided_at),
             text(&row.verification_note),
             text(&row.decision_reason),
-            row.duplicate_of
-                .map(|id| id.to_string())
-                .unwrap_or_default(),
-            row.flags.clone(),
-        ]
-    });
-    write(&STAFF_HEADER, records)
+            duplicate_of.as_deref().unwrap_or_default(),
+            &row.flags,
+        ])
+    }
+
+    fn record<'a>(&mut self, cells: impl IntoIterator<Item = &'a str>) -> Result<(), ExportError> {
+        for cell in cells {
+            self.writer.write_field(neutralize(cell).as_bytes())?;
+        }
+        // An empty record ends the one whose fields were just written.
+        self.writer.write_record(None::<&[u8]>)?;
+        Ok(())
+    }
+
+    /// The bytes written since the last call (the first call's start with the header).
+    pub fn take(&mut self) -> Result<Vec<u8>, ExportError> {
+        // Records do not depend on one another: a fresh writer goes on where this one ends.
+        std::mem::replace(&mut self.writer, ::csv::Writer::from_writer(Vec::new()))
+            .into_inner()
+            .map_err(|error| ExportError::CsvBuffer(error.error().to_string()))
+    }
 }
 
 /// Makes a cell inert in a spreadsheet: one starting with `=`, `+`, `-`, `@`, tab or carriage
@@ -155,19 +202,8 @@ pub fn neutralize(cell: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-fn write(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Result<Vec<u8>, ExportError> {
-    let mut writer = ::csv::Writer::from_writer(BOM.to_vec());
-    writer.write_record(header)?;
-    for row in rows {
-        writer.write_record(row.iter().map(|cell| neutralize(cell).into_owned()))?;
-    }
-    writer
-        .into_inner()
-        .map_err(|error| ExportError::CsvBuffer(error.error().to_string()))
-}
-
-fn text(value: &Option<String>) -> String {
-    value.clone().unwrap_or_default()
+fn text(value: &Option<String>) -> &str {
+    value.as_deref().unwrap_or_default()
 }
 
 fn kind_word(kind: SignatureKind) -> &'static str {

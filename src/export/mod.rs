@@ -62,6 +62,10 @@ pub enum ExportError {
     /// Finishing the CSV buffer failed.
     #[error("writing CSV failed: {0}")]
     CsvBuffer(String),
+    /// The PDF's pages did not come out as they were laid out; a defect, not a problem with
+    /// the letter.
+    #[error("writing the PDF failed: {0}")]
+    Pdf(&'static str),
 }
 
 /// Orders signatories for the list: lead signatories first (in the order of `lead_names`,

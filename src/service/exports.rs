@@ -1,23 +1,30 @@
 //! The final letter as files: the PDF and the CSV exports, and the frozen copies of a delivered
 //! letter, which are returned byte for byte whatever changes afterwards.
 
+use std::collections::HashMap;
+
 use chrono::Utc;
-use entity::{Language, LetterStatus, Role, letter, letter_snapshot, signature};
+
+use entity::{
+    Language, LetterStatus, ListOrder, Role, SignatureKind, SignatureStatus, letter,
+    letter_snapshot, signature,
+};
+use futures_util::StreamExt;
+use futures_util::stream::BoxStream;
 use sea_orm::{
     ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait,
-    DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
 };
 use sha2::{Digest, Sha256};
 
 use super::accounts::Staff;
 use super::keys::Keys;
 use super::letters::text_in;
-use super::signatures::{approved, signatory};
 use super::signing::public_of;
 use super::{access, contact};
-use crate::domain::{ContactFields, LeadSignatories, Translations};
+use crate::domain::{ContactFields, LeadSignatories, PublicDetails, Translations};
 use crate::error::{AppError, AppResult};
-use crate::export::{LetterDocument, order_signatories};
+use crate::export::{LetterDocument, Signatory, order_signatories};
 use crate::export::{csv, pdf};
 
 /// Which export.
@@ -43,18 +50,53 @@ impl ExportKind {
 }
 
 /// An export, ready to send.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct ExportFile {
-    /// The bytes.
-    pub content: Vec<u8>,
+    /// The content.
+    pub body: ExportBody,
     /// `application/pdf` or `text/csv; charset=utf-8`.
     pub content_type: &'static str,
     /// A file name for the download.
     pub file_name: String,
-    /// Hex SHA-256 of the content.
-    pub sha256: String,
     /// Whether these are the frozen bytes of the delivered letter.
     pub frozen: bool,
+}
+
+/// What an export is made of.
+pub enum ExportBody {
+    /// Made whole before it is sent: the PDF (whose file identifier is a digest of the whole
+    /// file) and the copies frozen at delivery.
+    Whole {
+        /// The bytes.
+        content: Vec<u8>,
+        /// Hex SHA-256 of the bytes.
+        sha256: String,
+    },
+    /// A CSV made a page of rows at a time while it is sent, so that it is never whole in
+    /// memory; dropping the stream stops the work.
+    Streamed(BoxStream<'static, AppResult<Vec<u8>>>),
+}
+
+impl std::fmt::Debug for ExportBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Whole { content, sha256 } => f
+                .debug_struct("Whole")
+                .field("bytes", &content.len())
+                .field("sha256", sha256)
+                .finish(),
+            Self::Streamed(_) => f.write_str("Streamed"),
+        }
+    }
+}
+
+impl ExportBody {
+    fn whole(content: Vec<u8>) -> Self {
+        Self::Whole {
+            sha256: hex::encode(Sha256::digest(&content)),
+            content,
+        }
+    }
 }
 
 impl ExportKind {
@@ -113,7 +155,6 @@ pub async fn choices(
     staff: &Staff,
     letter_id: i64,
 ) -> AppResult<ExportChoices> {
-    use sea_orm::QuerySelect;
     let (letter, role) = access::letter_and_role(db, staff, letter_id, Role::Viewer).await?;
     let mut languages = vec![letter.language];
     languages.extend(
@@ -192,16 +233,25 @@ async fn export(
             .one(db)
             .await?
     {
-        return Ok(file(letter, kind, language, frozen.content, true));
+        // Stored bytes, served as they are.
+        let body = ExportBody::Whole {
+            content: frozen.content,
+            sha256: frozen.sha256,
+        };
+        return Ok(file(letter, kind, language, body, true));
     }
-    let content = match kind {
+    let body = match kind {
+        ExportKind::Pdf => ExportBody::whole(pdf(db, letter, language).await?),
+        ExportKind::PublicCsv => {
+            let ids = ordered_ids(db, letter, language).await?;
+            streamed(db, CsvPages::public(letter.id, ids, language)?).await?
+        }
         ExportKind::StaffCsv => {
             let keys = keys.ok_or_else(|| anyhow::anyhow!("the staff CSV needs the keys"))?;
-            staff_csv(db, keys, letter).await?
+            streamed(db, CsvPages::staff(letter.id, keys.clone())?).await?
         }
-        ExportKind::Pdf | ExportKind::PublicCsv => render(db, letter, kind, language).await?,
     };
-    Ok(file(letter, kind, language, content, false))
+    Ok(file(letter, kind, language, body, false))
 }
 
 fn check_language(letter: &letter::Model, language: Language) -> AppResult<()> {
@@ -222,7 +272,7 @@ fn file(
     letter: &letter::Model,
     kind: ExportKind,
     language: Language,
-    content: Vec<u8>,
+    body: ExportBody,
     frozen: bool,
 ) -> ExportFile {
     let lang = crate::i18n::code(language);
@@ -238,99 +288,335 @@ fn file(
         ),
     };
     ExportFile {
-        sha256: hex::encode(Sha256::digest(&content)),
-        content,
+        body,
         content_type,
         file_name,
         frozen,
     }
 }
 
-/// Every signature with its state and contact details, decrypted for staff.
-async fn staff_csv(
-    db: &impl ConnectionTrait,
-    keys: &Keys,
-    letter: &letter::Model,
-) -> AppResult<Vec<u8>> {
-    let rows = signature::Entity::find()
-        .filter(signature::Column::LetterId.eq(letter.id))
-        .order_by_asc(signature::Column::Id)
-        .all(db)
-        .await?;
-    let staff_rows = rows
-        .iter()
-        .map(|row| staff_row(keys, row))
-        .collect::<AppResult<Vec<_>>>()?;
-    csv::staff(&staff_rows).map_err(|e| AppError::Internal(anyhow::Error::new(e)))
+/// Rows read per query while a CSV is made: enough that the queries cost little, few enough
+/// that a page of them is a small part of the memory an export may use.
+const PAGE: usize = 1000;
+
+/// The rows a CSV is made of, and how far it has got.
+enum Rows {
+    /// The approved signatories, in the list's order; `ids` are those still to write.
+    Public {
+        ids: std::vec::IntoIter<i64>,
+        language: Language,
+    },
+    /// Every signature of the letter, by id, with its contact decrypted; `after` is the id
+    /// of the last one written.
+    Staff { keys: Keys, after: i64 },
 }
 
-/// Produces a public export (the PDF or the public CSV) from the letter as it is now.
+/// A CSV export being written a page of rows at a time.
+struct CsvPages {
+    letter_id: i64,
+    rows: Rows,
+    writer: csv::Writer,
+    done: bool,
+}
+
+impl CsvPages {
+    /// The public list of the signatories `ids`, in that order.
+    fn public(letter_id: i64, ids: Vec<i64>, language: Language) -> AppResult<Self> {
+        let rows = Rows::Public {
+            ids: ids.into_iter(),
+            language,
+        };
+        Self::new(letter_id, rows, &csv::PUBLIC_HEADER)
+    }
+
+    /// The staff table of every signature of the letter.
+    fn staff(letter_id: i64, keys: Keys) -> AppResult<Self> {
+        Self::new(
+            letter_id,
+            Rows::Staff { keys, after: 0 },
+            &csv::STAFF_HEADER,
+        )
+    }
+
+    fn new(letter_id: i64, rows: Rows, header: &[&str]) -> AppResult<Self> {
+        Ok(Self {
+            letter_id,
+            rows,
+            writer: csv::Writer::new(header).map_err(internal)?,
+            done: false,
+        })
+    }
+
+    /// The next piece of the file, the header in the first; `None` once the file is whole.
+    async fn next(&mut self, db: &impl ConnectionTrait) -> AppResult<Option<Vec<u8>>> {
+        while !self.done {
+            self.done = !self.write_page(db).await?;
+            let bytes = self.writer.take().map_err(internal)?;
+            if !bytes.is_empty() {
+                return Ok(Some(bytes));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Writes the next page of rows; whether more may follow.
+    async fn write_page(&mut self, db: &impl ConnectionTrait) -> AppResult<bool> {
+        match &mut self.rows {
+            Rows::Public { ids, language } => {
+                let page: Vec<i64> = ids.by_ref().take(PAGE).collect();
+                let mut found: HashMap<i64, Signatory> =
+                    public_signatories(db, self.letter_id, Some(&page))
+                        .await?
+                        .into_iter()
+                        .map(|signatory| (signatory.id, signatory))
+                        .collect();
+                // A signatory withdrawn since the list was ordered is left out.
+                for signatory in page.iter().filter_map(|id| found.remove(id)) {
+                    self.writer
+                        .public_row(&signatory, *language)
+                        .map_err(internal)?;
+                }
+                Ok(page.len() == PAGE)
+            }
+            Rows::Staff { keys, after } => {
+                let rows = signature::Entity::find()
+                    .filter(signature::Column::LetterId.eq(self.letter_id))
+                    .filter(signature::Column::Id.gt(*after))
+                    .order_by_asc(signature::Column::Id)
+                    .limit(PAGE as u64)
+                    .all(db)
+                    .await?;
+                let count = rows.len();
+                for row in rows {
+                    *after = row.id;
+                    self.writer
+                        .staff_row(&staff_row(keys, row)?)
+                        .map_err(internal)?;
+                }
+                Ok(count == PAGE)
+            }
+        }
+    }
+
+    /// The whole file, for a copy to keep.
+    async fn collect(mut self, db: &impl ConnectionTrait) -> AppResult<Vec<u8>> {
+        let mut content = Vec::new();
+        while let Some(bytes) = self.next(db).await? {
+            content.extend_from_slice(&bytes);
+        }
+        Ok(content)
+    }
+}
+
+/// The CSV as a stream that reads its pages as it is sent. The first piece is made before it
+/// returns, so that a failure to start is answered as an error rather than a cut-off file.
+async fn streamed(db: &DatabaseConnection, mut pages: CsvPages) -> AppResult<ExportBody> {
+    let first = pages.next(db).await?;
+    let rest = futures_util::stream::try_unfold((db.clone(), pages), |(db, mut pages)| async {
+        let next = pages.next(&db).await?;
+        Ok(next.map(|bytes| (bytes, (db, pages))))
+    });
+    let stream = futures_util::stream::iter(first.map(Ok)).chain(rest);
+    Ok(ExportBody::Streamed(stream.boxed()))
+}
+
+fn internal(error: crate::export::ExportError) -> AppError {
+    AppError::Internal(anyhow::Error::new(error))
+}
+
+/// The public columns of a letter's approved signatures (of those among `ids`, when given):
+/// what the list shows, and never the contact columns.
+async fn public_signatories(
+    db: &impl ConnectionTrait,
+    letter_id: i64,
+    ids: Option<&[i64]>,
+) -> AppResult<Vec<Signatory>> {
+    use signature::Column as C;
+    let mut query = signature::Entity::find()
+        .select_only()
+        .columns([
+            C::Id,
+            C::Kind,
+            C::Name,
+            C::Affiliation,
+            C::OrgType,
+            C::City,
+            C::Region,
+            C::Country,
+            C::Website,
+        ])
+        .filter(C::LetterId.eq(letter_id))
+        .filter(C::Status.eq(SignatureStatus::Approved));
+    if let Some(ids) = ids {
+        query = query.filter(C::Id.is_in(ids.iter().copied()));
+    }
+    let rows = query.into_model::<PublicColumns>().all(db).await?;
+    Ok(rows
+        .into_iter()
+        .map(PublicColumns::into_signatory)
+        .collect())
+}
+
+/// A signature's public columns, read without the rest of the row.
+#[derive(FromQueryResult)]
+struct PublicColumns {
+    id: i64,
+    kind: SignatureKind,
+    name: String,
+    affiliation: Option<String>,
+    org_type: Option<String>,
+    city: Option<String>,
+    region: Option<String>,
+    country: Option<String>,
+    website: Option<String>,
+}
+
+impl PublicColumns {
+    fn into_signatory(self) -> Signatory {
+        Signatory {
+            id: self.id,
+            kind: self.kind,
+            public: PublicDetails {
+                name: self.name,
+                affiliation: self.affiliation,
+                org_type: self.org_type,
+                city: self.city,
+                region: self.region,
+                country: self.country,
+                website: self.website,
+            },
+        }
+    }
+}
+
+/// The approved signatories of a letter, in the list's order.
+async fn ordered_signatories(
+    db: &impl ConnectionTrait,
+    letter: &letter::Model,
+    language: Language,
+) -> AppResult<Vec<Signatory>> {
+    Ok(order_signatories(
+        public_signatories(db, letter.id, None).await?,
+        letter.list_order,
+        LeadSignatories::from_json(&letter.lead_signatories).names(),
+        language,
+    ))
+}
+
+/// The ids of the approved signatories in the list's order. Only what the order depends on is
+/// read (the name, the kind, and the country or type a grouped list sorts by), so ordering a
+/// long list holds a small key per signatory rather than whole rows.
+async fn ordered_ids(
+    db: &impl ConnectionTrait,
+    letter: &letter::Model,
+    language: Language,
+) -> AppResult<Vec<i64>> {
+    use signature::Column as C;
+    let rows: Vec<(i64, SignatureKind, String, Option<String>)> = signature::Entity::find()
+        .select_only()
+        .columns([C::Id, C::Kind, C::Name])
+        .column(match letter.list_order {
+            ListOrder::OrgType => C::OrgType,
+            ListOrder::Alphabetical | ListOrder::Country => C::Country,
+        })
+        .filter(C::LetterId.eq(letter.id))
+        .filter(C::Status.eq(SignatureStatus::Approved))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let keys = rows
+        .into_iter()
+        .map(|(id, kind, name, group)| {
+            let mut public = PublicDetails {
+                name,
+                ..Default::default()
+            };
+            match letter.list_order {
+                ListOrder::OrgType => public.org_type = group,
+                ListOrder::Alphabetical | ListOrder::Country => public.country = group,
+            }
+            Signatory { id, kind, public }
+        })
+        .collect();
+    let ordered = order_signatories(
+        keys,
+        letter.list_order,
+        LeadSignatories::from_json(&letter.lead_signatories).names(),
+        language,
+    );
+    Ok(ordered.into_iter().map(|signatory| signatory.id).collect())
+}
+
+/// The letter with its approved signatories as a PDF.
+async fn pdf(
+    db: &impl ConnectionTrait,
+    letter: &letter::Model,
+    language: Language,
+) -> AppResult<Vec<u8>> {
+    let ordered = ordered_signatories(db, letter, language).await?;
+    let text = text_in(letter, language);
+    let coordinators = super::letters::coordinator_names(db, letter.id).await?;
+    let date = letter.delivered_at.unwrap_or_else(Utc::now).date_naive();
+    let document = LetterDocument {
+        title: text.title,
+        addressees: text.addressees,
+        body_markdown: text.body,
+        language,
+        date,
+        lead_organizations: coordinators,
+        paper: letter.paper,
+    };
+    let order = letter.list_order;
+    // Laying out thousands of names takes a moment: keep it off the async workers.
+    tokio::task::spawn_blocking(move || pdf::render(&document, &ordered, order))
+        .await
+        .map_err(|e| anyhow::anyhow!("the PDF task failed: {e}"))?
+        .map_err(internal)
+}
+
+/// A public export (the PDF or the public CSV) from the letter as it is now, whole.
 async fn render(
     db: &impl ConnectionTrait,
     letter: &letter::Model,
     kind: ExportKind,
     language: Language,
 ) -> AppResult<Vec<u8>> {
-    let rows = approved(db, letter.id).await?;
-    let ordered = || {
-        order_signatories(
-            rows.iter().map(signatory).collect(),
-            letter.list_order,
-            LeadSignatories::from_json(&letter.lead_signatories).names(),
-            language,
-        )
-    };
-    let bytes = match kind {
-        ExportKind::Pdf => {
-            let text = text_in(letter, language);
-            let coordinators = super::letters::coordinator_names(db, letter.id).await?;
-            let date = letter.delivered_at.unwrap_or_else(Utc::now).date_naive();
-            let document = LetterDocument {
-                title: text.title,
-                addressees: text.addressees,
-                body_markdown: text.body,
-                language,
-                date,
-                lead_organizations: coordinators,
-                paper: letter.paper,
-            };
-            let ordered = ordered();
-            let order = letter.list_order;
-            // Laying out hundreds of names takes a moment: keep it off the async workers.
-            tokio::task::spawn_blocking(move || pdf::render(&document, &ordered, order))
+    match kind {
+        ExportKind::Pdf => pdf(db, letter, language).await,
+        ExportKind::PublicCsv => {
+            let ids = ordered_ids(db, letter, language).await?;
+            CsvPages::public(letter.id, ids, language)?
+                .collect(db)
                 .await
-                .map_err(|e| anyhow::anyhow!("the PDF task failed: {e}"))?
         }
-        ExportKind::PublicCsv => csv::public(&ordered(), language),
-        ExportKind::StaffCsv => {
-            return Err(AppError::Internal(anyhow::anyhow!(
-                "the staff CSV is made with the keys, by staff_csv"
-            )));
-        }
-    };
-    bytes.map_err(|e| AppError::Internal(anyhow::Error::new(e)))
+        ExportKind::StaffCsv => Err(AppError::Internal(anyhow::anyhow!(
+            "the staff CSV holds contact data and is never kept"
+        ))),
+    }
 }
 
-fn staff_row(keys: &Keys, row: &signature::Model) -> AppResult<csv::StaffRow> {
+/// A signature as the staff table shows it, its contact decrypted.
+fn staff_row(keys: &Keys, row: signature::Model) -> AppResult<csv::StaffRow> {
     let time = |t: Option<chrono::DateTime<Utc>>| t.map(|t| t.to_rfc3339());
+    let contact = contact::load(keys, &row)?
+        .as_ref()
+        .map(ContactFields::from)
+        .unwrap_or_default();
     Ok(csv::StaffRow {
         id: row.id,
         status: row.status.to_value(),
         source: row.source.to_value(),
         kind: row.kind.to_value(),
-        public: public_of(row),
-        contact: contact::load(keys, row)?
-            .as_ref()
-            .map(ContactFields::from)
-            .unwrap_or_default(),
+        contact,
         consent: row.consent,
         created_at: row.created_at.to_rfc3339(),
         verified_at: time(row.verified_at),
         decided_at: time(row.decided_at),
-        verification_note: row.verification_note.clone(),
-        decision_reason: row.decision_reason.clone(),
         duplicate_of: row.duplicate_of,
-        flags: row.flags.clone(),
+        public: public_of(&row),
+        verification_note: row.verification_note,
+        decision_reason: row.decision_reason,
+        flags: row.flags,
     })
 }
 

@@ -1,6 +1,8 @@
 //! Typesetting: breaking styled text into lines by measured widths, and placing lines on pages,
 //! full width or in two columns.
 
+use std::borrow::Cow;
+
 use printpdf::{
     Color, FontId, Greyscale, Line, LinePoint, Op, PdfFontHandle, Point, Pt, TextItem, TextMatrix,
 };
@@ -385,24 +387,33 @@ impl Frame {
     }
 }
 
-/// The pages being filled, top to bottom.
-pub(crate) struct Pages {
+/// The pages being filled, top to bottom. Each page is handed on as soon as it is full, so
+/// that a long list is never laid out whole in memory.
+pub(crate) struct Pages<'a> {
     frame: Frame,
-    font_ids: [FontId; 4],
-    done: Vec<Vec<Op>>,
+    font_ids: &'a [FontId; 4],
+    /// Takes each finished page's content.
+    done: &'a mut dyn FnMut(Vec<Op>),
+    /// How many pages were handed on.
+    count: usize,
     ops: Vec<Op>,
     /// The top of the free space on the current page.
     y: f32,
 }
 
-impl Pages {
+impl<'a> Pages<'a> {
     /// No pages yet; the first starts at the top of `frame`, drawing with `font_ids` (one per
-    /// face, in the order of `Face::ALL`).
-    pub(crate) fn new(frame: Frame, font_ids: [FontId; 4]) -> Self {
+    /// face, in the order of `Face::ALL`); `done` takes each page when it is full.
+    pub(crate) fn new(
+        frame: Frame,
+        font_ids: &'a [FontId; 4],
+        done: &'a mut dyn FnMut(Vec<Op>),
+    ) -> Self {
         Self {
             frame,
             font_ids,
-            done: Vec::new(),
+            done,
+            count: 0,
             ops: Vec::new(),
             y: frame.top,
         }
@@ -417,7 +428,8 @@ impl Pages {
     }
 
     fn new_page(&mut self) {
-        self.done.push(std::mem::take(&mut self.ops));
+        (self.done)(std::mem::take(&mut self.ops));
+        self.count += 1;
         self.y = self.frame.top;
     }
 
@@ -476,11 +488,11 @@ impl Pages {
             };
             let baseline = baseline(self.y, block.leading, line);
             self.ops
-                .extend(line_ops(line, box_left + offset, baseline, &self.font_ids));
+                .extend(line_ops(line, box_left + offset, baseline, self.font_ids));
             if let (0, Some(marker)) = (index, &block.marker) {
                 let x = box_left - marker.width - MARKER_GAP;
                 self.ops
-                    .extend(line_ops(marker, x, baseline, &self.font_ids));
+                    .extend(line_ops(marker, x, baseline, self.font_ids));
             }
             self.y -= block.leading;
         }
@@ -496,7 +508,7 @@ impl Pages {
             .iter()
             .map(|entry| entry.space_before)
             .fold(0.0_f32, f32::max);
-        let mut rest = entries.as_slice();
+        let mut rest: &[Entry] = &entries;
         while !rest.is_empty() {
             let room = self.room();
             if let Some((left_count, height)) = balanced_split(rest, room, largest_gap) {
@@ -532,18 +544,18 @@ impl Pages {
             }
             for line in &entry.lines {
                 let baseline = baseline(y, entry.leading, line);
-                self.ops.extend(line_ops(line, x, baseline, &self.font_ids));
+                self.ops.extend(line_ops(line, x, baseline, self.font_ids));
                 y -= entry.leading;
             }
         }
     }
 
-    /// The content of every page, the current one included.
-    pub(crate) fn finish(mut self) -> Vec<Vec<Op>> {
-        if !self.ops.is_empty() || self.done.is_empty() {
-            self.done.push(self.ops);
+    /// Hands on the last page (a document has at least one); returns the number of pages.
+    pub(crate) fn finish(mut self) -> usize {
+        if !self.ops.is_empty() || self.count == 0 {
+            self.new_page();
         }
-        self.done
+        self.count
     }
 }
 
@@ -640,7 +652,13 @@ fn balanced_split(entries: &[Entry], room: f32, largest_gap: f32) -> Option<(usi
 
 /// Entries taller than a whole column, cut into column-sized pieces: the only place an entry
 /// may split, since there is no other way to print it.
-fn split_oversized(entries: &[Entry], column_height: f32) -> Vec<Entry> {
+fn split_oversized(entries: &[Entry], column_height: f32) -> Cow<'_, [Entry]> {
+    if entries
+        .iter()
+        .all(|entry| entry.height() <= column_height + EPSILON)
+    {
+        return Cow::Borrowed(entries);
+    }
     let mut result = Vec::with_capacity(entries.len());
     for entry in entries {
         if entry.height() <= column_height + EPSILON {
@@ -656,7 +674,7 @@ fn split_oversized(entries: &[Entry], column_height: f32) -> Vec<Entry> {
             });
         }
     }
-    result
+    Cow::Owned(result)
 }
 
 /// The baseline of a line whose box starts at `top`: the text sits centered in its leading.
@@ -854,7 +872,8 @@ mod tests {
 
     #[test]
     fn an_entry_taller_than_a_column_is_cut_into_pieces() {
-        let pieces = split_oversized(&[entry(25, false)], 100.0);
+        let entries = [entry(25, false)];
+        let pieces = split_oversized(&entries, 100.0);
         assert_eq!(
             pieces.iter().map(|p| p.lines.len()).collect::<Vec<_>>(),
             [10, 10, 5]

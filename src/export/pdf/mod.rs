@@ -6,7 +6,7 @@ mod fonts;
 mod layout;
 mod markdown;
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use entity::{Language, ListOrder, SignatureKind};
 use printpdf::{
@@ -41,8 +41,56 @@ const GROUP_GAP: f32 = 2.0;
 /// How far the second and later lines of a long entry are indented.
 const LIST_HANGING: f32 = 10.0;
 
+/// Pages whose content is serialized together: few enough that their drawing operations
+/// take little memory, enough that the work per batch stays small.
+const PAGE_BATCH: usize = 32;
+
+/// The size of the paper and the area that holds the text.
+#[derive(Debug, Clone, Copy)]
+struct Sheet {
+    width: f32,
+    height: f32,
+    frame: Frame,
+}
+
+impl Sheet {
+    fn of(paper: Paper) -> Self {
+        let (width, height) = match paper {
+            Paper::Letter => (612.0, 792.0),
+            Paper::A4 => (595.276, 841.89),
+        };
+        let frame = Frame {
+            left: MARGIN_SIDE,
+            right: width - MARGIN_SIDE,
+            top: height - MARGIN_TOP,
+            bottom: MARGIN_BOTTOM,
+        };
+        Self {
+            width,
+            height,
+            frame,
+        }
+    }
+
+    fn page(&self, ops: Vec<Op>) -> PdfPage {
+        PdfPage::new(Mm::from(Pt(self.width)), Mm::from(Pt(self.height)), ops)
+    }
+}
+
+/// Everything the pages show, set in lines, ready to be placed.
+struct Content {
+    letter: Vec<Flow>,
+    organizations: Vec<Entry>,
+    individuals: Vec<Entry>,
+}
+
 /// Renders the letter with its signatories, already in list order (see
 /// [`super::order_signatories`]); `order` decides the group headings.
+///
+/// The pages are laid out twice: once to learn how many there are and which characters each
+/// face prints (the fonts embedded are cut down to those, and every page's text is written in
+/// the cut-down fonts' glyphs), and once to write them, a batch at a time, so that the drawing
+/// operations of a list of any length are never all in memory.
 pub fn render(
     doc: &LetterDocument,
     ordered: &[Signatory],
@@ -50,53 +98,35 @@ pub fn render(
 ) -> Result<Vec<u8>, ExportError> {
     let fonts = Fonts::get()?;
     let labels = Labels::of(doc.language);
-    let (page_width, page_height) = match doc.paper {
-        Paper::Letter => (612.0, 792.0),
-        Paper::A4 => (595.276, 841.89),
-    };
-    let frame = Frame {
-        left: MARGIN_SIDE,
-        right: page_width - MARGIN_SIDE,
-        top: page_height - MARGIN_TOP,
-        bottom: MARGIN_BOTTOM,
-    };
+    let sheet = Sheet::of(doc.paper);
     let font_ids = Face::ALL.map(|face| FontId(face.postscript_name().to_owned()));
-    let mut pages = Pages::new(frame, font_ids.clone());
-    pages.flow(&letter_blocks(fonts, doc, &labels, frame.width()), 0.0);
-    place_signatories(
-        &mut pages,
-        fonts,
-        doc,
-        ordered,
-        order,
-        &labels,
-        frame.width(),
-    );
-
-    let contents = pages.finish();
-    let total = contents.len();
-    let pdf_pages: Vec<PdfPage> = contents
-        .into_iter()
-        .enumerate()
-        .map(|(index, mut ops)| {
-            let number = Span::new(
-                (labels.page)(index + 1, total),
-                Style::new(Face::Regular, 8.5).ink(0.4),
-            );
-            if let Some(line) = wrap(fonts, &[number], frame.width(), 0.0).first() {
-                let x = (page_width - line.width) / 2.0;
-                ops.extend(line_ops(line, x, FOOTER_BASELINE, &font_ids));
-            }
-            PdfPage::new(Mm::from(Pt(page_width)), Mm::from(Pt(page_height)), ops)
-        })
-        .collect();
+    let width = sheet.frame.width();
+    let (organizations, individuals) =
+        signatory_entries(fonts, doc, ordered, order, &labels, (width - GUTTER) / 2.0);
+    let content = Content {
+        letter: letter_blocks(fonts, doc, &labels, width),
+        organizations,
+        individuals,
+    };
+    let lay_out = |done: &mut dyn FnMut(Vec<Op>)| {
+        let mut pages = Pages::new(sheet.frame, &font_ids, done);
+        pages.flow(&content.letter, 0.0);
+        place_signatories(&mut pages, fonts, &content, &labels, width);
+        pages.finish()
+    };
+    let mut usage = Usage::default();
+    let total = lay_out(&mut |ops| usage.add(&ops, &font_ids));
+    let footer = |index: usize| page_number(fonts, &labels, sheet, index, total, &font_ids);
+    for index in 0..total {
+        usage.add(&footer(index), &font_ids);
+    }
 
     let mut pdf = PdfDocument::new(&doc.title);
-    for (face, font_id) in Face::ALL.into_iter().zip(font_ids) {
-        let used = characters_used(&pdf_pages, &font_id);
+    for (index, (face, font_id)) in Face::ALL.into_iter().zip(&font_ids).enumerate() {
+        let used = usage.characters(index);
         if !used.is_empty() {
             let font = PdfFont::new(fonts.subset(face, &used));
-            pdf.resources.fonts.map.insert(font_id, font);
+            pdf.resources.fonts.map.insert(font_id.clone(), font);
         }
     }
     let options = PdfSaveOptions {
@@ -104,14 +134,148 @@ pub fn render(
         subset_fonts: false,
         ..PdfSaveOptions::default()
     };
-    Ok(deterministic_bytes(pdf.with_pages(pdf_pages), &options))
+    let mut writer = PageWriter::new(pdf, sheet, total, usage.shown_ops(&font_ids), options)?;
+    let mut failed = None;
+    lay_out(&mut |mut ops| {
+        ops.extend(footer(writer.written + writer.batch.len()));
+        if let Err(error) = writer.push(sheet.page(ops)) {
+            failed.get_or_insert(error);
+        }
+    });
+    if let Some(error) = failed {
+        return Err(error);
+    }
+    writer.finish()
+}
+
+/// "Page N of M", centered in the bottom margin of page `index`.
+fn page_number(
+    fonts: &Fonts,
+    labels: &Labels,
+    sheet: Sheet,
+    index: usize,
+    total: usize,
+    font_ids: &[FontId; 4],
+) -> Vec<Op> {
+    let number = Span::new(
+        (labels.page)(index + 1, total),
+        Style::new(Face::Regular, 8.5).ink(0.4),
+    );
+    match wrap(fonts, &[number], sheet.frame.width(), 0.0).first() {
+        Some(line) => {
+            let x = (sheet.width - line.width) / 2.0;
+            line_ops(line, x, FOOTER_BASELINE, font_ids)
+        }
+        None => Vec::new(),
+    }
+}
+
+/// Writes pages into a document whose structure is made first, from empty pages: printpdf
+/// numbers a document's objects by its pages and the glyphs it shows, not by what the pages
+/// draw, so each page's content serialized later takes the place of an empty page's, and the
+/// file is the one printpdf would make of the whole document at once.
+struct PageWriter {
+    /// The fonts, and the batch of pages being serialized.
+    pdf: PdfDocument,
+    options: PdfSaveOptions,
+    document: lopdf::Document,
+    /// The content stream of each page of `document`, in page order.
+    contents: Vec<lopdf::ObjectId>,
+    batch: Vec<PdfPage>,
+    /// Pages serialized so far.
+    written: usize,
+}
+
+impl PageWriter {
+    /// The structure of a document of `total` pages in the fonts of `pdf`; `shown` draws every
+    /// character the pages show, in the order they are last shown, so that each font's tables
+    /// come out as they would from the whole document.
+    fn new(
+        mut pdf: PdfDocument,
+        sheet: Sheet,
+        total: usize,
+        shown: Vec<Op>,
+        options: PdfSaveOptions,
+    ) -> Result<Self, ExportError> {
+        pdf.pages = std::iter::once(shown)
+            .chain(std::iter::repeat_with(Vec::new))
+            .take(total)
+            .map(|ops| sheet.page(ops))
+            .collect();
+        let document = pdf.to_lopdf_document(&options, &mut Vec::new());
+        pdf.pages.clear();
+        let contents = content_streams(&document)?;
+        Ok(Self {
+            pdf,
+            options,
+            document,
+            contents,
+            batch: Vec::with_capacity(PAGE_BATCH),
+            written: 0,
+        })
+    }
+
+    fn push(&mut self, page: PdfPage) -> Result<(), ExportError> {
+        self.batch.push(page);
+        if self.batch.len() == PAGE_BATCH {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Serializes the batch and puts each page's content in its place.
+    fn flush(&mut self) -> Result<(), ExportError> {
+        self.pdf.pages = std::mem::take(&mut self.batch);
+        let mut part = self.pdf.to_lopdf_document(&self.options, &mut Vec::new());
+        self.pdf.pages.clear();
+        for id in content_streams(&part)? {
+            let Some(lopdf::Object::Stream(mut stream)) = part.objects.remove(&id) else {
+                return Err(ExportError::Pdf("a page has no content stream"));
+            };
+            if self.options.optimize {
+                // Compressed now, to hold less; the document's compression skips it later.
+                let _ = stream.compress();
+            }
+            let place = self
+                .contents
+                .get(self.written)
+                .ok_or(ExportError::Pdf("more pages than were laid out"))?;
+            self.document
+                .objects
+                .insert(*place, lopdf::Object::Stream(stream));
+            self.written += 1;
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<Vec<u8>, ExportError> {
+        self.flush()?;
+        if self.written != self.contents.len() {
+            return Err(ExportError::Pdf("fewer pages than were laid out"));
+        }
+        Ok(deterministic_bytes(self.document, &self.options))
+    }
+}
+
+/// The content stream of each page of `document`, in page order.
+fn content_streams(document: &lopdf::Document) -> Result<Vec<lopdf::ObjectId>, ExportError> {
+    document
+        .get_pages()
+        .into_values()
+        .map(|page| {
+            document
+                .get_dictionary(page)
+                .and_then(|page| page.get(b"Contents"))
+                .and_then(lopdf::Object::as_reference)
+                .map_err(|_| ExportError::Pdf("a page has no content stream"))
+        })
+        .collect()
 }
 
 /// Saves the document with its file identifier derived from its content rather than drawn at
 /// random, so the same letter and list always give the same bytes (an export can be checked
 /// against the delivered copy, and the command line and the API agree byte for byte).
-fn deterministic_bytes(pdf: &PdfDocument, options: &PdfSaveOptions) -> Vec<u8> {
-    let mut document = pdf.to_lopdf_document(options, &mut Vec::new());
+fn deterministic_bytes(mut document: lopdf::Document, options: &PdfSaveOptions) -> Vec<u8> {
     if options.optimize {
         document.compress();
     }
@@ -127,6 +291,7 @@ fn deterministic_bytes(pdf: &PdfDocument, options: &PdfSaveOptions) -> Vec<u8> {
     };
     let draft = save(&mut document, "");
     let digest = hex::encode(sha2::Sha256::digest(&draft));
+    drop(draft);
     save(&mut document, &digest[..32])
 }
 
@@ -135,14 +300,11 @@ fn deterministic_bytes(pdf: &PdfDocument, options: &PdfSaveOptions) -> Vec<u8> {
 fn place_signatories(
     pages: &mut Pages,
     fonts: &Fonts,
-    doc: &LetterDocument,
-    ordered: &[Signatory],
-    order: ListOrder,
+    content: &Content,
     labels: &Labels,
     width: f32,
 ) {
-    let column_width = (width - GUTTER) / 2.0;
-    let (first, individuals) = signatory_entries(fonts, doc, ordered, order, labels, column_width);
+    let (first, individuals) = (&content.organizations, &content.individuals);
     let heading = |text: &str, space_before: f32| {
         let style = Style::new(Face::Bold, 11.0);
         let mut block = Block::new(
@@ -156,9 +318,9 @@ fn place_signatories(
     if !first.is_empty() {
         // A heading only tells the sections apart; with no individuals it would be noise.
         if !individuals.is_empty() {
-            pages.flow(&[heading(labels.organizations, 12.0)], first_height(&first));
+            pages.flow(&[heading(labels.organizations, 12.0)], first_height(first));
         }
-        pages.columns(&first, GUTTER, 6.0);
+        pages.columns(first, GUTTER, 6.0);
     }
     if !individuals.is_empty() {
         let style = Style::new(Face::Italic, LIST_SIZE).ink(0.3);
@@ -175,26 +337,41 @@ fn place_signatories(
         note.keep_with_next = true;
         pages.flow(
             &[heading(labels.individuals, 16.0), Flow::Text(note)],
-            first_height(&individuals),
+            first_height(individuals),
         );
-        pages.columns(&individuals, GUTTER, 6.0);
+        pages.columns(individuals, GUTTER, 6.0);
     }
 }
 
-/// Every character the pages show in the font `font_id`.
-fn characters_used(pages: &[PdfPage], font_id: &FontId) -> BTreeSet<char> {
-    let mut used = BTreeSet::new();
-    for page in pages {
-        let mut in_font = false;
-        for op in &page.ops {
+/// The characters each face shows, and when each was last shown.
+#[derive(Default)]
+struct Usage {
+    /// By face, in the order of `Face::ALL`: each character and the count of characters
+    /// shown before its last showing.
+    last_shown: [HashMap<char, u64>; 4],
+    shown: u64,
+}
+
+impl Usage {
+    /// Counts the characters a page shows, in the face each is set in.
+    fn add(&mut self, ops: &[Op], font_ids: &[FontId; 4]) {
+        let mut face = None;
+        for op in ops {
             match op {
                 Op::SetFont { font, .. } => {
-                    in_font = matches!(font, PdfFontHandle::External(id) if id == font_id);
+                    face = match font {
+                        PdfFontHandle::External(id) => font_ids.iter().position(|f| f == id),
+                        PdfFontHandle::Builtin(_) => None,
+                    };
                 }
-                Op::ShowText { items } if in_font => {
+                Op::ShowText { items } => {
+                    let Some(face) = face else { continue };
                     for item in items {
                         if let TextItem::Text(text) = item {
-                            used.extend(text.chars());
+                            for c in text.chars() {
+                                self.last_shown[face].insert(c, self.shown);
+                                self.shown += 1;
+                            }
                         }
                     }
                 }
@@ -202,7 +379,33 @@ fn characters_used(pages: &[PdfPage], font_id: &FontId) -> BTreeSet<char> {
             }
         }
     }
-    used
+
+    /// Every character shown in the face at `index` of `Face::ALL`.
+    fn characters(&self, index: usize) -> BTreeSet<char> {
+        self.last_shown[index].keys().copied().collect()
+    }
+
+    /// Operations that show every character once in its face, in the order of their last
+    /// showing: where two characters share a glyph, the one shown last names it, as when
+    /// printpdf reads the whole document.
+    fn shown_ops(&self, font_ids: &[FontId; 4]) -> Vec<Op> {
+        let mut ops = Vec::new();
+        for (font_id, shown) in font_ids.iter().zip(&self.last_shown) {
+            if shown.is_empty() {
+                continue;
+            }
+            let mut characters: Vec<(u64, char)> = shown.iter().map(|(c, at)| (*at, *c)).collect();
+            characters.sort_unstable();
+            ops.push(Op::SetFont {
+                font: PdfFontHandle::External(font_id.clone()),
+                size: Pt(LIST_SIZE),
+            });
+            ops.push(Op::ShowText {
+                items: vec![TextItem::Text(characters.iter().map(|(_, c)| c).collect())],
+            });
+        }
+        ops
+    }
 }
 
 /// Everything above the signatures: letterhead, date, addressees, title, body, "Signed,".

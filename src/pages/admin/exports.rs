@@ -5,7 +5,7 @@ use entity::{Language, LetterStatus};
 use maud::{Markup, html};
 use poem::http::header;
 use poem::web::{Data, Path};
-use poem::{IntoResponse, Response, handler};
+use poem::{Response, handler};
 
 use super::error::PageError;
 use super::layout::{LetterTab, letter_header};
@@ -190,15 +190,15 @@ pub async fn download(
         language,
     )
     .await?;
-    Ok(file
-        .content
-        .with_content_type(file.content_type)
-        .with_header(
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{}\"", file.file_name),
-        )
-        .with_header("X-Content-SHA256", file.sha256)
-        .into_response())
+    let disposition = format!("attachment; filename=\"{}\"", file.file_name);
+    let (body, sha256) = crate::api::exports::http_body(file.body);
+    let mut response = Response::builder()
+        .content_type(file.content_type)
+        .header(header::CONTENT_DISPOSITION, disposition);
+    if let Some(sha256) = sha256 {
+        response = response.header("X-Content-SHA256", sha256);
+    }
+    Ok(response.body(body))
 }
 
 #[cfg(test)]
