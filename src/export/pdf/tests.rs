@@ -526,3 +526,40 @@ fn the_same_letter_renders_to_the_same_bytes() {
 
     assert!(first == second, "two renders of one letter differ");
 }
+
+#[test]
+fn a_list_of_many_pages_is_written_whole_and_in_order() {
+    // Pages are written in batches: a list far longer than one batch, with both sections and
+    // group headings, must come out with every page, every name, and the right page numbers.
+    let fixture = fixture::organizations();
+    let mut list: Vec<Signatory> = (0..6_000)
+        .map(|i| {
+            let base = &fixture[i % fixture.len()];
+            let mut signatory = organization(
+                i as i64,
+                &format!("{} {i}", base.public.name),
+                Some("Oaxaca"),
+                base.public.country.as_deref(),
+            );
+            if i % 4 == 0 {
+                signatory = individual(i as i64, &signatory.public.name, Some("UNAM"));
+            }
+            signatory
+        })
+        .collect();
+    list.push(organization(10_000, "Łódź — Ωmega", None, None));
+    let ordered = order_signatories(list, ListOrder::Country, &[], Language::Es);
+    let doc = letter(Language::Es, &[]);
+
+    let pdf = render(&doc, &ordered, ListOrder::Country).expect("renders");
+
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let (raw, text, pages) = extracted_text(&write(&pdf, &dir, "long.pdf"));
+    assert!(pages > 2 * PAGE_BATCH, "{pages} pages");
+    assert!(text.contains(&format!("Página 1 de {pages}")));
+    assert!(text.contains(&format!("Página {pages} de {pages}")));
+    assert!(text.contains("Łódź — Ωmega"));
+    assert!(text.contains("A título individual"));
+    assert_names_in_order(&raw, &ordered);
+    assert!(render(&doc, &ordered, ListOrder::Country).unwrap() == pdf);
+}
