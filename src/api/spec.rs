@@ -9,6 +9,11 @@ use poem::{Endpoint, IntoResponse, Request, Response, Result};
 use serde_json::{Map, Value, json};
 
 use super::{API_PREFIX, openapi_service};
+use crate::domain::signature::{MAX_COMMENT_CHARS, MAX_SHORT_CHARS};
+use crate::domain::{
+    CountryCode, LeadSignatories, MAX_ADDRESSEES_CHARS, MAX_BODY_CHARS, MAX_NAME_CHARS, Password,
+};
+use entity::Language;
 
 /// The API's OpenAPI document, pretty-printed JSON.
 pub fn openapi_json() -> String {
@@ -34,9 +39,242 @@ pub fn openapi_document() -> Value {
     let mut doc: Value =
         serde_json::from_str(&openapi_service().spec()).expect("poem-openapi writes valid JSON");
     unwrap_described_refs(&mut doc);
+    split_public_submission(&mut doc);
+    state_field_rules(&mut doc);
     close_request_bodies(&mut doc);
     document_unsupported_media_type(&mut doc);
     doc
+}
+
+/// The schema of a public signature: the staff's, with what the public must also give.
+const PUBLIC_SUBMISSION: &str = "PublicSignatureSubmission";
+
+/// Public signing and staff adding a signature read one type, but the public must give a
+/// contact email and their consent (`Intake::Public`): the public operation gets its own copy of
+/// the schema, which says so.
+fn split_public_submission(doc: &mut Value) {
+    let schemas = &mut doc["components"]["schemas"];
+    let mut public = schemas["SignatureSubmission"].clone();
+    let Some(object) = public.as_object_mut() else {
+        return;
+    };
+    object.insert(
+        "required".into(),
+        json!(["name", "contact_email", "consent"]),
+    );
+    object.insert("title".into(), json!(PUBLIC_SUBMISSION));
+    object.insert(
+        "description".into(),
+        json!("A signature as the public submits it: with a contact email and consent."),
+    );
+    schemas[PUBLIC_SUBMISSION] = public;
+    let body = &mut doc["paths"]["/public/letters/{slug}/signatures"]["post"]["requestBody"];
+    if let Some(content) = body["content"].as_object_mut() {
+        for media in content.values_mut() {
+            media["schema"] =
+                json!({ "$ref": format!("#/components/schemas/{PUBLIC_SUBMISSION}") });
+        }
+    }
+}
+
+/// A rule the domain checks of a request field (src/domain), as the document states it.
+#[derive(Clone, Copy)]
+enum Rule {
+    /// A required single line: not blank, at most this many characters, no control characters
+    /// (`bounded_text`).
+    Line(usize),
+    /// An optional single line: blank means absent (`optional_text`, single line).
+    OptionalLine(usize),
+    /// An optional text of several lines: tabs and line breaks allowed (`optional_text`).
+    Text(usize),
+    /// A letter's slug (`Slug::parse`, which lowercases it).
+    Slug,
+    /// An email address (`Email::parse`).
+    Email,
+    /// An email address or blank, from staff who may not know one: its form is checked
+    /// (`Email::parse`) but only its length is stated, as a schema cannot say "an email or
+    /// nothing" in a way every client generator reads.
+    OptionalEmail,
+    /// A staff password (`Password::parse`).
+    Password,
+    /// A box that must be ticked.
+    True,
+    /// An assigned ISO 3166-1 alpha-2 code, or blank (`parse_country`).
+    Country,
+    /// A phone number with at least six digits, or blank (`parse_phone`).
+    Phone,
+    /// A web address, with or without its scheme, or blank (`parse_website`).
+    Website,
+    /// Lead signatories: at most `LeadSignatories::MAX` names, blank ones skipped.
+    LeadSignatories,
+    /// Days between 0 and 3650 (`RetentionDays::parse`).
+    RetentionDays,
+    /// Translations keyed by a language the service speaks (`i18n::parse_code`).
+    Translations,
+}
+
+/// Every field rule the document states: (schema, field, rule). The handlers answer 422 with
+/// per-field messages for values outside these, so a value the document allows is one the
+/// domain takes.
+#[rustfmt::skip]
+const FIELD_RULES: &[(&str, &str, Rule)] = &[
+    ("LetterInput", "slug", Rule::Slug),
+    ("LetterInput", "title", Rule::Line(MAX_NAME_CHARS)),
+    ("LetterInput", "body", Rule::Text(MAX_BODY_CHARS)),
+    ("LetterInput", "addressees", Rule::Text(MAX_ADDRESSEES_CHARS)),
+    ("LetterInput", "lead_signatories", Rule::LeadSignatories),
+    ("LetterInput", "retention_days", Rule::RetentionDays),
+    ("LetterInput", "translations", Rule::Translations),
+    ("LetterChanges", "slug", Rule::Slug),
+    ("LetterChanges", "title", Rule::Line(MAX_NAME_CHARS)),
+    ("LetterChanges", "body", Rule::Text(MAX_BODY_CHARS)),
+    ("LetterChanges", "addressees", Rule::Text(MAX_ADDRESSEES_CHARS)),
+    ("LetterChanges", "lead_signatories", Rule::LeadSignatories),
+    ("LetterChanges", "retention_days", Rule::RetentionDays),
+    ("LetterChanges", "translations", Rule::Translations),
+    ("LetterTranslation", "title", Rule::Line(MAX_NAME_CHARS)),
+    ("LetterTranslation", "body", Rule::Text(MAX_BODY_CHARS)),
+    ("LetterTranslation", "addressees", Rule::Text(MAX_ADDRESSEES_CHARS)),
+    ("SignatureSubmission", "name", Rule::Line(MAX_NAME_CHARS)),
+    ("SignatureSubmission", "contact_name", Rule::OptionalLine(MAX_NAME_CHARS)),
+    ("SignatureSubmission", "contact_email", Rule::OptionalEmail),
+    ("SignatureChanges", "name", Rule::Line(MAX_NAME_CHARS)),
+    // A change names a contact or clears it (null); it cannot blank the name.
+    ("SignatureChanges", "contact_name", Rule::Line(MAX_NAME_CHARS)),
+    ("SignatureChanges", "contact_email", Rule::Email),
+    ("SignatureChanges", "verification_note", Rule::Line(1000)),
+    (PUBLIC_SUBMISSION, "name", Rule::Line(MAX_NAME_CHARS)),
+    (PUBLIC_SUBMISSION, "contact_name", Rule::OptionalLine(MAX_NAME_CHARS)),
+    (PUBLIC_SUBMISSION, "contact_email", Rule::Email),
+    (PUBLIC_SUBMISSION, "consent", Rule::True),
+    ("DecisionRequest", "reason", Rule::Text(1000)),
+    ("CoordinatorRequest", "organization", Rule::Line(MAX_NAME_CHARS)),
+    ("NewMember", "email", Rule::Email),
+    ("NewMember", "name", Rule::Line(MAX_NAME_CHARS)),
+    ("NewMember", "password", Rule::Password),
+];
+
+/// The fields a request must give, beyond those poem-openapi marks required: (schema, fields).
+/// A new letter needs its slug and title (`parse_new`), every signature its name.
+const REQUIRED_FIELDS: &[(&str, &[&str])] = &[
+    ("LetterInput", &["slug", "title"]),
+    ("SignatureSubmission", &["name"]),
+];
+
+/// The fields every signature schema shares, and their rules.
+const SIGNATURE_FIELD_RULES: &[(&str, Rule)] = &[
+    ("affiliation", Rule::OptionalLine(MAX_NAME_CHARS)),
+    ("city", Rule::OptionalLine(MAX_SHORT_CHARS)),
+    ("region", Rule::OptionalLine(MAX_SHORT_CHARS)),
+    ("org_type", Rule::OptionalLine(MAX_SHORT_CHARS)),
+    ("country", Rule::Country),
+    ("website", Rule::Website),
+    ("contact_title", Rule::OptionalLine(MAX_SHORT_CHARS)),
+    ("contact_phone", Rule::Phone),
+    ("comment", Rule::Text(MAX_COMMENT_CHARS)),
+];
+
+/// The end of the text. `$` would also match before a final line break in Python's `re`
+/// (which schemathesis draws values from); this reads the same there and in ECMA-262.
+const END: &str = r"(?![\s\S])";
+/// Characters `char::is_control` refuses.
+const CONTROLS: &str = r"\x00-\x1f\x7f-\x9f";
+/// Control characters other than tab and line breaks.
+const CONTROLS_BUT_BREAKS: &str = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f";
+/// The characters a phone number may have besides digits (`parse_phone`).
+const PHONE_SIGNS: &str = r" +\-().,/#*A-Za-z";
+
+impl Rule {
+    /// The schema keywords that state the rule.
+    fn keywords(self) -> Value {
+        match self {
+            Rule::Line(max) => json!({
+                "minLength": 1,
+                "maxLength": max,
+                "pattern": format!("^[^{CONTROLS}]*[^\\s{CONTROLS}][^{CONTROLS}]*{END}"),
+            }),
+            Rule::OptionalLine(max) => json!({
+                "maxLength": max,
+                "pattern": format!("^[^{CONTROLS}]*{END}"),
+            }),
+            Rule::Text(max) => json!({
+                "maxLength": max,
+                "pattern": format!("^[^{CONTROLS_BUT_BREAKS}]*{END}"),
+            }),
+            Rule::Slug => json!({
+                "minLength": 3,
+                "maxLength": 80,
+                "pattern": format!("^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*{END}"),
+            }),
+            Rule::Email => json!({ "format": "email", "maxLength": 254 }),
+            Rule::OptionalEmail => json!({ "maxLength": 254 }),
+            Rule::Password => json!({
+                "minLength": Password::MIN_CHARS,
+                "maxLength": Password::MAX_CHARS,
+            }),
+            Rule::True => json!({ "enum": [true] }),
+            Rule::Country => {
+                let codes: Vec<String> = CountryCode::all().map(|c| c.to_string()).collect();
+                json!({ "pattern": format!("^(?:{})?{END}", codes.join("|")) })
+            }
+            Rule::Phone => json!({
+                "maxLength": 40,
+                "pattern": format!(
+                    "^(?: *|[{PHONE_SIGNS}]*(?:[0-9][{PHONE_SIGNS}]*){{6}}[0-9{PHONE_SIGNS}]*){END}"
+                ),
+            }),
+            Rule::Website => json!({
+                "maxLength": 500,
+                "pattern": format!(
+                    "^(?:|(?:https?://)?[a-z0-9]+(?:-[a-z0-9]+)*(?:\\.[a-z0-9]+(?:-[a-z0-9]+)*)*\\.[a-z]{{2,}}(?:/[A-Za-z0-9._~/-]*)?){END}"
+                ),
+            }),
+            Rule::LeadSignatories => json!({
+                "maxItems": LeadSignatories::MAX,
+                "items": {
+                    "type": "string",
+                    "maxLength": MAX_NAME_CHARS,
+                    "pattern": format!("^[^{CONTROLS}]*{END}"),
+                },
+            }),
+            Rule::RetentionDays => json!({ "minimum": 0, "maximum": 3650 }),
+            Rule::Translations => {
+                let translation = json!({ "$ref": "#/components/schemas/LetterTranslation" });
+                let properties: Map<String, Value> = [Language::En, Language::Es]
+                    .into_iter()
+                    .map(|language| (crate::i18n::code(language).to_owned(), translation.clone()))
+                    .collect();
+                json!({ "properties": properties, "additionalProperties": false })
+            }
+        }
+    }
+}
+
+/// Writes [`FIELD_RULES`] and [`SIGNATURE_FIELD_RULES`] into the schemas.
+fn state_field_rules(doc: &mut Value) {
+    let signature_schemas = ["SignatureSubmission", "SignatureChanges", PUBLIC_SUBMISSION];
+    let shared = signature_schemas.iter().flat_map(|schema| {
+        SIGNATURE_FIELD_RULES
+            .iter()
+            .map(move |(field, rule)| (*schema, *field, *rule))
+    });
+    let schemas = &mut doc["components"]["schemas"];
+    for (schema, fields) in REQUIRED_FIELDS {
+        if let Some(object) = schemas[*schema].as_object_mut() {
+            object.insert("required".into(), json!(fields));
+        }
+    }
+    for (schema, field, rule) in FIELD_RULES.iter().copied().chain(shared) {
+        let property = &mut schemas[schema]["properties"][field];
+        let (Some(property), Value::Object(keywords)) = (property.as_object_mut(), rule.keywords())
+        else {
+            continue;
+        };
+        if keywords.contains_key("properties") {
+            property.remove("additionalProperties");
+        }
+        property.extend(keywords);
+    }
 }
 
 /// poem-openapi writes a described reference as `allOf: [{$ref}, {description}]`, repeating the
@@ -102,6 +340,7 @@ fn close_request_bodies(doc: &mut Value) {
     for name in names {
         if let Some(schema) = schemas[name.as_str()].as_object_mut() {
             close_object(schema);
+            allow_null_when_optional(schema);
         }
     }
 }
@@ -119,6 +358,43 @@ fn close_object(schema: &mut Map<String, Value>) {
     }
     if let Some(items) = schema.get_mut("items").and_then(Value::as_object_mut) {
         close_object(items);
+    }
+}
+
+/// poem-openapi reads an optional field without a default (an `Option`) as absent when it is
+/// `null`, so such a property of a request body's schema says `nullable`. The keys of an
+/// inline object (the translations by language) are values of a map, never `null`.
+fn allow_null_when_optional(schema: &mut Map<String, Value>) {
+    let required: BTreeSet<String> = schema
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|names| {
+            names
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for (name, property) in properties.iter_mut() {
+        let Some(property) = property.as_object_mut() else {
+            continue;
+        };
+        if required.contains(name) || property.contains_key("default") {
+            continue;
+        }
+        // `nullable` beside a bare `$ref` would be ignored: the reference goes into `allOf`.
+        if let Some(reference) = property.remove("$ref") {
+            property.insert("allOf".into(), json!([{ "$ref": reference }]));
+        }
+        if (property.contains_key("type") && !property.contains_key("enum"))
+            || property.contains_key("allOf")
+        {
+            property.insert("nullable".into(), Value::Bool(true));
+        }
     }
 }
 

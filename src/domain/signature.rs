@@ -492,9 +492,9 @@ pub fn parse_website(value: Option<&str>) -> Result<Option<String>, String> {
         format!("https://{text}")
     };
     let url = url::Url::parse(&with_scheme).map_err(|_| invalid())?;
-    let host_ok = url
-        .host_str()
-        .is_some_and(|h| h.contains('.') && !h.starts_with('.') && !h.ends_with('.'));
+    // A named host: "0" or "1.2" would otherwise read as an IP address.
+    let host_ok = matches!(url.host(), Some(url::Host::Domain(h))
+        if h.contains('.') && !h.starts_with('.') && !h.ends_with('.'));
     if !matches!(url.scheme(), "http" | "https") || !host_ok {
         return Err(invalid());
     }
@@ -503,14 +503,19 @@ pub fn parse_website(value: Option<&str>) -> Result<Option<String>, String> {
 
 /// An optional phone number: free form, as people write them, with at least six digits.
 pub fn parse_phone(value: Option<&str>) -> Result<Option<String>, String> {
+    let invalid = || "Enter a phone number such as +52 55 1234 5678.".to_owned();
+    // Counted as given, spaces around included, as the published schema's `maxLength` counts.
+    if value.is_some_and(|text| text.chars().count() > 40) {
+        return Err(invalid());
+    }
     let Some(text) = value.map(str::trim).filter(|t| !t.is_empty()) else {
         return Ok(None);
     };
     let digits = text.chars().filter(char::is_ascii_digit).count();
     let allowed =
         |c: char| c.is_ascii_digit() || " +-().,/#*".contains(c) || c.is_ascii_alphabetic();
-    if text.chars().count() > 40 || digits < 6 || !text.chars().all(allowed) {
-        return Err("Enter a phone number such as +52 55 1234 5678.".into());
+    if digits < 6 || !text.chars().all(allowed) {
+        return Err(invalid());
     }
     Ok(Some(text.to_owned()))
 }
@@ -636,8 +641,17 @@ mod tests {
                 .is_some()
         );
         assert!(parse_phone(Some("12")).is_err());
+        assert!(
+            parse_phone(Some(&" ".repeat(41))).is_err(),
+            "longer than 40 as given"
+        );
         assert!(parse_website(Some("http://localhost")).is_err());
         assert!(parse_website(Some("ftp://example.org")).is_err());
+        assert!(
+            parse_website(Some("0")).is_err(),
+            "a number is not a web address"
+        );
+        assert!(parse_website(Some("192.168.0.1")).is_err());
         assert_eq!(parse_website(Some("")).unwrap(), None);
     }
 }
