@@ -59,15 +59,13 @@ impl Application {
             None => listened_url(address)?,
         };
         let committed = Arc::new(Notify::new());
-        let writer = SignatureWriter::start(
-            db.clone(),
-            SigningContext {
-                keys: keys.clone(),
-                base_url: base_url.clone(),
-                token_lifetime: settings.token_lifetime,
-            },
-            committed.clone(),
-        );
+        let signing = SigningContext {
+            keys: keys.clone(),
+            base_url: base_url.clone(),
+            token_lifetime: settings.token_lifetime,
+        };
+        let writer = SignatureWriter::start(db.clone(), signing.clone(), committed.clone());
+        crate::service::reminders::start(db.clone(), signing, Arc::new(chrono::Utc::now));
         mail::start(
             db.clone(),
             transport,

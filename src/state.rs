@@ -8,6 +8,7 @@ use crate::config::Settings;
 use crate::rate_limit::{LoginLimit, RateLimit};
 use crate::service::keys::Keys;
 use crate::service::outbox::MailCopies;
+use crate::service::signing::SigningContext;
 use crate::service::writer::SignatureWriter;
 
 /// Shared by all requests.
@@ -33,5 +34,14 @@ impl AppState {
     /// The copies of sent emails, which erasing a contact removes with it.
     pub fn mail_copies(&self) -> MailCopies {
         MailCopies::in_folder(self.settings.mail.dir.clone())
+    }
+
+    /// What the services that write emailed links need: keys, address, link lifetime.
+    pub fn signing_context(&self) -> SigningContext {
+        SigningContext {
+            keys: self.keys.clone(),
+            base_url: self.base_url.clone(),
+            token_lifetime: self.settings.token_lifetime,
+        }
     }
 }

@@ -37,10 +37,18 @@ pub struct Model {
     /// When it was last closed; empty while it is open (retention counts from here when the
     /// letter is never delivered).
     pub closed_at: Option<DateTimeUtc>,
+    /// One reminder to invitees who have not answered, this many days before the deadline;
+    /// none when empty.
+    pub invitation_reminder_days_before_deadline: Option<i32>,
+    /// One reminder to signers who have not confirmed, this many days after signing; none
+    /// when empty.
+    pub confirmation_reminder_days: Option<i32>,
     #[sea_orm(has_many)]
     pub coordinators: HasMany<super::letter_coordinator::Entity>,
     #[sea_orm(has_many)]
     pub signatures: HasMany<super::signature::Entity>,
+    #[sea_orm(has_many)]
+    pub invitations: HasMany<super::invitation::Entity>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -7,6 +7,7 @@ pub mod access_token;
 pub mod audit_event;
 pub mod enums;
 pub mod import_draft;
+pub mod invitation;
 pub mod letter;
 pub mod letter_coordinator;
 pub mod letter_snapshot;
@@ -17,6 +18,7 @@ pub mod password_link;
 pub mod scheduled_job;
 pub mod server_secret;
 pub mod signature;
+pub mod signature_reminder;
 pub mod signature_token;
 pub mod user;
 

@@ -183,12 +183,15 @@ pub async fn log_request<E: Endpoint>(next: Arc<E>, req: Request) -> Result<Resp
 }
 
 /// Path segments that follow these carry single-use secrets.
-const SECRET_AFTER: [&str; 5] = [
+const SECRET_AFTER: [&str; 7] = [
     "verify",
     "withdraw",
     "verifications",
     "withdrawals",
     "password",
+    // A personal invitation's link, and an unsubscribe link.
+    "i",
+    "unsubscribe",
 ];
 
 fn redact_path(path: &str) -> String {
@@ -217,5 +220,7 @@ mod tests {
             "/api/v1/public/withdrawals/***"
         );
         assert_eq!(redact_path("/l/my-letter/sign"), "/l/my-letter/sign");
+        assert_eq!(redact_path("/i/tok/decline"), "/i/***/decline");
+        assert_eq!(redact_path("/unsubscribe/i1-mac"), "/unsubscribe/***");
     }
 }

@@ -7,6 +7,7 @@ mod auth;
 pub mod error;
 pub(crate) mod exports;
 mod imports;
+mod invitations;
 mod letters;
 mod members;
 pub mod middleware;
@@ -45,6 +46,7 @@ pub type Apis = (
     exports::ExportsApi,
     signatures::SignaturesApi,
     imports::ImportsApi,
+    invitations::InvitationsApi,
     public::PublicApi,
 );
 
@@ -59,6 +61,7 @@ pub fn openapi_service() -> OpenApiService<Apis, ()> {
             exports::ExportsApi,
             signatures::SignaturesApi,
             imports::ImportsApi,
+            invitations::InvitationsApi,
             public::PublicApi,
         ),
         "signon",

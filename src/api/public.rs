@@ -279,6 +279,7 @@ impl PublicApi {
                 network_hash,
                 agent_hash,
                 honeypot: false,
+                contact_verified: false,
             })
             .await?;
         Ok(SignResponse::Accepted(Json(Submitted {

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use entity::outbox;
+use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -150,12 +151,25 @@ fn build(email: &outbox::Model, from: Mailbox, recipient: &Email) -> anyhow::Res
         .parse()
         .context("the recipient address is not valid")?;
     let domain = from.email.domain().to_owned();
-    Message::builder()
+    let mut builder = Message::builder()
         .from(from)
         .to(to)
         .subject(email.subject.clone())
         // Stable per outbox row, so a receiver can tell a resend after a crash from a new email.
-        .message_id(Some(format!("<outbox-{}@{domain}>", email.id)))
+        .message_id(Some(format!("<outbox-{}@{domain}>", email.id)));
+    if let Some(url) = &email.list_unsubscribe {
+        // RFC 8058: the mail client offers "unsubscribe" and posts to the address in one click.
+        builder = builder
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                format!("<{url}>"),
+            ))
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                "List-Unsubscribe=One-Click".to_owned(),
+            ));
+    }
+    builder
         .multipart(MultiPart::alternative_plain_html(
             email.body_text.clone(),
             email.body_html.clone(),

@@ -44,6 +44,8 @@ pub struct FormContext<'a> {
     /// Who fills it in: a signer (a contact is required) or staff adding or correcting a
     /// signature they vouch for (the contact is optional).
     pub intake: Intake,
+    /// The contact email is given and cannot change (a personal invitation's).
+    pub fixed_email: bool,
 }
 
 /// The country options: every assigned code, named and ordered for the reader.
@@ -192,7 +194,14 @@ pub fn signature_fields(ctx: &FormContext<'_>, state: &FormState) -> Markup {
             @if public_intake { p.hint { (t.contact_hint) } }
             (field("contact_name", t.contact_name, &contact.contact_name, "text", public_intake && !is_individual, "name"))
             (field("contact_title", t.contact_title, &contact.contact_title, "text", false, "organization-title"))
-            (field("contact_email", t.contact_email, &contact.contact_email, "email", public_intake, "email"))
+            @if ctx.fixed_email {
+                div.field {
+                    label for="contact_email" { (t.contact_email) }
+                    input type="email" id="contact_email" name="contact_email" value=(value(&contact.contact_email)) readonly;
+                }
+            } @else {
+                (field("contact_email", t.contact_email, &contact.contact_email, "email", public_intake, "email"))
+            }
             @if let Some(suggestion) = &state.suggestion {
                 p.notice { (fill(t.did_you_mean, &[("suggestion", suggestion)])) }
                 input type="hidden" name="email_checked" value="1";

@@ -61,9 +61,41 @@ fn render_letter(
     let slug = &letter.slug;
     let lang_code = i18n::code(lang);
     let now = Utc::now();
-    let coordinators: Vec<&str> = view.coordinators.iter().map(|c| c.name.as_str()).collect();
     let countries = form::country_options(lang);
     let content = html! {
+        (letter_article(view, lang))
+        @if view.accepting_signatures(now) {
+            @if let Some(deadline) = letter.deadline {
+                p.meta { (t.deadline_label) " " (long_date(deadline.date_naive(), lang)) ", " (deadline.format("%H:%M")) " UTC" }
+            }
+            h2 id="sign" { (t.sign_heading) }
+            @let empty = FormState::default();
+            (form::render(&FormContext {
+                action: &format!("/l/{slug}/sign?lang={lang_code}"),
+                accept_individuals: letter.accept_individuals,
+                language: lang,
+                countries: &countries,
+                intake: Intake::Public,
+                fixed_email: false,
+            }, form_state.unwrap_or(&empty)))
+        } @else if letter.status == LetterStatus::Delivered {
+            p.notice { (t.letter_delivered) }
+        } @else {
+            p.notice { (t.letter_closed) }
+        }
+    };
+    page(lang, &text.title, &format!("/l/{slug}"), content)
+}
+
+/// The letter's text, who leads it and its count of signatories: the top of its page.
+pub(super) fn letter_article(view: &LetterView, lang: Language) -> maud::Markup {
+    let t = texts(lang);
+    let letter = &view.letter;
+    let text = text_in(letter, lang);
+    let slug = &letter.slug;
+    let lang_code = i18n::code(lang);
+    let coordinators: Vec<&str> = view.coordinators.iter().map(|c| c.name.as_str()).collect();
+    html! {
         @if text.language != lang { p.notice lang=(t.code) { (t.not_in_your_language) } }
         article lang=(i18n::code(text.language)) {
             p.meta { (t.led_by) ": " (coordinators.join(", ")) }
@@ -77,26 +109,7 @@ fn render_letter(
             strong { (count_text(lang, view.counts.approved)) }
             " · " a href=(format!("/l/{slug}/signatories?lang={lang_code}")) { (t.see_signatories) }
         }
-        @if view.accepting_signatures(now) {
-            @if let Some(deadline) = letter.deadline {
-                p.meta { (t.deadline_label) " " (long_date(deadline.date_naive(), lang)) ", " (deadline.format("%H:%M")) " UTC" }
-            }
-            h2 id="sign" { (t.sign_heading) }
-            @let empty = FormState::default();
-            (form::render(&FormContext {
-                action: &format!("/l/{slug}/sign?lang={lang_code}"),
-                accept_individuals: letter.accept_individuals,
-                language: lang,
-                countries: &countries,
-                intake: Intake::Public,
-            }, form_state.unwrap_or(&empty)))
-        } @else if letter.status == LetterStatus::Delivered {
-            p.notice { (t.letter_delivered) }
-        } @else {
-            p.notice { (t.letter_closed) }
-        }
-    };
-    page(lang, &text.title, &format!("/l/{slug}"), content)
+    }
 }
 
 /// `GET /l/{slug}`: the letter, and its form while it takes signatures.
@@ -209,6 +222,7 @@ pub async fn sign(
                             network_hash,
                             agent_hash,
                             honeypot,
+                            contact_verified: false,
                         })
                         .await;
                     match outcome {

@@ -4,6 +4,7 @@
 pub mod admin;
 mod badge;
 mod form;
+mod invitation;
 mod layout;
 mod letter;
 mod links;
@@ -42,6 +43,15 @@ pub fn routes() -> impl poem::Endpoint {
         .at(
             "/withdraw/:token",
             get(links::withdraw_page).post(links::withdraw),
+        )
+        .at("/i/:token", get(invitation::show).post(invitation::sign))
+        .at(
+            "/i/:token/decline",
+            get(invitation::decline_page).post(invitation::decline),
+        )
+        .at(
+            "/unsubscribe/:token",
+            get(invitation::unsubscribe_page).post(invitation::unsubscribe),
         )
         .with(security)
 }

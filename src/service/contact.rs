@@ -18,7 +18,7 @@
 
 use anyhow::{Context, anyhow};
 use chrono::Utc;
-use entity::{import_draft, outbox, signature};
+use entity::{import_draft, invitation, outbox, signature};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
@@ -107,6 +107,54 @@ pub fn erase(row: &mut signature::ActiveModel) {
     row.contact_erased_at = Set(Some(Utc::now()));
 }
 
+/// An invitee's contact person, in clear: what [`store_invitee`] seals.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Invitee {
+    /// The contact person's name.
+    pub name: String,
+    /// Their email.
+    pub email: Email,
+}
+
+impl std::fmt::Debug for Invitee {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Invitee(<redacted>)")
+    }
+}
+
+/// Writes an invitee's name and email, sealed for the row (whose id must be set), and the
+/// email's lookup key.
+pub fn store_invitee(
+    invitee: &Invitee,
+    keys: &Keys,
+    row: &mut invitation::ActiveModel,
+) -> AppResult<()> {
+    let id = *row
+        .id
+        .try_as_ref()
+        .ok_or_else(|| anyhow!("a contact is stored only in a row whose id is known"))?;
+    let seal = sealer(keys, "invitations", id);
+    row.contact_name = Set(seal("contact_name", &invitee.name));
+    row.contact_email = Set(seal("contact_email", invitee.email.as_str()));
+    row.contact_email_key = Set(keys.email_key(&invitee.email));
+    Ok(())
+}
+
+/// Reads an invitee's name and email.
+pub fn load_invitee(keys: &Keys, row: &invitation::Model) -> AppResult<Invitee> {
+    let open = |column, value: &str| -> AppResult<String> {
+        keys.open(&place("invitations", row.id, column), value)
+            .with_context(|| format!("the {column} of invitation {}", row.id))
+            .map_err(AppError::Internal)
+    };
+    let email = Email::parse(&open("contact_email", &row.contact_email)?)
+        .map_err(|_| anyhow!("the email of invitation {} is not valid", row.id))?;
+    Ok(Invitee {
+        name: open("contact_name", &row.contact_name)?,
+        email,
+    })
+}
+
 /// The personal parts of an outbox email, sealed for its row.
 pub struct SealedEmail {
     /// The recipient's address.
@@ -193,7 +241,13 @@ pub async fn holds_any(db: &impl ConnectionTrait) -> AppResult<bool> {
         .into_tuple::<i64>()
         .one(db)
         .await?;
-    Ok(contact.is_some() || email.is_some() || file.is_some())
+    let invitee = invitation::Entity::find()
+        .select_only()
+        .column(invitation::Column::Id)
+        .into_tuple::<i64>()
+        .one(db)
+        .await?;
+    Ok(contact.is_some() || email.is_some() || file.is_some() || invitee.is_some())
 }
 
 /// Re-encrypts every stored contact value and unsent email that is not under the current data
@@ -208,6 +262,14 @@ pub async fn reseal_all(
     let mut done = 0;
     loop {
         let batch = reseal_signatures(db, keys).await?;
+        if batch == 0 {
+            break;
+        }
+        done += batch;
+        progress(done);
+    }
+    loop {
+        let batch = reseal_invitations(db, keys).await?;
         if batch == 0 {
             break;
         }
@@ -284,6 +346,39 @@ async fn reseal_signatures(db: &DatabaseConnection, keys: &Keys) -> anyhow::Resu
             contact_email: Set(reseal("contact_email", &row.contact_email)?),
             contact_phone: Set(reseal("contact_phone", &row.contact_phone)?),
             comment: Set(reseal("comment", &row.comment)?),
+            ..Default::default()
+        }
+        .update(&txn)
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(rows.len() as u64)
+}
+
+async fn reseal_invitations(db: &DatabaseConnection, keys: &Keys) -> anyhow::Result<u64> {
+    use invitation::Column as C;
+    let prefix = format!("{}%", keys.current_prefix());
+    let txn = crate::db::begin_write(db).await?;
+    let rows = invitation::Entity::find()
+        .filter(
+            Condition::any()
+                .add(stale(C::ContactName, &prefix))
+                .add(stale(C::ContactEmail, &prefix)),
+        )
+        .order_by_asc(C::Id)
+        .limit(RESEAL_BATCH)
+        .lock_exclusive()
+        .all(&txn)
+        .await?;
+    for row in &rows {
+        let reseal = |column: &str, value: &str| {
+            resealed(keys, &place("invitations", row.id, column), value)
+                .with_context(|| format!("the {column} of invitation {}", row.id))
+        };
+        invitation::ActiveModel {
+            id: sea_orm::ActiveValue::Unchanged(row.id),
+            contact_name: Set(reseal("contact_name", &row.contact_name)?),
+            contact_email: Set(reseal("contact_email", &row.contact_email)?),
             ..Default::default()
         }
         .update(&txn)

@@ -15,6 +15,9 @@ pub struct ComposedEmail {
     pub text: String,
     /// The HTML body.
     pub html: String,
+    /// For bulk email (invitations, reminders): the one-click address that stops further email
+    /// about the letter, sent as `List-Unsubscribe`.
+    pub list_unsubscribe: Option<String>,
 }
 
 /// What the confirmation email says.
@@ -96,6 +99,7 @@ pub fn verification(email: &VerificationEmail<'_>) -> ComposedEmail {
         subject: fill(subject, &[("title", email.letter_title)]),
         text,
         html,
+        list_unsubscribe: None,
     }
 }
 
@@ -226,5 +230,6 @@ pub fn password_link(email: &PasswordLinkEmail<'_>) -> ComposedEmail {
         subject,
         text,
         html,
+        list_unsubscribe: None,
     }
 }

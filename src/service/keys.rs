@@ -128,6 +128,13 @@ impl Keys {
         self.keyed_hash("csrf", binding)
     }
 
+    /// A link token the server can issue again for the same row (a reminder repeats the
+    /// invitation's link) without storing it: a keyed hash of the row, unguessable without the
+    /// key. Only its SHA-256 is stored, as for random tokens.
+    pub fn row_token(&self, purpose: &str, id: i64) -> String {
+        self.keyed_hash(&format!("link {purpose}"), &id.to_string())
+    }
+
     /// A hash of the client's user agent for abuse review.
     pub fn agent_hash(&self, user_agent: &str) -> String {
         self.keyed_hash("agent", user_agent)

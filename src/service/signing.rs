@@ -55,6 +55,9 @@ pub struct SignRequest {
     pub agent_hash: Option<String>,
     /// The hidden field a person never fills was filled.
     pub honeypot: bool,
+    /// The contact's email is proven already (the signer followed a personal invitation sent
+    /// to it): the signature is confirmed at once and no confirmation email goes out.
+    pub contact_verified: bool,
 }
 
 /// Published letters by slug, looked up once per batch of submissions (a batch is one
@@ -212,6 +215,14 @@ pub async fn record(
         }
     };
 
+    let (saved, sending) = if request.contact_verified {
+        (
+            confirm_at_once(db, &letter, saved, sending, now).await?,
+            false,
+        )
+    } else {
+        (saved, sending)
+    };
     if sending {
         send_links(db, ctx, &letter, &saved, language, prepared, now).await?;
     }
@@ -368,6 +379,10 @@ async fn new_signers<'a>(
     let mut seen = HashSet::new();
     for (job, prepared) in jobs.iter().copied().enumerate() {
         let request = &prepared.request;
+        // A signer whose contact is proven already is confirmed by `record`, one at a time.
+        if request.contact_verified {
+            continue;
+        }
         // Whatever is refused here is refused again, with its answer, by `record`.
         let Ok(letter) = letter_for(db, &request.slug, letters).await else {
             continue;
@@ -418,6 +433,51 @@ pub struct PendingChanges {
     pub kind: SignatureKind,
     /// The new public part.
     pub public: PublicDetails,
+}
+
+/// Confirms a signature whose contact is proven already: verified, and approved when the
+/// letter's moderation is automatic; the confirmation email counted for it was not sent.
+async fn confirm_at_once(
+    db: &impl ConnectionTrait,
+    letter: &letter::Model,
+    saved: signature::Model,
+    counted_email: bool,
+    now: DateTime<Utc>,
+) -> AppResult<signature::Model> {
+    if saved.status != SignatureStatus::PendingVerification {
+        return Ok(saved);
+    }
+    let mut row = saved.clone().into_active_model();
+    row.emails_sent = Set(saved.emails_sent - i32::from(counted_email));
+    row.status = Set(SignatureStatus::Verified);
+    row.verified_at = Set(Some(now));
+    if letter.moderation == entity::Moderation::Auto && !saved.flags.contains("honeypot") {
+        row.status = Set(SignatureStatus::Approved);
+        row.decided_at = Set(Some(now));
+    }
+    Ok(row.update(db).await?)
+}
+
+/// Stores a new confirmation link of a signature (a reminder's); returns the token to send.
+pub(crate) async fn issue_verify_token(
+    db: &impl ConnectionTrait,
+    ctx: &SigningContext,
+    signature_id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<Token> {
+    let token = Token::generate();
+    signature_token::ActiveModel {
+        signature_id: Set(signature_id),
+        purpose: Set(TokenPurpose::Verify),
+        token_hash: Set(token.hash().as_str().to_owned()),
+        created_at: Set(now),
+        expires_at: Set(now + ctx.token_lifetime),
+        used_at: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(token)
 }
 
 /// Issues a confirmation and a withdrawal link and queues the email that carries them.
@@ -493,7 +553,8 @@ fn links_email(
     (tokens, email)
 }
 
-fn link(base: &Url, page: &str, token: &Token, lang: &str) -> String {
+/// The address of an emailed link: `{base}/{page}/{token}?lang={lang}`.
+pub(crate) fn link(base: &Url, page: &str, token: &Token, lang: &str) -> String {
     let base = base.as_str().trim_end_matches('/');
     format!("{base}/{page}/{}?lang={lang}", token.expose())
 }

@@ -24,6 +24,7 @@ mod erasure;
 mod errors;
 mod exports;
 mod imports;
+mod invitations;
 mod letters;
 mod members;
 mod migrations;

@@ -14,21 +14,21 @@ use crate::helpers::{Backend, SentEmail, TestApp, organization};
 
 /// What the SMTP server received: envelope recipients and the message.
 #[derive(Debug, Clone)]
-struct Received {
-    recipients: Vec<String>,
-    message: SentEmail,
+pub struct Received {
+    pub recipients: Vec<String>,
+    pub message: SentEmail,
 }
 
 /// How the test server answers `RCPT TO`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Recipients {
+pub enum Recipients {
     Accepted,
     /// Refused permanently, with the address in the reply text as real servers often do.
     RefusedNamingTheAddress,
 }
 
 /// Speaks just enough SMTP (no TLS, no auth) to accept messages on a random loopback port.
-async fn start_smtp_server(policy: Recipients) -> (u16, Arc<Mutex<Vec<Received>>>) {
+pub async fn start_smtp_server(policy: Recipients) -> (u16, Arc<Mutex<Vec<Received>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let inbox = Arc::new(Mutex::new(Vec::new()));

@@ -243,6 +243,7 @@ fn form_page(
         language: page.lang,
         countries: &countries,
         intake: Intake::Vouched,
+        fixed_email: false,
     };
     let content = html! {
         (letter_header(page, &letter.view.letter, LetterTab::Signatures))

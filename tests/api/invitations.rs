@@ -1,0 +1,459 @@
+//! Personal invitations and bounded reminders: the link signs in one step and only once, an
+//! invitee can decline or unsubscribe, reminders go once on the right day (an injected time,
+//! never a sleep), and every bulk email carries a working `List-Unsubscribe`.
+
+use chrono::{Duration, SubsecRound, Utc};
+use entity::Role;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use signon::service::reminders;
+use signon::service::signing::SigningContext;
+
+use crate::helpers::{Backend, SentEmail, TestApp, organization, organization_form};
+
+/// An editor's token and an open letter, with a deadline `deadline_days` from now if given.
+async fn open_letter(app: &TestApp, slug: &str, deadline_days: Option<i64>) -> (String, i64) {
+    let token = app
+        .staff_token("coord@wola.org", "WOLA", Role::Editor)
+        .await;
+    let mut body = json!({ "slug": slug, "title": "A letter", "body": "We ask you to act." });
+    if let Some(days) = deadline_days {
+        body["deadline"] = json!((Utc::now().trunc_subsecs(0) + Duration::days(days)).to_rfc3339());
+    }
+    let id = app.create_letter(&token, &body).await["id"]
+        .as_i64()
+        .unwrap();
+    let opened = app
+        .post(
+            &format!("/api/v1/letters/{id}/status"),
+            Some(&token),
+            &json!({ "status": "open" }),
+        )
+        .await;
+    assert_eq!(opened.status(), StatusCode::OK);
+    (token, id)
+}
+
+fn invitee(organization: &str, email: &str, language: &str) -> Value {
+    json!({
+        "organization": organization,
+        "contact_name": format!("Contact of {organization}"),
+        "contact_email": email,
+        "language": language,
+    })
+}
+
+async fn invite(app: &TestApp, token: &str, letter: i64, invitees: Value) -> Value {
+    let response = app
+        .post(
+            &format!("/api/v1/letters/{letter}/invitations"),
+            Some(token),
+            &json!({ "invitations": invitees }),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    response.json().await.unwrap()
+}
+
+async fn list(app: &TestApp, token: &str, letter: i64, state: &str) -> Value {
+    let response = app
+        .get(
+            &format!("/api/v1/letters/{letter}/invitations?state={state}"),
+            Some(token),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
+}
+
+fn context(app: &TestApp) -> SigningContext {
+    SigningContext {
+        keys: app.keys.clone(),
+        base_url: url::Url::parse(&app.address).unwrap(),
+        token_lifetime: Duration::days(7),
+    }
+}
+
+/// The email sent to an address, the latest first.
+fn email_to<'a>(emails: &'a [SentEmail], to: &str) -> Vec<&'a SentEmail> {
+    emails.iter().rev().filter(|e| e.to == to).collect()
+}
+
+db_test!(an_invitation_link_signs_in_one_step_and_only_once, |app| {
+    let (token, letter) = open_letter(&app, "invited", None).await;
+    let report = invite(
+        &app,
+        &token,
+        letter,
+        json!([
+            invitee("Sin Fronteras", "ana@sinfronteras.org.mx", "en"),
+            invitee("Sin Fronteras again", "ANA@sinfronteras.org.mx", "en"),
+        ]),
+    )
+    .await;
+    assert_eq!(report["invited"].as_array().unwrap().len(), 1);
+    assert_eq!(report["already_invited"], json!(["Sin Fronteras again"]));
+    let again = invite(
+        &app,
+        &token,
+        letter,
+        json!([invitee("Same", "ana@sinfronteras.org.mx", "en")]),
+    )
+    .await;
+    assert_eq!(
+        again["invited"],
+        json!([]),
+        "an address is never invited twice"
+    );
+
+    let emails = app.delivered_emails().await;
+    assert_eq!(emails.len(), 1, "one personal email");
+    let email = &emails[0];
+    assert_eq!(email.to, "ana@sinfronteras.org.mx");
+    assert!(
+        email.subject.contains("Invitation to sign"),
+        "{}",
+        email.subject
+    );
+    assert_eq!(
+        app.mail_files_holding("List-Unsubscribe-Post: List-Unsubscribe=One-Click"),
+        1
+    );
+    assert_eq!(app.mail_files_holding("List-Unsubscribe: <http"), 1);
+    let link = email.token("i");
+
+    let (status, page) = app.get_page(&format!("/i/{link}"), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("value=\"Sin Fronteras\""),
+        "organization filled in"
+    );
+    assert!(
+        page.contains("value=\"ana@sinfronteras.org.mx\" readonly"),
+        "email fixed"
+    );
+    assert_eq!(list(&app, &token, letter, "opened").await["total"], 1);
+
+    // The email field is the invited one whatever the form posts.
+    let form = organization_form("Sin Fronteras", "someone.else@example.org");
+    let signed = app.post_form(&format!("/i/{link}"), &form).await;
+    assert_eq!(signed.status(), StatusCode::OK);
+    assert!(
+        signed
+            .text()
+            .await
+            .unwrap()
+            .contains("now appears among the signatories")
+    );
+    let second = app.post_form(&format!("/i/{link}"), &form).await;
+    assert_eq!(second.status(), StatusCode::OK);
+    assert!(
+        second
+            .text()
+            .await
+            .unwrap()
+            .contains("nothing was signed twice")
+    );
+
+    assert_eq!(
+        app.delivered_emails().await.len(),
+        1,
+        "no confirmation email"
+    );
+    let signatures: Value = app
+        .get(
+            &format!("/api/v1/letters/{letter}/signatures"),
+            Some(&token),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(signatures["total"], 1, "signed once");
+    assert_eq!(signatures["items"][0]["status"], "approved");
+    assert_eq!(
+        signatures["items"][0]["contact_email"],
+        "ana@sinfronteras.org.mx"
+    );
+    let signed_list = list(&app, &token, letter, "signed").await;
+    assert_eq!(signed_list["total"], 1);
+    assert_eq!(signed_list["items"][0]["state"], "signed");
+    assert_eq!(list(&app, &token, letter, "unanswered").await["total"], 0);
+
+    for path in [
+        "/l/invited",
+        "/l/invited/signatories",
+        &format!("/i/{link}"),
+    ] {
+        let (_, public) = app.get_page(path, None).await;
+        for private in ["ana@sinfronteras.org.mx", "Contact of Sin Fronteras"] {
+            assert!(
+                !public.contains(private) || path.starts_with("/i/") && private.starts_with("ana"),
+                "{private} on {path}"
+            );
+        }
+    }
+    let (_, signatories) = app.get_page("/l/invited/signatories", None).await;
+    assert!(signatories.contains("Sin Fronteras"));
+});
+
+db_test!(
+    declined_and_unsubscribed_invitees_get_no_reminder_and_it_goes_once_on_its_day,
+    |app| {
+        let (token, letter) = open_letter(&app, "remind", Some(10)).await;
+        let set = app
+            .request(
+                reqwest::Method::PUT,
+                &format!("/api/v1/letters/{letter}/reminders"),
+                Some(&token),
+                Some(&json!({ "invitation_reminder_days_before_deadline": 3 })),
+            )
+            .await;
+        assert_eq!(set.status(), StatusCode::OK);
+        invite(
+            &app,
+            &token,
+            letter,
+            json!([
+                invitee("Declines", "no@declines.org", "en"),
+                invitee("Unsubscribes", "stop@unsub.org", "en"),
+                invitee("Silent", "quiet@silent.org", "en"),
+            ]),
+        )
+        .await;
+        let emails = app.delivered_emails().await;
+        assert_eq!(emails.len(), 3);
+
+        let decline = email_to(&emails, "no@declines.org")[0]
+            .link("i")
+            .replace("?lang", "/decline?lang");
+        let decline_path = decline.trim_start_matches(&app.address).to_owned();
+        let (status, asked) = app.get_page(&decline_path, None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(asked.contains("Decline"));
+        assert_eq!(
+            list(&app, &token, letter, "declined").await["total"],
+            0,
+            "a GET changes nothing"
+        );
+        let declined = app.post_form(&decline_path, &[]).await;
+        assert_eq!(declined.status(), StatusCode::OK);
+        assert_eq!(list(&app, &token, letter, "declined").await["total"], 1);
+
+        let unsubscribe = email_to(&emails, "stop@unsub.org")[0].link("unsubscribe");
+        let unsubscribe_path = unsubscribe.trim_start_matches(&app.address).to_owned();
+        let one_click = app
+            .post_form(&unsubscribe_path, &[("List-Unsubscribe", "One-Click")])
+            .await;
+        assert_eq!(one_click.status(), StatusCode::OK);
+
+        let ctx = context(&app);
+        let now = Utc::now();
+        let early = reminders::send_due(&app.db, &ctx, now + Duration::days(6))
+            .await
+            .unwrap();
+        assert_eq!(early.invitations, 0, "not before its day");
+        let due = reminders::send_due(&app.db, &ctx, now + Duration::days(7) + Duration::hours(1))
+            .await
+            .unwrap();
+        assert_eq!(due.invitations, 1, "only the silent invitee");
+        let again = reminders::send_due(&app.db, &ctx, now + Duration::days(8))
+            .await
+            .unwrap();
+        assert_eq!(again.invitations, 0, "once");
+
+        let emails = app.delivered_emails().await;
+        assert_eq!(emails.len(), 4);
+        let reminder = email_to(&emails, "quiet@silent.org")[0];
+        assert!(
+            reminder.subject.starts_with("Reminder"),
+            "{}",
+            reminder.subject
+        );
+        assert_eq!(
+            app.mail_files_holding("List-Unsubscribe-Post: List-Unsubscribe=One-Click"),
+            4
+        );
+        assert_eq!(email_to(&emails, "no@declines.org").len(), 1);
+        assert_eq!(email_to(&emails, "stop@unsub.org").len(), 1);
+        let silent = list(&app, &token, letter, "unanswered").await;
+        assert_eq!(
+            silent["total"], 2,
+            "the unsubscribed and the silent have not answered"
+        );
+    }
+);
+
+db_test!(a_spanish_invitation_is_in_spanish, |app| {
+    let (token, letter) = open_letter(&app, "carta", None).await;
+    invite(
+        &app,
+        &token,
+        letter,
+        json!([invitee("Casa Refugio", "luz@casarefugio.mx", "es")]),
+    )
+    .await;
+    let email = app.delivered_emails().await.remove(0);
+    assert!(
+        email.subject.starts_with("Invitación a firmar"),
+        "{}",
+        email.subject
+    );
+    assert!(email.text.contains("Hola, Contact of Casa Refugio:"));
+    assert!(email.text.contains("Darse de baja") || email.html.contains("Darse de baja"));
+    let (status, page) = app
+        .get_page(&format!("/i/{}", email.token("i")), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("lang=\"es\""));
+    assert!(page.contains("Su invitación confirma su correo"));
+});
+
+db_test!(
+    an_unconfirmed_signer_gets_one_reminder_after_the_set_days,
+    |app| {
+        let (token, letter) = open_letter(&app, "confirm-please", None).await;
+        let set = app
+            .request(
+                reqwest::Method::PUT,
+                &format!("/api/v1/letters/{letter}/reminders"),
+                Some(&token),
+                Some(&json!({ "confirmation_reminder_days": 2 })),
+            )
+            .await;
+        assert_eq!(set.status(), StatusCode::OK);
+        let signed = app
+            .sign(
+                "confirm-please",
+                &organization("Sin Fronteras", "ana@sinfronteras.org.mx"),
+            )
+            .await;
+        assert_eq!(signed.status(), StatusCode::ACCEPTED);
+        assert_eq!(app.delivered_emails().await.len(), 1);
+
+        let ctx = context(&app);
+        let now = Utc::now();
+        assert_eq!(
+            reminders::send_due(&app.db, &ctx, now + Duration::days(1))
+                .await
+                .unwrap()
+                .signers,
+            0
+        );
+        let due = now + Duration::days(2) + Duration::hours(1);
+        assert_eq!(
+            reminders::send_due(&app.db, &ctx, due)
+                .await
+                .unwrap()
+                .signers,
+            1
+        );
+        assert_eq!(
+            reminders::send_due(&app.db, &ctx, due + Duration::days(3))
+                .await
+                .unwrap()
+                .signers,
+            0
+        );
+
+        let emails = app.delivered_emails().await;
+        assert_eq!(emails.len(), 2, "one reminder");
+        let reminder = &emails[1];
+        assert!(
+            reminder.subject.starts_with("Reminder: confirm"),
+            "{}",
+            reminder.subject
+        );
+        assert_eq!(
+            app.mail_files_holding("List-Unsubscribe-Post: List-Unsubscribe=One-Click"),
+            1
+        );
+        let confirmed = app
+            .post(
+                &format!("/api/v1/public/verifications/{}", reminder.token("verify")),
+                None,
+                &json!({}),
+            )
+            .await;
+        assert_eq!(
+            confirmed.status(),
+            StatusCode::OK,
+            "the reminder's link confirms"
+        );
+        let unsubscribe = reminder.link("unsubscribe");
+        let (status, _) = app
+            .get_page(unsubscribe.trim_start_matches(&app.address), None)
+            .await;
+        assert_eq!(status, StatusCode::OK, "the unsubscribe page works");
+    }
+);
+
+async fn an_invitation_goes_out_over_smtp_and_signs(backend: Backend) {
+    let (port, inbox) = crate::smtp::start_smtp_server(crate::smtp::Recipients::Accepted).await;
+    let app = TestApp::spawn_with(backend, |settings| {
+        settings.mail.smtp_url = Some(format!("smtp://127.0.0.1:{port}").into());
+    })
+    .await;
+    let (token, letter) = open_letter(&app, "by-smtp", None).await;
+    invite(
+        &app,
+        &token,
+        letter,
+        json!([invitee("Sin Fronteras", "ana@sinfronteras.org.mx", "en")]),
+    )
+    .await;
+    let mut received = None;
+    for _ in 0..200 {
+        if let Some(first) = inbox.lock().unwrap().first().cloned() {
+            received = Some(first);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let received = received.expect("the SMTP server received the invitation");
+    assert_eq!(received.recipients, ["ana@sinfronteras.org.mx"]);
+    let link = received.message.token("i");
+    let signed = app
+        .post_form(
+            &format!("/i/{link}"),
+            &organization_form("Sin Fronteras", "ana@sinfronteras.org.mx"),
+        )
+        .await;
+    assert_eq!(signed.status(), StatusCode::OK);
+    assert_eq!(list(&app, &token, letter, "signed").await["total"], 1);
+}
+
+backend_test!(an_invitation_goes_out_over_smtp_and_signs);
+
+db_test!(only_editors_invite_and_bad_entries_are_named, |app| {
+    let (token, letter) = open_letter(&app, "rules", None).await;
+    let bad = app
+        .post(
+            &format!("/api/v1/letters/{letter}/invitations"),
+            Some(&token),
+            &json!({ "invitations": [invitee("", "not-an-email", "fr")] }),
+        )
+        .await;
+    let body =
+        crate::helpers::assert_error(bad, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed")
+            .await;
+    for field in ["organization", "contact_email", "language"] {
+        assert!(
+            body["fields"][format!("invitations[0].{field}")].is_string(),
+            "{body}"
+        );
+    }
+    let viewer = app
+        .staff_token("viewer@wola.org", "WOLA", Role::Viewer)
+        .await;
+    let refused = app
+        .post(
+            &format!("/api/v1/letters/{letter}/invitations"),
+            Some(&viewer),
+            &json!({ "invitations": [invitee("X", "x@x.org", "en")] }),
+        )
+        .await;
+    crate::helpers::assert_error(refused, StatusCode::FORBIDDEN, "forbidden").await;
+    let (status, _) = app.get_page("/i/not-a-real-token", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+});
