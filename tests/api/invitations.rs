@@ -457,3 +457,108 @@ db_test!(only_editors_invite_and_bad_entries_are_named, |app| {
     let (status, _) = app.get_page("/i/not-a-real-token", None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 });
+
+db_test!(
+    a_coordinator_invites_from_a_csv_and_sees_who_has_not_answered_in_the_dashboard,
+    |app| {
+        let (_, letter) = open_letter(&app, "dashboard", Some(20)).await;
+        let browser = crate::helpers::Browser::new(&app);
+        browser.sign_in("coord@wola.org").await;
+        let path = format!("/admin/letters/{letter}/invitations");
+        let empty = browser.get(&path).await;
+        assert_eq!(empty.status, StatusCode::OK, "{}", empty.body);
+        assert!(empty.body.contains("Invite organizations"));
+
+        let mut csv = String::from("organization,contact_name,contact_email,language\n");
+        for n in 1..=20 {
+            let language = if n % 2 == 0 { "es" } else { "en" };
+            csv.push_str(&format!(
+                "Org {n},Person {n},person{n}@org{n}.org,{language}\n"
+            ));
+        }
+        let action = crate::admin_import::upload_action(&empty.body);
+        let uploaded = browser
+            .upload(&action, "file", "invitees.csv", csv.as_bytes())
+            .await;
+        assert_eq!(uploaded.status, StatusCode::SEE_OTHER, "{}", uploaded.body);
+        let listed = browser.get(&path).await;
+        assert!(
+            listed.body.contains("Invitations sent: 20."),
+            "{}",
+            listed.body
+        );
+        assert!(listed.body.contains("person7@org7.org"));
+        let emails = app.delivered_emails().await;
+        assert_eq!(emails.len(), 20);
+        assert_eq!(
+            emails
+                .iter()
+                .filter(|e| e.subject.starts_with("Invitación"))
+                .count(),
+            10
+        );
+
+        // One signs through its link; one more is typed, and a bad line is refused with nothing sent.
+        let link = email_to(&emails, "person3@org3.org")[0].token("i");
+        let signed = app
+            .post_form(
+                &format!("/i/{link}"),
+                &organization_form("Org 3", "person3@org3.org"),
+            )
+            .await;
+        assert_eq!(signed.status(), StatusCode::OK);
+        let refused = browser
+            .post(
+                &path,
+                &[(
+                    "lines",
+                    "Casa Refugio, Luz, luz@casarefugio.mx, es\nBroken line, nobody, not-an-email",
+                )],
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            refused.body.contains("line 2: contact_email"),
+            "{}",
+            refused.body
+        );
+        let typed = browser
+            .post(
+                &path,
+                &[("lines", "Casa Refugio, Luz, luz@casarefugio.mx, es")],
+            )
+            .await;
+        assert_eq!(typed.status, StatusCode::SEE_OTHER);
+
+        let unanswered = browser.get(&format!("{path}?state=unanswered")).await;
+        assert!(
+            unanswered.body.contains("20 invitations"),
+            "{}",
+            unanswered.body
+        );
+        assert!(!unanswered.body.contains("person3@org3.org"));
+        let signed_only = browser.get(&format!("{path}?state=signed")).await;
+        assert!(signed_only.body.contains("person3@org3.org"));
+
+        let saved = browser
+            .post(
+                &format!("{path}/reminders"),
+                &[
+                    ("invitation_reminder_days_before_deadline", "5"),
+                    ("confirmation_reminder_days", ""),
+                ],
+            )
+            .await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER);
+        let settings = browser.get(&path).await;
+        assert!(
+            settings
+                .body
+                .contains("name=\"invitation_reminder_days_before_deadline\" value=\"5\""),
+            "{}",
+            settings.body
+        );
+        let spanish = browser.get(&format!("{path}?lang=es")).await;
+        assert!(spanish.body.contains("Invitar organizaciones"));
+    }
+);

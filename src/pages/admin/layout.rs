@@ -206,13 +206,16 @@ pub enum LetterTab {
     Audit,
     /// The sign-on link, QR code and badge.
     Share,
+    /// Personal invitations and reminders.
+    Invitations,
 }
 
 impl LetterTab {
-    const ALL: [LetterTab; 7] = [
+    const ALL: [LetterTab; 8] = [
         Self::Overview,
         Self::Edit,
         Self::Signatures,
+        Self::Invitations,
         Self::Import,
         Self::Exports,
         Self::Audit,
@@ -229,6 +232,7 @@ impl LetterTab {
             Self::Exports => "/exports",
             Self::Audit => "/audit",
             Self::Share => "/share",
+            Self::Invitations => "/invitations",
         };
         format!("/admin/letters/{letter_id}{suffix}")
     }
@@ -242,6 +246,7 @@ impl LetterTab {
             Self::Exports => ctx.t("Exports", "Exportar"),
             Self::Audit => ctx.t("History", "Historial"),
             Self::Share => ctx.t("Share", "Compartir"),
+            Self::Invitations => ctx.t("Invitations", "Invitaciones"),
         }
     }
 }

@@ -10,6 +10,7 @@ mod auth;
 pub mod error;
 mod exports;
 mod import;
+mod invitations;
 pub mod layout;
 mod letter;
 mod letter_form;
@@ -95,6 +96,16 @@ fn letter_routes(routes: Route) -> Route {
         .at("/letters/:id/exports", get(exports::exports_page))
         .at("/letters/:id/download/:file", get(exports::download))
         .at("/letters/:id/audit", get(audit::audit_page))
+        // Personal invitations and reminders.
+        .at(
+            "/letters/:id/invitations",
+            get(invitations::invitations_page).post(invitations::add),
+        )
+        .at("/letters/:id/invitations/upload", post(invitations::upload))
+        .at(
+            "/letters/:id/invitations/reminders",
+            post(invitations::set_reminders),
+        )
 }
 
 /// Organizations' members.
