@@ -150,6 +150,19 @@ pub async fn sign(
     };
     let outcome =
         invitations::sign(&state.db, &state.keys, &state.writer, &token, submission).await;
+    answer(&state, &opened, &token, lang, submitted.input, outcome).await
+}
+
+/// The page after a submission through an invitation.
+async fn answer(
+    state: &AppState,
+    opened: &Opened,
+    token: &str,
+    lang: Language,
+    input: SignatureInput,
+    outcome: crate::error::AppResult<Option<Result<SignOutcome, crate::domain::FieldErrors>>>,
+) -> Response {
+    let path = format!("/i/{token}");
     let title = pick(lang, "Signed", "Firmada");
     match outcome {
         Ok(Some(Ok(SignOutcome::Signed { public }))) => {
@@ -166,7 +179,7 @@ pub async fn sign(
                     "Gracias: su firma quedó registrada; aparecerá entre las firmantes cuando quienes coordinan la aprueben.",
                 )
             };
-            done_page(lang, title, message, &opened, &path)
+            done_page(lang, title, message, opened, &path)
         }
         Ok(Some(Ok(SignOutcome::AlreadySigned))) => done_page(
             lang,
@@ -176,7 +189,7 @@ pub async fn sign(
                 "This invitation was already used to sign the letter: nothing was signed twice.",
                 "Esta invitación ya se usó para firmar la carta: no se firmó dos veces.",
             ),
-            &opened,
+            opened,
             &path,
         ),
         Ok(Some(Ok(SignOutcome::Closed))) => {
@@ -191,7 +204,7 @@ pub async fn sign(
         }
         Ok(Some(Err(errors))) => {
             let mut form_state = FormState {
-                input: submitted.input,
+                input,
                 ..Default::default()
             };
             form_state.input.contact.contact_email = Some(opened.invitee.email.as_str().to_owned());
@@ -201,7 +214,7 @@ pub async fn sign(
                     .add(&field, i18n::field_error(&message, lang));
             }
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            invitation_page(&state, &opened, &token, lang, status, &form_state).await
+            invitation_page(state, opened, token, lang, status, &form_state).await
         }
         Ok(None) => unknown_link(lang, &path),
         Err(err) => server_error(err, lang, &path),

@@ -81,8 +81,8 @@ fn pick<'a>(language: Language, en: &'a str, es: &'a str) -> &'a str {
     }
 }
 
-/// The personal invitation, or its reminder.
-pub fn invitation(email: &InvitationEmail<'_>) -> ComposedEmail {
+/// The subject and the first paragraphs: who invites whom to sign what, by when.
+fn opening(email: &InvitationEmail<'_>) -> (String, Vec<Paragraph<'static>>) {
     let lang = email.language;
     let es = lang == Language::Es;
     let title = email.letter_title;
@@ -137,6 +137,13 @@ pub fn invitation(email: &InvitationEmail<'_>) -> ComposedEmail {
         });
     }
     paragraphs.extend(deadline.map(|text| Paragraph { text, link: None }));
+    (subject, paragraphs)
+}
+
+/// The personal invitation, or its reminder.
+pub fn invitation(email: &InvitationEmail<'_>) -> ComposedEmail {
+    let lang = email.language;
+    let (subject, mut paragraphs) = opening(email);
     paragraphs.push(Paragraph {
         text: pick(lang, "Read the letter and sign it here; the form is already filled in with your details, and no confirmation email is needed:", "Lea la carta y fírmela aquí; el formulario ya tiene sus datos y no hace falta un correo de confirmación:").to_owned(),
         link: Some((email.sign_url, pick(lang, "Read and sign", "Leer y firmar").to_owned())),

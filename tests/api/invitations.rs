@@ -558,6 +558,13 @@ db_test!(
             "{}",
             settings.body
         );
+        let history = browser.get(&format!("/admin/letters/{letter}/audit")).await;
+        assert!(history.body.contains("invited “Org 1”"), "{}", history.body);
+        assert!(
+            history
+                .body
+                .contains("“Org 3” signed through a personal invitation")
+        );
         let spanish = browser.get(&format!("{path}?lang=es")).await;
         assert!(spanish.body.contains("Invitar organizaciones"));
     }

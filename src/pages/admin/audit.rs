@@ -223,6 +223,11 @@ fn describe_letter_event(t: &Telling) -> String {
                 text(&t.before, "organization").unwrap_or_default(),
             )],
         ),
+        "letter.reminders_changed" => t.say(
+            "{actor} changed the reminders",
+            "{actor} cambió los recordatorios",
+            &[],
+        ),
         other => format!("{}: {other}", t.actor),
     }
 }
@@ -233,6 +238,21 @@ fn describe_signature_event(t: &Telling) -> String {
             "“{name}” signed through the public form",
             "“{name}” firmó mediante el formulario público",
             &[],
+        ),
+        "invitation.sent" => t.say(
+            "{actor} invited “{organization}”",
+            "{actor} invitó a “{organization}”",
+            &[("organization", t.after_text("organization"))],
+        ),
+        "invitation.declined" => t.say(
+            "“{organization}” declined the invitation",
+            "“{organization}” declinó la invitación",
+            &[("organization", t.after_text("organization"))],
+        ),
+        "invitation.signed" => t.say(
+            "“{organization}” signed through a personal invitation",
+            "“{organization}” firmó mediante una invitación personal",
+            &[("organization", t.after_text("organization"))],
         ),
         "signature.resubmitted" => t.say(
             "“{name}” sent the form again",
