@@ -843,3 +843,32 @@ pub fn invitation_reminder_due(letter: &letter::Model) -> Option<DateTime<Utc>> 
     let days = letter.invitation_reminder_days_before_deadline?;
     Some(letter.deadline? - chrono::Duration::days(i64::from(days)))
 }
+
+/// Deletes invitations of a letter, and their emails not sent yet: every one, or the one of an
+/// address. Erasing a contact, and the end of a letter's retention period, forget them too.
+pub async fn forget(
+    db: &impl ConnectionTrait,
+    letter_id: i64,
+    email_key: Option<&str>,
+) -> AppResult<u64> {
+    let mut chosen = invitation::Entity::find().filter(invitation::Column::LetterId.eq(letter_id));
+    if let Some(key) = email_key {
+        chosen = chosen.filter(invitation::Column::ContactEmailKey.eq(key));
+    }
+    let rows = chosen.all(db).await?;
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let emails: Vec<i64> = rows.iter().filter_map(|r| r.outbox_id).collect();
+    outbox::Entity::delete_many()
+        .filter(outbox::Column::Id.is_in(emails))
+        .filter(outbox::Column::SentAt.is_null())
+        .exec(db)
+        .await?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    Ok(invitation::Entity::delete_many()
+        .filter(invitation::Column::Id.is_in(ids))
+        .exec(db)
+        .await?
+        .rows_affected)
+}

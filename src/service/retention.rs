@@ -46,6 +46,9 @@ pub async fn erase_expired(
                 .filter(signature::Column::Status.eq(SignatureStatus::Withdrawn))
                 .filter(signature::Column::WithdrawnAt.lte(cutoff));
         }
+        if letter_expired {
+            super::invitations::forget(db, letter.id, None).await?;
+        }
         let expired: Vec<i64> = expired.into_tuple().all(db).await?;
         for signature_id in expired {
             erase_contact(db, copies, &Actor::System, letter.id, signature_id).await?;

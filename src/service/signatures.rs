@@ -772,6 +772,9 @@ pub async fn erase_contact(
     changes::discard(&mut erased);
     erased.updated_at = Set(Utc::now());
     erased.update(&txn).await?;
+    if let Some(key) = &row.contact_email_key {
+        super::invitations::forget(&txn, letter_id, Some(key)).await?;
+    }
     let emails: Vec<i64> = entity::outbox::Entity::find()
         .select_only()
         .column(entity::outbox::Column::Id)

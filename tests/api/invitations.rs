@@ -569,3 +569,81 @@ db_test!(
         assert!(spanish.body.contains("Invitar organizaciones"));
     }
 );
+
+db_test!(
+    erasing_a_contact_and_the_end_of_retention_forget_invitations,
+    |app| {
+        let (token, letter) = open_letter(&app, "forget", None).await;
+        invite(
+            &app,
+            &token,
+            letter,
+            json!([
+                invitee("Signs", "signs@org.org", "en"),
+                invitee("Silent", "silent@org.org", "en"),
+            ]),
+        )
+        .await;
+        let emails = app.delivered_emails().await;
+        let link = email_to(&emails, "signs@org.org")[0].token("i");
+        let signed = app
+            .post_form(
+                &format!("/i/{link}"),
+                &organization_form("Signs", "signs@org.org"),
+            )
+            .await;
+        assert_eq!(signed.status(), StatusCode::OK);
+        let signature = list(&app, &token, letter, "signed").await["items"][0]["signature_id"]
+            .as_i64()
+            .unwrap();
+        let erased = app
+            .post(
+                &format!("/api/v1/letters/{letter}/signatures/{signature}/erase"),
+                Some(&token),
+                &json!({}),
+            )
+            .await;
+        assert_eq!(erased.status(), StatusCode::OK);
+        let left = list(&app, &token, letter, "unanswered").await;
+        assert_eq!(left["total"], 1);
+        let all: Value = app
+            .get(
+                &format!("/api/v1/letters/{letter}/invitations"),
+                Some(&token),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(all["total"], 1, "the erased contact's invitation is gone");
+
+        for status in ["closed", "delivered"] {
+            let moved = app
+                .post(
+                    &format!("/api/v1/letters/{letter}/status"),
+                    Some(&token),
+                    &json!({ "status": status }),
+                )
+                .await;
+            assert_eq!(moved.status(), StatusCode::OK);
+        }
+        let copies = signon::service::outbox::MailCopies::in_folder(app.mail_dir.clone());
+        signon::service::retention::erase_expired(
+            &app.db,
+            &copies,
+            Utc::now() + Duration::days(91),
+        )
+        .await
+        .unwrap();
+        let all: Value = app
+            .get(
+                &format!("/api/v1/letters/{letter}/invitations"),
+                Some(&token),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(all["total"], 0, "retention forgets the rest");
+    }
+);
