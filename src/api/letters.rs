@@ -159,6 +159,12 @@ pub struct LetterDto {
     /// Days contact data is kept after the letter is delivered, or closed (or past its
     /// deadline) and never delivered, and after a signer withdraws.
     retention_days: i32,
+    /// One reminder to invitees who have not answered, this many days before the deadline;
+    /// `null` is off. Set with `PUT /letters/{id}/reminders`.
+    invitation_reminder_days_before_deadline: Option<i32>,
+    /// One reminder to signers who have not confirmed, this many days after signing; `null` is
+    /// off. Set with `PUT /letters/{id}/reminders`.
+    confirmation_reminder_days: Option<i32>,
     /// The letter in other languages.
     translations: BTreeMap<String, TranslationDto>,
     /// Where it is in its life.
@@ -204,6 +210,9 @@ impl From<LetterView> for LetterDto {
             paper: letter.paper,
             lead_signatories,
             retention_days: letter.retention_days,
+            invitation_reminder_days_before_deadline: letter
+                .invitation_reminder_days_before_deadline,
+            confirmation_reminder_days: letter.confirmation_reminder_days,
             translations,
             status: letter.status,
             revision: letter.revision,

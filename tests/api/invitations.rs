@@ -210,6 +210,18 @@ db_test!(
             )
             .await;
         assert_eq!(set.status(), StatusCode::OK);
+        let shown: Value = app
+            .get(&format!("/api/v1/letters/{letter}"), Some(&token))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(shown["invitation_reminder_days_before_deadline"], 3);
+        assert_eq!(
+            shown["confirmation_reminder_days"],
+            Value::Null,
+            "off by default"
+        );
         invite(
             &app,
             &token,
