@@ -88,6 +88,10 @@ async fn invitation_page(
             }, form_state))
             p {
                 a href=(format!("/i/{token}/decline?lang={code}")) { (pick(lang, "We will not sign", "No firmaremos")) }
+                " · "
+                a href=(format!("/unsubscribe/{}?lang={code}", invitations::unsubscribe_token(&state.keys, 'i', opened.row.id))) {
+                    (pick(lang, "No more email about this letter", "No más correos sobre esta carta"))
+                }
             }
         } @else if opened.letter.status == LetterStatus::Delivered {
             p.notice { (t.letter_delivered) }

@@ -659,3 +659,57 @@ db_test!(
         assert_eq!(all["total"], 0, "retention forgets the rest");
     }
 );
+
+async fn an_invitation_the_outbox_gives_up_on_is_bounced(backend: Backend) {
+    // Nothing listens on this port: every attempt fails.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let app = TestApp::spawn_with(backend, |settings| {
+        settings.mail.smtp_url = Some(format!("smtp://127.0.0.1:{port}").into());
+    })
+    .await;
+    let (token, letter) = open_letter(&app, "bounces", None).await;
+    invite(
+        &app,
+        &token,
+        letter,
+        json!([invitee("Gone", "gone@nowhere.org", "en")]),
+    )
+    .await;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let mut failed = false;
+    for _ in 0..200 {
+        let rows = entity::outbox::Entity::find().all(&app.db).await.unwrap();
+        if rows.iter().any(|r| r.attempts >= 1) {
+            failed = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(failed, "the first attempt failed");
+    assert_eq!(
+        list(&app, &token, letter, "bounced").await["total"],
+        0,
+        "a retry is still due"
+    );
+    // The worker's last retry failed too (the backoff makes the real wait hours long).
+    entity::outbox::Entity::update_many()
+        .col_expr(
+            entity::outbox::Column::Attempts,
+            sea_orm::sea_query::Expr::value(signon::mail::MAX_ATTEMPTS),
+        )
+        .filter(entity::outbox::Column::SentAt.is_null())
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let bounced = list(&app, &token, letter, "bounced").await;
+    assert_eq!(bounced["total"], 1);
+    assert_eq!(bounced["items"][0]["state"], "bounced");
+    assert_eq!(list(&app, &token, letter, "sent").await["total"], 0);
+    assert_eq!(list(&app, &token, letter, "unanswered").await["total"], 1);
+}
+
+backend_test!(an_invitation_the_outbox_gives_up_on_is_bounced);
