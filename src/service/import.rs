@@ -772,6 +772,8 @@ mod properties {
             updated_at: Utc::now(),
             delivered_at: None,
             closed_at: None,
+            invitation_reminder_days_before_deadline: None,
+            confirmation_reminder_days: None,
         }
     }
 

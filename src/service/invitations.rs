@@ -266,14 +266,19 @@ pub async fn invite(
     letter_id: i64,
     invitees: Vec<NewInvitee>,
 ) -> AppResult<InviteReport> {
-    let letter = access::letter_for(db, staff, letter_id, Role::Editor).await?;
+    let checked = access::letter_for(db, staff, letter_id, Role::Editor).await?;
+    let coordinators = coordinator_names(db, &checked).await?;
+    // Under the letter's lock, so that a delivery cannot slip in between the check and the emails.
+    let txn = crate::db::begin_letter_write(db, letter_id).await?;
+    let letter = letter::Entity::find_by_id(letter_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("There is no letter with id {letter_id}.")))?;
     if letter.status != LetterStatus::Open {
         return Err(AppError::conflict(
             "Invitations go out for an open letter only: open it first.",
         ));
     }
-    let coordinators = coordinator_names(db, &letter).await?;
-    let txn = crate::db::begin_write(db).await?;
     let mut seen: std::collections::HashSet<String> = invitation::Entity::find()
         .select_only()
         .column(invitation::Column::ContactEmailKey)

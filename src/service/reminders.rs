@@ -85,7 +85,7 @@ pub async fn configure(
     settings: ReminderSettings,
 ) -> AppResult<letter::Model> {
     let letter = access::letter_for(db, staff, letter_id, Role::Editor).await?;
-    let txn = crate::db::begin_write(db).await?;
+    let txn = crate::db::begin_letter_write(db, letter_id).await?;
     let updated = sea_orm::ActiveModelTrait::update(
         letter::ActiveModel {
             id: Set(letter.id),
