@@ -483,6 +483,20 @@ fn api_rows() -> Vec<ApiRow> {
             Json(|f| json!({ "slug": format!("made-{}", f.n), "title": "Another letter" })),
         ),
         row("get_letter", Letter(VIEWER), Empty),
+        row("list_invitations", Letter(VIEWER), Empty),
+        row(
+            "create_invitations",
+            Letter(EDITOR),
+            Json(|f| {
+                json!({ "invitations": [{ "organization": "Invited", "contact_name": "Ana",
+                        "contact_email": format!("invited-{}@example.org", f.n) }] })
+            }),
+        ),
+        row(
+            "set_reminders",
+            Letter(EDITOR),
+            Json(|_| json!({ "confirmation_reminder_days": 3 })),
+        ),
         row(
             "update_letter",
             Letter(EDITOR),
@@ -1019,6 +1033,34 @@ fn letter_file_rows() -> Vec<PageRow> {
             "/letters/:id/audit",
             "/letters/{letter}/audit",
             Letter(VIEWER),
+        ),
+        page(
+            "/letters/:id/invitations",
+            "/letters/{letter}/invitations",
+            Letter(VIEWER),
+        ),
+        form(
+            "/letters/:id/invitations",
+            "/letters/{letter}/invitations",
+            Letter(EDITOR),
+            Sending::Form(|f| {
+                pairs(&[(
+                    "lines",
+                    &format!("Invited, Ana, typed-{}@example.org, en", f.n),
+                )])
+            }),
+        ),
+        form(
+            "/letters/:id/invitations/upload",
+            "/letters/{letter}/invitations/upload",
+            Letter(EDITOR),
+            Sending::Upload,
+        ),
+        form(
+            "/letters/:id/invitations/reminders",
+            "/letters/{letter}/invitations/reminders",
+            Letter(EDITOR),
+            Sending::Form(|_| pairs(&[("confirmation_reminder_days", "3")])),
         ),
     ]
 }
