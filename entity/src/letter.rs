@@ -37,6 +37,10 @@ pub struct Model {
     /// When it was last closed; empty while it is open (retention counts from here when the
     /// letter is never delivered).
     pub closed_at: Option<DateTimeUtc>,
+    /// Goes up by one in the same transaction as any change to what the public sees of the
+    /// letter (text, settings, status, coordinators, approved signatories): the key of the
+    /// public pages' cache and of their `ETag`.
+    pub list_version: i64,
     #[sea_orm(has_many)]
     pub coordinators: HasMany<super::letter_coordinator::Entity>,
     #[sea_orm(has_many)]

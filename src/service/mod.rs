@@ -17,6 +17,7 @@ pub mod letters;
 pub mod members;
 pub mod outbox;
 pub mod password_links;
+pub mod public_view;
 pub mod retention;
 pub mod signatures;
 pub mod signing;
