@@ -15,6 +15,7 @@ use super::ApiTags;
 use super::error::ApiError;
 use super::letters::{TranslationDto, translations_dto};
 use super::pagination::page;
+use super::rendered::RenderedJson;
 use super::strict::Strict;
 use crate::client::ClientInfo;
 use crate::domain::{ContactFields, Intake, PublicFields, SignatureInput, Translations};
@@ -123,7 +124,7 @@ enum SignatoryListResponse {
     /// The approved signatories, with the `ETag` of this answer and how long caches may keep it.
     #[oai(status = 200)]
     Ok(
-        Json<SignatoryList>,
+        RenderedJson<SignatoryList>,
         /// Names this answer; sent back in `If-None-Match`, it is answered `304` while unchanged.
         #[oai(header = "ETag")]
         String,
@@ -374,19 +375,26 @@ impl PublicApi {
         if http_cache::client_has(if_none_match.0.as_deref(), &etag) {
             return Ok(SignatoryListResponse::NotModified(etag, cache_control));
         }
-        let start = usize::try_from(offset).unwrap_or(usize::MAX);
-        let items = view
-            .signatories
-            .iter()
-            .skip(start)
-            .take(usize::try_from(limit).unwrap_or(usize::MAX))
-            .map(PublicSignatory::from)
-            .collect();
-        let list = SignatoryList {
-            items,
-            total: view.approved(),
-        };
-        Ok(SignatoryListResponse::Ok(Json(list), etag, cache_control))
+        // Every reader of this version gets the same page: serialized once, kept with the view.
+        let text = view.rendered(&etag, || {
+            let start = usize::try_from(offset).unwrap_or(usize::MAX);
+            let items = view
+                .signatories
+                .iter()
+                .skip(start)
+                .take(usize::try_from(limit).unwrap_or(usize::MAX))
+                .map(PublicSignatory::from)
+                .collect();
+            RenderedJson::text_of(&SignatoryList {
+                items,
+                total: view.approved(),
+            })
+        });
+        Ok(SignatoryListResponse::Ok(
+            RenderedJson::from_text(text),
+            etag,
+            cache_control,
+        ))
     }
 
     /// Confirm a signature
