@@ -773,6 +773,7 @@ mod properties {
             updated_at: Utc::now(),
             delivered_at: None,
             closed_at: None,
+            list_version: 0,
         }
     }
 
