@@ -18,6 +18,7 @@ use crate::mail::{self, Transport};
 use crate::rate_limit::{LoginLimit, RateLimit};
 use crate::service::key_store;
 use crate::service::outbox::MailCopies;
+use crate::service::public_view::PublicViews;
 use crate::service::signing::SigningContext;
 use crate::service::writer::SignatureWriter;
 use crate::state::AppState;
@@ -92,6 +93,7 @@ impl Application {
                     settings.login_attempts_per_network,
                 )),
                 settings: Arc::new(settings),
+                public_views: PublicViews::default(),
             },
         })
     }

@@ -14,6 +14,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod export;
+pub mod http_cache;
 pub mod i18n;
 pub mod mail;
 pub mod pages;

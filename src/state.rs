@@ -8,6 +8,7 @@ use crate::config::Settings;
 use crate::rate_limit::{LoginLimit, RateLimit};
 use crate::service::keys::Keys;
 use crate::service::outbox::MailCopies;
+use crate::service::public_view::PublicViews;
 use crate::service::signing::SigningContext;
 use crate::service::writer::SignatureWriter;
 
@@ -28,6 +29,8 @@ pub struct AppState {
     pub sign_rate: Arc<RateLimit>,
     /// The limit on sign-in attempts, shared by the API and the dashboard.
     pub login_limit: Arc<LoginLimit>,
+    /// What the public sees of each letter, kept between changes.
+    pub public_views: PublicViews,
 }
 
 impl AppState {

@@ -43,6 +43,10 @@ pub struct Model {
     /// One reminder to signers who have not confirmed, this many days after signing; none
     /// when empty.
     pub confirmation_reminder_days: Option<i32>,
+    /// Goes up by one in the same transaction as any change to what the public sees of the
+    /// letter (text, settings, status, coordinators, approved signatories): the key of the
+    /// public pages' cache and of their `ETag`.
+    pub list_version: i64,
     #[sea_orm(has_many)]
     pub coordinators: HasMany<super::letter_coordinator::Entity>,
     #[sea_orm(has_many)]

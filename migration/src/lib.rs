@@ -9,6 +9,7 @@ mod m20261126_000001_add_staff_sessions;
 mod m20261126_000002_add_import_drafts;
 mod m20261126_000003_add_closed_at_and_changes_confirmed_at;
 mod m20261204_000010_add_outbox_claims_and_scheduled_jobs;
+mod m20261204_000020_add_letter_list_version;
 mod m20261204_000040_add_invitations;
 
 /// The list of all migrations, oldest first.
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000002_add_import_drafts::Migration),
             Box::new(m20261126_000003_add_closed_at_and_changes_confirmed_at::Migration),
             Box::new(m20261204_000010_add_outbox_claims_and_scheduled_jobs::Migration),
+            Box::new(m20261204_000020_add_letter_list_version::Migration),
             Box::new(m20261204_000040_add_invitations::Migration),
         ]
     }

@@ -15,6 +15,7 @@ use super::auth::StaffAuth;
 use super::error::ApiError;
 use super::pagination::page;
 use super::strict::Strict;
+use crate::domain::Translations;
 use crate::error::AppError;
 use crate::service::letters::{self, Counts, LetterFields, LetterView, TranslationFields};
 use crate::state::AppState;
@@ -190,7 +191,7 @@ impl From<LetterView> for LetterDto {
     fn from(view: LetterView) -> Self {
         let accepting_signatures = view.accepting_signatures(Utc::now());
         let lead_signatories = view.lead_signatories().names().to_vec();
-        let translations = translations_dto(&view);
+        let translations = translations_dto(&view.translations());
         let LetterView {
             letter,
             coordinators,
@@ -234,8 +235,8 @@ impl From<LetterView> for LetterDto {
 }
 
 /// The translations of a letter keyed by language code, as the API shows them.
-pub fn translations_dto(view: &LetterView) -> BTreeMap<String, TranslationDto> {
-    view.translations()
+pub fn translations_dto(translations: &Translations) -> BTreeMap<String, TranslationDto> {
+    translations
         .entries()
         .iter()
         .map(|(language, t)| {

@@ -13,6 +13,7 @@ mod members;
 pub mod middleware;
 mod pagination;
 pub mod public;
+mod rendered;
 mod signatures;
 pub mod spec;
 mod strict;

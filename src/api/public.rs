@@ -15,15 +15,17 @@ use super::ApiTags;
 use super::error::ApiError;
 use super::letters::{TranslationDto, translations_dto};
 use super::pagination::page;
+use super::rendered::RenderedJson;
 use super::strict::Strict;
 use crate::client::ClientInfo;
-use crate::domain::{ContactFields, Intake, PublicFields, SignatureInput};
+use crate::domain::{ContactFields, Intake, PublicFields, SignatureInput, Translations};
 use crate::error::AppError;
 use crate::export::Signatory;
+use crate::http_cache;
 use crate::i18n;
+use crate::service::letters;
 use crate::service::signing::SignRequest;
 use crate::service::verification::{self, LinkProblem, LinkTarget};
-use crate::service::{letters, signatures};
 use crate::state::AppState;
 
 /// A signature as submitted through the API: the same fields as the public form.
@@ -94,16 +96,16 @@ struct PublicSignatory {
     country: Option<String>,
 }
 
-impl From<Signatory> for PublicSignatory {
-    fn from(Signatory { kind, public, .. }: Signatory) -> Self {
+impl From<&Signatory> for PublicSignatory {
+    fn from(Signatory { kind, public, .. }: &Signatory) -> Self {
         Self {
-            name: public.name,
-            kind,
-            affiliation: public.affiliation,
-            org_type: public.org_type,
-            city: public.city,
-            region: public.region,
-            country: public.country,
+            name: public.name.clone(),
+            kind: *kind,
+            affiliation: public.affiliation.clone(),
+            org_type: public.org_type.clone(),
+            city: public.city.clone(),
+            region: public.region.clone(),
+            country: public.country.clone(),
         }
     }
 }
@@ -119,9 +121,27 @@ struct SignatoryList {
 
 #[derive(ApiResponse)]
 enum SignatoryListResponse {
-    /// The approved signatories.
+    /// The approved signatories, with the `ETag` of this answer and how long caches may keep it.
     #[oai(status = 200)]
-    Ok(Json<SignatoryList>),
+    Ok(
+        RenderedJson<SignatoryList>,
+        /// Names this answer; sent back in `If-None-Match`, it is answered `304` while unchanged.
+        #[oai(header = "ETag")]
+        String,
+        /// `public, max-age=5, must-revalidate`: caches may keep the answer a few seconds.
+        #[oai(header = "Cache-Control")]
+        String,
+    ),
+    /// Unchanged since the answer whose `ETag` was sent in `If-None-Match`; no body.
+    #[oai(status = 304)]
+    NotModified(
+        /// Names this answer; sent back in `If-None-Match`, it is answered `304` while unchanged.
+        #[oai(header = "ETag")]
+        String,
+        /// `public, max-age=5, must-revalidate`: caches may keep the answer a few seconds.
+        #[oai(header = "Cache-Control")]
+        String,
+    ),
 }
 
 /// The state of a signature after following a link.
@@ -190,9 +210,27 @@ struct PublicLetter {
 
 #[derive(ApiResponse)]
 enum PublicLetterResponse {
-    /// The letter.
+    /// The letter, with the `ETag` of this answer and how long caches may keep it.
     #[oai(status = 200)]
-    Ok(Json<PublicLetter>),
+    Ok(
+        Json<PublicLetter>,
+        /// Names this answer; sent back in `If-None-Match`, it is answered `304` while unchanged.
+        #[oai(header = "ETag")]
+        String,
+        /// `public, max-age=5, must-revalidate`: caches may keep the answer a few seconds.
+        #[oai(header = "Cache-Control")]
+        String,
+    ),
+    /// Unchanged since the answer whose `ETag` was sent in `If-None-Match`; no body.
+    #[oai(status = 304)]
+    NotModified(
+        /// Names this answer; sent back in `If-None-Match`, it is answered `304` while unchanged.
+        #[oai(header = "ETag")]
+        String,
+        /// `public, max-age=5, must-revalidate`: caches may keep the answer a few seconds.
+        #[oai(header = "Cache-Control")]
+        String,
+    ),
 }
 
 pub struct PublicApi;
@@ -202,6 +240,7 @@ impl PublicApi {
     /// Read a published letter
     ///
     /// An open, closed or delivered letter with its approved signatory count. Drafts are not found.
+    /// Answers `304` with no body when `If-None-Match` holds the current `ETag`.
     #[oai(
         path = "/public/letters/:slug",
         method = "get",
@@ -211,25 +250,41 @@ impl PublicApi {
         &self,
         state: Data<&AppState>,
         slug: Path<String>,
+        /// The `ETag` of an answer already held.
+        #[oai(name = "If-None-Match")]
+        if_none_match: Header<Option<String>>,
     ) -> Result<PublicLetterResponse, ApiError> {
-        let view = letters::public_by_slug(&state.db, &slug.0).await?;
-        let translations = translations_dto(&view);
-        let accepting_signatures = view.accepting_signatures(Utc::now());
-        let letter = view.letter;
-        Ok(PublicLetterResponse::Ok(Json(PublicLetter {
-            slug: letter.slug,
-            title: letter.title,
-            body: letter.body,
-            addressees: letter.addressees,
+        let view = state.public_views.get(&state.db, &slug.0).await?;
+        let accepting_signatures = letters::accepting_signatures(&view.letter, Utc::now());
+        let etag = http_cache::etag(
+            &view,
+            view.letter.language,
+            if accepting_signatures {
+                "api-open"
+            } else {
+                "api-shut"
+            },
+        );
+        let cache_control = http_cache::CACHE_CONTROL.to_owned();
+        if http_cache::client_has(if_none_match.0.as_deref(), &etag) {
+            return Ok(PublicLetterResponse::NotModified(etag, cache_control));
+        }
+        let letter = &view.letter;
+        let body = PublicLetter {
+            slug: letter.slug.clone(),
+            title: letter.title.clone(),
+            body: letter.body.clone(),
+            addressees: letter.addressees.clone(),
             language: letter.language,
-            translations,
+            translations: translations_dto(&Translations::from_json(&letter.translations)),
             status: letter.status,
             deadline: letter.deadline,
             accepting_signatures,
             accept_individuals: letter.accept_individuals,
-            coordinators: view.coordinators.into_iter().map(|c| c.name).collect(),
-            approved_count: view.counts.approved,
-        })))
+            coordinators: view.coordinators.iter().map(|c| c.name.clone()).collect(),
+            approved_count: view.approved(),
+        };
+        Ok(PublicLetterResponse::Ok(Json(body), etag, cache_control))
     }
 
     /// Sign a letter
@@ -290,6 +345,7 @@ impl PublicApi {
     /// The public list of signatories
     ///
     /// Approved signatories only, lead signatories first, in the letter's order. No contact data.
+    /// Answers `304` with no body when `If-None-Match` holds the current `ETag`.
     #[oai(
         path = "/public/letters/:slug/signatories",
         method = "get",
@@ -305,20 +361,41 @@ impl PublicApi {
         /// How many items to skip, up to 1,000,000,000.
         #[oai(validator(minimum(value = "0"), maximum(value = "1000000000")))]
         offset: Query<Option<u64>>,
+        /// The `ETag` of an answer already held.
+        #[oai(name = "If-None-Match")]
+        if_none_match: Header<Option<String>>,
     ) -> Result<SignatoryListResponse, ApiError> {
         let (limit, offset) = page(limit.0, offset.0);
-        let (_, rows) = signatures::public_list(&state.db, &slug.0).await?;
-        let total = rows.len() as u64;
-        let items = rows
-            .into_iter()
-            .skip(usize::try_from(offset).unwrap_or(usize::MAX))
-            .take(usize::try_from(limit).unwrap_or(usize::MAX))
-            .map(PublicSignatory::from)
-            .collect();
-        Ok(SignatoryListResponse::Ok(Json(SignatoryList {
-            items,
-            total,
-        })))
+        let view = state.public_views.get(&state.db, &slug.0).await?;
+        let etag = http_cache::etag(
+            &view,
+            view.letter.language,
+            &format!("api-list-{offset}-{limit}"),
+        );
+        let cache_control = http_cache::CACHE_CONTROL.to_owned();
+        if http_cache::client_has(if_none_match.0.as_deref(), &etag) {
+            return Ok(SignatoryListResponse::NotModified(etag, cache_control));
+        }
+        // Every reader of this version gets the same page: serialized once, kept with the view.
+        let text = view.rendered(&etag, || {
+            let start = usize::try_from(offset).unwrap_or(usize::MAX);
+            let items = view
+                .signatories
+                .iter()
+                .skip(start)
+                .take(usize::try_from(limit).unwrap_or(usize::MAX))
+                .map(PublicSignatory::from)
+                .collect();
+            RenderedJson::text_of(&SignatoryList {
+                items,
+                total: view.approved(),
+            })
+        });
+        Ok(SignatoryListResponse::Ok(
+            RenderedJson::from_text(text),
+            etag,
+            cache_control,
+        ))
     }
 
     /// Confirm a signature

@@ -791,8 +791,9 @@ static BY_FOLDED_NAME: LazyLock<HashMap<String, &'static str>> = LazyLock::new(|
 });
 
 /// Reduces a name to what distinguishes it: lowercase letters and digits without accents,
-/// words separated by single spaces, "&" read as "and", no leading "the".
-fn fold(name: &str) -> String {
+/// words separated by single spaces, "&" read as "and", no leading "the". Also what the public
+/// list's search compares, so that "bogota" finds "Bogotá".
+pub fn fold(name: &str) -> String {
     let decomposed = DecomposingNormalizerBorrowed::new_nfd().normalize(name);
     let mut folded = String::with_capacity(decomposed.len());
     for c in decomposed.chars() {

@@ -10,7 +10,6 @@ use super::letter::count_text;
 use super::{LangQuery, language, not_found, server_error};
 use crate::error::AppError;
 use crate::i18n;
-use crate::service::letters;
 use crate::state::AppState;
 
 /// How long browsers and caches may keep a badge: fresh enough for a campaign page, and a
@@ -43,14 +42,14 @@ pub async fn badge(
     Query(query): Query<LangQuery>,
 ) -> Response {
     let path = format!("/l/{slug}/badge.svg");
-    match letters::public_by_slug(&state.db, &slug).await {
+    match state.public_views.get(&state.db, &slug).await {
         Ok(view) => {
             let lang = query
                 .lang
                 .as_deref()
                 .and_then(i18n::parse_code)
                 .unwrap_or(view.letter.language);
-            badge_svg(&count_text(lang, view.counts.approved))
+            badge_svg(&count_text(lang, view.approved()))
                 .with_content_type("image/svg+xml")
                 .with_header(
                     header::CACHE_CONTROL,

@@ -17,7 +17,7 @@ use crate::client::ClientInfo;
 use crate::domain::{Intake, SignatureInput};
 use crate::i18n::{self, texts};
 use crate::service::invitations::{self, Answer, InvitedSubmission, Opened, SignOutcome};
-use crate::service::letters::{self, accepting_signatures, text_in};
+use crate::service::letters::{accepting_signatures, text_in};
 use crate::state::AppState;
 
 fn pick(lang: Language, en: &'static str, es: &'static str) -> &'static str {
@@ -63,7 +63,7 @@ async fn invitation_page(
     form_state: &FormState,
 ) -> Response {
     let path = format!("/i/{token}");
-    let view = match letters::details(&state.db, opened.letter.clone()).await {
+    let view = match state.public_views.get(&state.db, &opened.letter.slug).await {
         Ok(view) => view,
         Err(err) => return server_error(err, lang, &path),
     };

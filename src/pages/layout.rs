@@ -35,8 +35,8 @@ fieldset{border:1px solid #ccc;border-radius:6px;padding:.8rem 1rem;margin:0 0 1
 button{font:inherit;font-weight:600;background:#0b57a4;color:#fff;border:0;border-radius:4px;padding:.75rem 1.4rem;cursor:pointer}
 button:hover{background:#084481}
 .trap{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}
-ol.signatories{padding-left:1.4rem}
-ol.signatories li{margin:.15rem 0}
+ol.signatories,ul.signatories{padding-left:1.4rem}
+.signatories li{margin:.15rem 0}
 @media (min-width:40rem){h1{font-size:2rem}}
 "#;
 

@@ -2,10 +2,11 @@
 
 use chrono::Utc;
 use entity::{Language, LetterStatus, SignatureKind};
-use maud::{PreEscaped, html};
+use maud::{Markup, PreEscaped, html};
 use poem::http::StatusCode;
-use poem::web::{Data, Form, Path, Query};
-use poem::{Request, Response, handler};
+use poem::web::{Data, Form, Html, Path, Query};
+use poem::{IntoResponse, Request, Response, handler};
+use serde::Deserialize;
 
 use super::form::{self, FormContext, FormState, SignForm};
 use super::layout::page;
@@ -15,9 +16,10 @@ use crate::client::ClientInfo;
 use crate::domain::mailbox::suggest_correction;
 use crate::domain::{FieldErrors, Intake};
 use crate::error::AppError;
+use crate::http_cache;
 use crate::i18n::{self, fill, long_date, texts};
-use crate::service::letters::{self, LetterView, text_in};
-use crate::service::signatures;
+use crate::service::letters::{self, text_in};
+use crate::service::public_view::{Listed, PublicView};
 use crate::service::signing::SignRequest;
 use crate::state::AppState;
 
@@ -51,8 +53,9 @@ pub(super) fn count_text(lang: Language, n: u64) -> String {
 }
 
 fn render_letter(
-    view: &LetterView,
+    view: &PublicView,
     lang: Language,
+    accepting: bool,
     form_state: Option<&FormState>,
 ) -> maud::Markup {
     let t = texts(lang);
@@ -60,11 +63,10 @@ fn render_letter(
     let text = text_in(letter, lang);
     let slug = &letter.slug;
     let lang_code = i18n::code(lang);
-    let now = Utc::now();
     let countries = form::country_options(lang);
     let content = html! {
         (letter_article(view, lang))
-        @if view.accepting_signatures(now) {
+        @if accepting {
             @if let Some(deadline) = letter.deadline {
                 p.meta { (t.deadline_label) " " (long_date(deadline.date_naive(), lang)) ", " (deadline.format("%H:%M")) " UTC" }
             }
@@ -88,7 +90,7 @@ fn render_letter(
 }
 
 /// The letter's text, who leads it and its count of signatories: the top of its page.
-pub(super) fn letter_article(view: &LetterView, lang: Language) -> maud::Markup {
+pub(super) fn letter_article(view: &PublicView, lang: Language) -> maud::Markup {
     let t = texts(lang);
     let letter = &view.letter;
     let text = text_in(letter, lang);
@@ -106,13 +108,15 @@ pub(super) fn letter_article(view: &LetterView, lang: Language) -> maud::Markup 
             div.letter { (PreEscaped(to_safe_html(&text.body))) }
         }
         p.meta {
-            strong { (count_text(lang, view.counts.approved)) }
+            strong { (count_text(lang, view.approved())) }
             " · " a href=(format!("/l/{slug}/signatories?lang={lang_code}")) { (t.see_signatories) }
         }
     }
 }
 
-/// `GET /l/{slug}`: the letter, and its form while it takes signatures.
+/// `GET /l/{slug}`: the letter, and its form while it takes signatures. The page holds
+/// nothing particular to the visitor (the form's trap field is the same for everyone), so it
+/// is rendered once per version, language and state of the form, and may be cached.
 #[handler]
 pub async fn letter_page(
     state: Data<&AppState>,
@@ -121,14 +125,30 @@ pub async fn letter_page(
     Query(query): Query<LangQuery>,
 ) -> Response {
     let path = format!("/l/{slug}");
-    match letters::public_by_slug(&state.db, &slug).await {
-        Ok(view) => {
-            let lang = language(req, &query, view.letter.language);
-            html_response(StatusCode::OK, render_letter(&view, lang, None))
-        }
-        Err(AppError::NotFound(_)) => not_found(language(req, &query, Language::En), &path),
-        Err(err) => server_error(err, language(req, &query, Language::En), &path),
+    let view = match state.public_views.get(&state.db, &slug).await {
+        Ok(view) => view,
+        Err(AppError::NotFound(_)) => return not_found(language(req, &query, Language::En), &path),
+        Err(err) => return server_error(err, language(req, &query, Language::En), &path),
+    };
+    let lang = language(req, &query, view.letter.language);
+    // The deadline closes the form without a change to the letter: the tag names the state.
+    let accepting = letters::accepting_signatures(&view.letter, Utc::now());
+    let etag = http_cache::etag(&view, lang, if accepting { "open" } else { "shut" });
+    cacheable(req, &etag, || {
+        view.rendered(&etag, || {
+            render_letter(&view, lang, accepting, None).into_string()
+        })
+    })
+}
+
+/// A public page marked for caches, or `304` when the visitor already holds it.
+fn cacheable(req: &Request, etag: &str, render: impl FnOnce() -> String) -> Response {
+    if http_cache::client_has(http_cache::if_none_match(req.headers()), etag) {
+        return http_cache::not_modified(etag);
     }
+    let mut response = (StatusCode::OK, Html(render())).into_response();
+    http_cache::mark(&mut response, etag);
+    response
 }
 
 /// `POST /l/{slug}/sign`: records the signature and says to check the email, or shows the form
@@ -174,7 +194,7 @@ pub async fn sign(
     let lang = language(req, &query, letter.language);
     let t = texts(lang);
     if !letters::accepting_signatures(&letter, Utc::now()) {
-        return letter_again(&state, letter, lang, StatusCode::CONFLICT, None, &path).await;
+        return letter_again(&state, &slug, lang, StatusCode::CONFLICT, None, &path).await;
     }
     let mut state_for_form = FormState {
         input: submitted.input.clone(),
@@ -237,7 +257,7 @@ pub async fn sign(
                         Err(AppError::Conflict { .. }) => {
                             return letter_again(
                                 &state,
-                                letter,
+                                &slug,
                                 lang,
                                 StatusCode::CONFLICT,
                                 None,
@@ -260,7 +280,7 @@ pub async fn sign(
     }
     letter_again(
         &state,
-        letter,
+        &slug,
         lang,
         StatusCode::UNPROCESSABLE_ENTITY,
         Some(&state_for_form),
@@ -270,16 +290,21 @@ pub async fn sign(
 }
 
 /// The letter page again after a submission: closed in the meantime, or the form with errors.
+/// It holds what the visitor typed, so it is neither kept nor cacheable.
 async fn letter_again(
     state: &AppState,
-    letter: entity::letter::Model,
+    slug: &str,
     lang: Language,
     status: StatusCode,
     form: Option<&FormState>,
     path: &str,
 ) -> Response {
-    match letters::details(&state.db, letter).await {
-        Ok(view) => html_response(status, render_letter(&view, lang, form)),
+    match state.public_views.get(&state.db, slug).await {
+        Ok(view) => {
+            let accepting = letters::accepting_signatures(&view.letter, Utc::now());
+            html_response(status, render_letter(&view, lang, accepting, form))
+        }
+        Err(AppError::NotFound(_)) => not_found(lang, path),
         Err(err) => server_error(err, lang, path),
     }
 }
@@ -301,64 +326,163 @@ fn check_email_page(letter: &entity::letter::Model, lang: Language, valid_days: 
     )
 }
 
-/// `GET /l/{slug}/signatories`: the approved signatories with their count.
+/// How many signatories a page of the public list shows.
+const PAGE_SIZE: usize = 100;
+
+/// The longest search kept; longer ones are cut.
+const MAX_SEARCH_CHARS: usize = 100;
+
+/// `?lang=&page=&q=` on the public list.
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    /// `en` or `es`.
+    lang: Option<String>,
+    /// The page, from 1; anything else is the first.
+    page: Option<String>,
+    /// Search by name, city or country.
+    q: Option<String>,
+}
+
+/// `GET /l/{slug}/signatories`: the approved signatories with their count, a page at a time,
+/// searchable; served from the letter's cached view.
 #[handler]
 pub async fn signatories_page(
     state: Data<&AppState>,
     req: &Request,
     Path(slug): Path<String>,
-    Query(query): Query<LangQuery>,
+    Query(query): Query<ListQuery>,
 ) -> Response {
     let path = format!("/l/{slug}/signatories");
-    let (letter, rows) = match signatures::public_list(&state.db, &slug).await {
-        Ok(found) => found,
-        Err(AppError::NotFound(_)) => return not_found(language(req, &query, Language::En), &path),
-        Err(err) => return server_error(err, language(req, &query, Language::En), &path),
+    let lang_query = LangQuery {
+        lang: query.lang.clone(),
     };
-    let lang = language(req, &query, letter.language);
+    let view = match state.public_views.get(&state.db, &slug).await {
+        Ok(view) => view,
+        Err(AppError::NotFound(_)) => {
+            return not_found(language(req, &lang_query, Language::En), &path);
+        }
+        Err(err) => return server_error(err, language(req, &lang_query, Language::En), &path),
+    };
+    let lang = language(req, &lang_query, view.letter.language);
+    let search: Option<String> = query
+        .q
+        .as_deref()
+        .map(|q| q.trim().chars().take(MAX_SEARCH_CHARS).collect())
+        .filter(|q: &String| !q.is_empty());
+    let wanted = query
+        .page
+        .as_deref()
+        .and_then(|p| p.trim().parse::<usize>().ok())
+        .unwrap_or(1)
+        .max(1);
+    let etag = http_cache::etag(
+        &view,
+        lang,
+        &match &search {
+            Some(q) => format!("list-{wanted}-{}", http_cache::digest(q)),
+            None => format!("list-{wanted}"),
+        },
+    );
+    cacheable(req, &etag, || {
+        let render = || render_list(&view, lang, search.as_deref(), wanted).into_string();
+        // Searches are many and each is rare: only the plain pages are kept.
+        match search {
+            Some(_) => render(),
+            None => view.rendered(&etag, render),
+        }
+    })
+}
+
+/// One page of the list: organizations, then individuals, each numbered through the list.
+fn render_list(view: &PublicView, lang: Language, search: Option<&str>, wanted: usize) -> Markup {
     let t = texts(lang);
-    let text = text_in(&letter, lang);
-    let (organizations, individuals): (Vec<_>, Vec<_>) = rows
-        .iter()
-        .partition(|r| r.kind == SignatureKind::Organization);
-    let place = |city: &Option<String>, country: &Option<String>| {
-        let country = country.as_deref().map(|c| {
-            crate::export::country_label(Some(c), lang)
-                .map(|l| l.into_owned())
-                .unwrap_or_else(|| c.to_owned())
-        });
-        [city.clone(), country]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(", ")
+    let slug = &view.letter.slug;
+    let text = text_in(&view.letter, lang);
+    let lang_code = i18n::code(lang);
+    let path = format!("/l/{slug}/signatories");
+    let first = view.page(search, 0, 0);
+    let pages = first.matching.div_ceil(PAGE_SIZE).max(1);
+    let page_no = wanted.min(pages);
+    let list = view.page(search, (page_no - 1) * PAGE_SIZE, PAGE_SIZE);
+    let link = |n: usize| {
+        let mut href = format!("{path}?lang={lang_code}&page={n}");
+        if let Some(q) = search {
+            href.push_str("&q=");
+            href.extend(url::form_urlencoded::byte_serialize(q.as_bytes()));
+        }
+        href
     };
     let content = html! {
-        p.meta { a href=(format!("/l/{slug}?lang={}", i18n::code(lang))) { "← " (t.back_to_letter) } }
+        p.meta { a href=(format!("/l/{slug}?lang={lang_code}")) { "← " (t.back_to_letter) } }
         h1 { (t.signatories_title) ": " (text.title) }
-        p.meta { strong { (count_text(lang, rows.len() as u64)) } }
-        @if rows.is_empty() { p { (t.no_signatories) } }
-        @if !organizations.is_empty() {
-            h2 { (t.organizations) }
-            ol.signatories {
-                @for row in &organizations {
-                    @let where_ = place(&row.public.city, &row.public.country);
-                    li { (row.public.name) @if !where_.is_empty() { span.meta { " — " (where_) } } }
-                }
+        p.meta { strong { (count_text(lang, view.approved())) } }
+        form method="get" action=(path) role="search" {
+            input type="hidden" name="lang" value=(lang_code);
+            label for="q" { (t.search_label) }
+            input type="search" id="q" name="q" value=(search.unwrap_or_default()) maxlength=(MAX_SEARCH_CHARS);
+            button type="submit" { (t.search_button) }
+        }
+        @if let Some(q) = search {
+            p role="status" {
+                (fill(t.search_matches, &[("q", q), ("n", &list.matching.to_string())]))
+                " " a href=(format!("{path}?lang={lang_code}")) { (t.show_all) }
             }
         }
-        @if !individuals.is_empty() {
-            h2 { (t.individuals) }
-            p.meta { em { (t.affiliation_note) } }
-            ol.signatories {
-                @for row in &individuals {
-                    li { (row.public.name) @if let Some(affiliation) = &row.public.affiliation { span.meta { " — " (affiliation) } } }
+        @if list.items.is_empty() {
+            p { (if search.is_some() { t.search_no_match } else { t.no_signatories }) }
+        }
+        @for group in list.items.chunk_by(|a, b| a.signatory.kind == b.signatory.kind) {
+            (render_group(group, lang, search.is_some()))
+        }
+        @if pages > 1 {
+            nav aria-label=(t.pages_label) {
+                p {
+                    @if page_no > 1 { a rel="prev" href=(link(page_no - 1)) { "← " (t.previous_page) } " · " }
+                    (fill(t.page_of, &[("page", &page_no.to_string()), ("pages", &pages.to_string())]))
+                    @if page_no < pages { " · " a rel="next" href=(link(page_no + 1)) { (t.next_page) " →" } }
                 }
             }
         }
     };
-    html_response(
-        StatusCode::OK,
-        page(lang, t.signatories_title, &path, content),
-    )
+    page(lang, t.signatories_title, &path, content)
+}
+
+/// A run of signatories of one kind, numbered as on the whole list (unnumbered in a search,
+/// where the numbers would skip).
+fn render_group(group: &[Listed<'_>], lang: Language, searching: bool) -> Markup {
+    let t = texts(lang);
+    let individuals = group
+        .first()
+        .is_some_and(|l| l.signatory.kind == SignatureKind::Individual);
+    let start = group.first().map_or(1, |l| l.number);
+    let items = html! {
+        @for listed in group {
+            @let public = &listed.signatory.public;
+            @if individuals {
+                li { (public.name) @if let Some(affiliation) = &public.affiliation { span.meta { " — " (affiliation) } } }
+            } @else {
+                @let where_ = place(&public.city, &public.country, lang);
+                li { (public.name) @if !where_.is_empty() { span.meta { " — " (where_) } } }
+            }
+        }
+    };
+    html! {
+        h2 { (if individuals { t.individuals } else { t.organizations }) }
+        @if individuals { p.meta { em { (t.affiliation_note) } } }
+        @if searching { ul.signatories { (items) } } @else { ol.signatories start=(start) { (items) } }
+    }
+}
+
+/// Where an organization is: its city and country, the country named in `lang`.
+fn place(city: &Option<String>, country: &Option<String>, lang: Language) -> String {
+    let country = country.as_deref().map(|c| {
+        crate::export::country_label(Some(c), lang)
+            .map(|l| l.into_owned())
+            .unwrap_or_else(|| c.to_owned())
+    });
+    [city.clone(), country]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -16,7 +16,7 @@ use super::accounts::Staff;
 use super::audit::{self, Actor, Event};
 use super::keys::Keys;
 use super::signing::write_public;
-use super::{access, contact};
+use super::{access, contact, public_view};
 use crate::domain::countries::code_for;
 use crate::domain::{Contact, Intake, SignatureInput, check_changeable, name_key};
 use crate::error::{AppError, AppResult};
@@ -235,6 +235,7 @@ pub async fn import(
         signature::Entity::insert_many(rows).exec(&txn).await?;
         progress(done);
     }
+    public_view::touch(&txn, letter.id).await?;
     let actor = staff.map(Actor::from).unwrap_or(Actor::System);
     audit::record(
         &txn,
@@ -774,6 +775,7 @@ mod properties {
             closed_at: None,
             invitation_reminder_days_before_deadline: None,
             confirmation_reminder_days: None,
+            list_version: 0,
         }
     }
 

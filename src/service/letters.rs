@@ -16,10 +16,10 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use super::access;
 use super::accounts::Staff;
 use super::audit::{self, Actor, Event};
 use super::changes::ChangesFilter;
+use super::{access, public_view};
 use crate::domain::{
     FieldErrors, LeadSignatories, MAX_ADDRESSEES_CHARS, MAX_BODY_CHARS, MAX_NAME_CHARS,
     RetentionDays, Slug, Translation, Translations, bounded_text, check_changeable,
@@ -494,6 +494,7 @@ pub async fn update(
         edited.revision = Set(current.revision + 1);
     }
     let updated = edited.update(&txn).await?;
+    public_view::touch(&txn, letter_id).await?;
     audit::record(
         &txn,
         Event {
@@ -549,6 +550,7 @@ pub async fn set_status(
         LetterStatus::Draft => {}
     }
     let updated = changed.update(&txn).await?;
+    public_view::touch(&txn, letter_id).await?;
     if to == LetterStatus::Delivered {
         super::exports::freeze(&txn, &updated).await?;
     }
@@ -620,6 +622,7 @@ pub async fn add_coordinator(
     }
     .insert(&txn)
     .await?;
+    public_view::touch(&txn, letter_id).await?;
     audit::record(
         &txn,
         Event {
@@ -668,6 +671,7 @@ pub async fn remove_coordinator(
     letter_coordinator::Entity::delete_by_id(link.id)
         .exec(&txn)
         .await?;
+    public_view::touch(&txn, letter_id).await?;
     audit::record(
         &txn,
         Event {
@@ -755,24 +759,31 @@ pub async fn published(db: &impl ConnectionTrait, slug: &str) -> AppResult<lette
         .ok_or_else(|| AppError::not_found("There is no published letter at this address."))
 }
 
-/// A published letter with its coordinators and counts, as the public pages show it.
-pub async fn public_by_slug(db: &DatabaseConnection, slug: &str) -> AppResult<LetterView> {
-    let letter = published(db, slug).await?;
-    details(db, letter).await
-}
-
 /// A letter with its coordinators and counts.
 pub async fn details(db: &DatabaseConnection, letter: letter::Model) -> AppResult<LetterView> {
     let mut all = views(db, vec![letter]).await?;
     Ok(all.remove(0))
 }
 
-/// Loads coordinators and counts for several letters in two queries, whatever their number.
-async fn views(db: &DatabaseConnection, letters: Vec<letter::Model>) -> AppResult<Vec<LetterView>> {
-    let ids: Vec<i64> = letters.iter().map(|l| l.id).collect();
+/// A letter's coordinating organizations, the lead first.
+pub async fn coordinators(
+    db: &impl ConnectionTrait,
+    letter_id: i64,
+) -> AppResult<Vec<Coordinator>> {
+    Ok(coordinators_of(db, vec![letter_id])
+        .await?
+        .remove(&letter_id)
+        .unwrap_or_default())
+}
+
+/// The coordinators of several letters in one query, each letter's lead first.
+async fn coordinators_of(
+    db: &impl ConnectionTrait,
+    ids: Vec<i64>,
+) -> AppResult<HashMap<i64, Vec<Coordinator>>> {
     let mut coordinators: HashMap<i64, Vec<Coordinator>> = HashMap::new();
     for (link, organization) in letter_coordinator::Entity::find()
-        .filter(letter_coordinator::Column::LetterId.is_in(ids.clone()))
+        .filter(letter_coordinator::Column::LetterId.is_in(ids))
         .find_also_related(organization::Entity)
         .order_by_desc(letter_coordinator::Column::IsLead)
         .order_by_asc(letter_coordinator::Column::Id)
@@ -790,6 +801,13 @@ async fn views(db: &DatabaseConnection, letters: Vec<letter::Model>) -> AppResul
                 });
         }
     }
+    Ok(coordinators)
+}
+
+/// Loads coordinators and counts for several letters in three queries, whatever their number.
+async fn views(db: &DatabaseConnection, letters: Vec<letter::Model>) -> AppResult<Vec<LetterView>> {
+    let ids: Vec<i64> = letters.iter().map(|l| l.id).collect();
+    let mut coordinators = coordinators_of(db, ids.clone()).await?;
     let mut counts: HashMap<i64, Counts> = HashMap::new();
     let rows: Vec<(i64, SignatureStatus, i64)> = signature::Entity::find()
         .select_only()

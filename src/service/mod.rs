@@ -19,6 +19,7 @@ pub mod letters;
 pub mod members;
 pub mod outbox;
 pub mod password_links;
+pub mod public_view;
 pub mod reminders;
 pub mod retention;
 pub mod signatures;

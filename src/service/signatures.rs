@@ -21,14 +21,14 @@ use super::audit::{self, Actor, Event};
 use super::keys::Keys;
 use super::outbox::MailCopies;
 use super::signing::{audit_public, public_of, write_public};
-use super::{changes, contact};
+use super::{changes, contact, public_view};
 use crate::domain::mailbox::{email_matches_website, is_free_mail};
 use crate::domain::{
     Contact, ContactChanges, ContactFields, Email, LeadSignatories, PublicChanges, SignatureDraft,
     check_changeable,
 };
 use crate::error::{AppError, AppResult};
-use crate::export::{Signatory, order_signatories};
+use crate::export::Signatory;
 
 /// What staff look at when deciding whether a signature is genuine.
 #[derive(Debug, Clone, Default)]
@@ -349,6 +349,7 @@ pub async fn add(
         contact::store(contact, keys, &mut row)?;
     }
     let saved = row.insert(&txn).await?;
+    public_view::touch(&txn, letter_id).await?;
     audit::record(
         &txn,
         Event {
@@ -452,6 +453,9 @@ pub async fn edit(
         }
         .update(&txn)
         .await?;
+        public_view::touch(&txn, letter_id).await?;
+    } else {
+        public_view::touch_if_listed(&txn, &before, &after).await?;
     }
     let mut after_audit = audit_public(&after);
     after_audit["lead"] = json!(lead.names().contains(&after.name));
@@ -613,6 +617,7 @@ async fn decide_in(
     }
     row.updated_at = Set(now);
     let after = row.update(txn).await?;
+    public_view::touch_if_listed(txn, &before, &after).await?;
     let mut after_audit = audit_public(&after);
     after_audit["reason"] = json!(reason);
     audit::record(
@@ -693,6 +698,8 @@ pub async fn merge(
     duplicate_row.decided_at = Set(Some(now));
     duplicate_row.updated_at = Set(now);
     let duplicate_after = duplicate_row.update(&txn).await?;
+    public_view::touch_if_listed(&txn, &kept, &kept_after).await?;
+    public_view::touch_if_listed(&txn, &duplicate, &duplicate_after).await?;
     for (id, before, after) in [
         (duplicate_id, &duplicate, &duplicate_after),
         (into_id, &kept, &kept_after),
@@ -714,23 +721,6 @@ pub async fn merge(
     }
     txn.commit().await?;
     one(db, keys, &letter, kept_after, reader).await
-}
-
-/// A published letter's approved signatories, lead signatories first, then in the letter's
-/// order (collated for its language).
-pub async fn public_list(
-    db: &DatabaseConnection,
-    slug: &str,
-) -> AppResult<(letter::Model, Vec<Signatory>)> {
-    let letter = super::letters::published(db, slug).await?;
-    let rows = approved(db, letter.id).await?;
-    let ordered = order_signatories(
-        rows.iter().map(signatory).collect(),
-        letter.list_order,
-        LeadSignatories::from_json(&letter.lead_signatories).names(),
-        letter.language,
-    );
-    Ok((letter, ordered))
 }
 
 /// The approved signatures of a letter, in no particular order.

@@ -451,9 +451,13 @@ async fn confirm_at_once(
     row.emails_sent = Set(saved.emails_sent - i32::from(counted_email));
     row.status = Set(SignatureStatus::Verified);
     row.verified_at = Set(Some(now));
-    if letter.moderation == entity::Moderation::Auto && !saved.flags.contains("honeypot") {
+    let approved =
+        letter.moderation == entity::Moderation::Auto && !saved.flags.contains("honeypot");
+    if approved {
         row.status = Set(SignatureStatus::Approved);
         row.decided_at = Set(Some(now));
+        // The signer joins the public list at once: the public pages must show it.
+        super::public_view::touch(db, letter.id).await?;
     }
     Ok(row.update(db).await?)
 }

@@ -13,6 +13,7 @@ use sea_orm::{
 use super::audit::{self, Actor, Event};
 use super::changes::{self, ProposedChange};
 use super::letters::text_in;
+use super::public_view;
 use super::signing::audit_public;
 use crate::domain::{DELIVERED_IS_FINAL, TokenHash, check_changeable};
 use crate::error::{AppError, AppResult};
@@ -219,6 +220,7 @@ async fn follow(
     change(&resolved, &mut row, now);
     row.updated_at = Set(now);
     let after = row.update(&txn).await?;
+    public_view::touch_if_listed(&txn, &resolved.signature, &after).await?;
     audit::record(
         &txn,
         Event {

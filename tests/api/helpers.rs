@@ -130,6 +130,19 @@ impl Drop for TestApp {
     }
 }
 
+/// Another server on a test's database (see [`TestApp::another_instance`]).
+pub struct Instance {
+    /// `http://127.0.0.1:PORT`.
+    pub address: String,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
 /// A fresh database URL with the guard that removes it.
 async fn fresh_database(backend: Backend) -> (String, DbGuard) {
     match backend {
@@ -216,6 +229,13 @@ impl TestApp {
         self.server.abort();
         let (address, db, keys, server) = serve(self.settings.clone()).await;
         (self.address, self.db, self.keys, self.server) = (address, db, keys, server);
+    }
+
+    /// Starts a second server process-alike on the same database and keys, as a deployment
+    /// with several instances has; it stops when the returned value is dropped.
+    pub async fn another_instance(&self) -> Instance {
+        let (address, _, _, server) = serve(self.settings.clone()).await;
+        Instance { address, server }
     }
 
     /// Starts the service on a fresh database of the given kind.

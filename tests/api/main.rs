@@ -33,6 +33,7 @@ mod openapi;
 mod outbox;
 mod pages;
 mod public;
+mod public_cache;
 mod races;
 mod security;
 mod signing;
