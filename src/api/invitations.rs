@@ -93,8 +93,10 @@ struct InvitationDto {
     /// The invited organization.
     organization: String,
     /// The contact person (editors and owners).
+    #[oai(nullable)]
     contact_name: Option<String>,
     /// Their email (editors and owners).
+    #[oai(nullable)]
     contact_email: Option<String>,
     /// The language of the emails.
     language: Language,
@@ -103,13 +105,19 @@ struct InvitationDto {
     /// The invitee asked for no more email about this letter.
     unsubscribed: bool,
     /// The signature made through the invitation.
+    #[oai(nullable)]
     signature_id: Option<i64>,
     sent_at: DateTime<Utc>,
+    #[oai(nullable)]
     opened_at: Option<DateTime<Utc>>,
+    #[oai(nullable)]
     signed_at: Option<DateTime<Utc>>,
+    #[oai(nullable)]
     declined_at: Option<DateTime<Utc>>,
+    #[oai(nullable)]
     unsubscribed_at: Option<DateTime<Utc>>,
     /// When the one reminder went out.
+    #[oai(nullable)]
     reminded_at: Option<DateTime<Utc>>,
 }
 
@@ -239,7 +247,8 @@ impl InvitationsApi {
         /// Page size, 1 to 1000 (default 100).
         #[oai(validator(minimum(value = "1"), maximum(value = "1000")))]
         limit: Query<Option<u64>>,
-        /// How many items to skip.
+        /// How many items to skip, up to 1,000,000,000.
+        #[oai(validator(minimum(value = "0"), maximum(value = "1000000000")))]
         offset: Query<Option<u64>>,
     ) -> Result<ListResponse, ApiError> {
         let filter = filter.0.map(|f| match f {

@@ -162,9 +162,11 @@ pub struct LetterDto {
     retention_days: i32,
     /// One reminder to invitees who have not answered, this many days before the deadline;
     /// `null` is off. Set with `PUT /letters/{id}/reminders`.
+    #[oai(nullable)]
     invitation_reminder_days_before_deadline: Option<i32>,
     /// One reminder to signers who have not confirmed, this many days after signing; `null` is
     /// off. Set with `PUT /letters/{id}/reminders`.
+    #[oai(nullable)]
     confirmation_reminder_days: Option<i32>,
     /// The letter in other languages.
     translations: BTreeMap<String, TranslationDto>,

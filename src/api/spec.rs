@@ -111,6 +111,12 @@ enum Rule {
     RetentionDays,
     /// Translations keyed by a language the service speaks (`i18n::parse_code`).
     Translations,
+    /// A language code the service speaks, or blank for the letter's (`parse_invitee`).
+    OptionalLanguage,
+    /// A number of days from 1 to `reminders::MAX_DAYS` (`ReminderSettings::check`).
+    ReminderDays,
+    /// From one to `invitations::MAX_PER_BATCH` invitees (`parse_invitees`).
+    Invitees,
 }
 
 /// Every field rule the document states: (schema, field, rule). The handlers answer 422 with
@@ -152,6 +158,13 @@ const FIELD_RULES: &[(&str, &str, Rule)] = &[
     ("NewMember", "email", Rule::Email),
     ("NewMember", "name", Rule::Line(MAX_NAME_CHARS)),
     ("NewMember", "password", Rule::Password),
+    ("NewInvitation", "organization", Rule::Line(MAX_NAME_CHARS)),
+    ("NewInvitation", "contact_name", Rule::Line(MAX_NAME_CHARS)),
+    ("NewInvitation", "contact_email", Rule::Email),
+    ("NewInvitation", "language", Rule::OptionalLanguage),
+    ("NewInvitations", "invitations", Rule::Invitees),
+    ("ReminderSettings", "invitation_reminder_days_before_deadline", Rule::ReminderDays),
+    ("ReminderSettings", "confirmation_reminder_days", Rule::ReminderDays),
 ];
 
 /// The fields a request must give, beyond those poem-openapi marks required: (schema, fields).
@@ -246,6 +259,21 @@ impl Rule {
                     .collect();
                 json!({ "properties": properties, "additionalProperties": false })
             }
+            Rule::OptionalLanguage => {
+                let codes: Vec<&str> = [Language::En, Language::Es]
+                    .into_iter()
+                    .map(crate::i18n::code)
+                    .collect();
+                json!({ "pattern": format!("^(?:{})?{END}", codes.join("|")) })
+            }
+            Rule::ReminderDays => json!({
+                "minimum": 1,
+                "maximum": crate::service::reminders::MAX_DAYS,
+            }),
+            Rule::Invitees => json!({
+                "minItems": 1,
+                "maxItems": crate::service::invitations::MAX_PER_BATCH,
+            }),
         }
     }
 }
