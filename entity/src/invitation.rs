@@ -33,6 +33,8 @@ pub struct Model {
     pub declined_at: Option<DateTimeUtc>,
     pub unsubscribed_at: Option<DateTimeUtc>,
     pub reminded_at: Option<DateTimeUtc>,
+    /// The reminder email in the outbox: erasure removes its copy with the invitation's.
+    pub reminder_outbox_id: Option<i64>,
     #[sea_orm(belongs_to, from = "letter_id", to = "id")]
     pub letter: BelongsTo<super::letter::Entity>,
 }

@@ -36,6 +36,7 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone_null(Invitations::DeclinedAt))
                     .col(timestamp_with_time_zone_null(Invitations::UnsubscribedAt))
                     .col(timestamp_with_time_zone_null(Invitations::RemindedAt))
+                    .col(big_integer_null(Invitations::ReminderOutboxId))
                     .foreign_key(
                         ForeignKey::create()
                             .from(Invitations::Table, Invitations::LetterId)
@@ -158,6 +159,7 @@ enum Invitations {
     DeclinedAt,
     UnsubscribedAt,
     RemindedAt,
+    ReminderOutboxId,
 }
 
 #[derive(DeriveIden, Clone, Copy)]

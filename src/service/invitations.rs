@@ -348,6 +348,7 @@ async fn insert(
         declined_at: Set(None),
         unsubscribed_at: Set(None),
         reminded_at: Set(None),
+        reminder_outbox_id: Set(None),
         ..Default::default()
     };
     contact::store_invitee(&new.invitee, &ctx.keys, &mut row)?;
@@ -851,29 +852,35 @@ pub fn invitation_reminder_due(letter: &letter::Model) -> Option<DateTime<Utc>> 
 
 /// Deletes invitations of a letter, and their emails not sent yet: every one, or the one of an
 /// address. Erasing a contact, and the end of a letter's retention period, forget them too.
+/// Returns the outbox ids of their emails (invitations and reminders), whose copies the caller
+/// removes once the transaction is sure to commit.
 pub async fn forget(
     db: &impl ConnectionTrait,
     letter_id: i64,
     email_key: Option<&str>,
-) -> AppResult<u64> {
+) -> AppResult<Vec<i64>> {
     let mut chosen = invitation::Entity::find().filter(invitation::Column::LetterId.eq(letter_id));
     if let Some(key) = email_key {
         chosen = chosen.filter(invitation::Column::ContactEmailKey.eq(key));
     }
     let rows = chosen.all(db).await?;
     if rows.is_empty() {
-        return Ok(0);
+        return Ok(Vec::new());
     }
-    let emails: Vec<i64> = rows.iter().filter_map(|r| r.outbox_id).collect();
+    let emails: Vec<i64> = rows
+        .iter()
+        .flat_map(|r| [r.outbox_id, r.reminder_outbox_id])
+        .flatten()
+        .collect();
     outbox::Entity::delete_many()
-        .filter(outbox::Column::Id.is_in(emails))
+        .filter(outbox::Column::Id.is_in(emails.iter().copied()))
         .filter(outbox::Column::SentAt.is_null())
         .exec(db)
         .await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    Ok(invitation::Entity::delete_many()
+    invitation::Entity::delete_many()
         .filter(invitation::Column::Id.is_in(ids))
         .exec(db)
-        .await?
-        .rows_affected)
+        .await?;
+    Ok(emails)
 }

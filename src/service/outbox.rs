@@ -114,15 +114,20 @@ impl MailCopies {
         Self { dir }
     }
 
-    /// Removes the copies of these outbox emails of one signature, finished or half-written;
-    /// copies that are not there are fine.
-    pub async fn remove(&self, signature_id: i64, outbox_ids: &[i64]) -> std::io::Result<()> {
+    /// Removes the copies of these outbox emails, of one signature or of none (invitations),
+    /// finished or half-written; copies that are not there are fine.
+    pub async fn remove(
+        &self,
+        signature_id: Option<i64>,
+        outbox_ids: &[i64],
+    ) -> std::io::Result<()> {
         for &outbox_id in outbox_ids {
             // Before files were named by signature, a copy was named by its outbox id alone.
-            for name in [
-                copy_file_name(outbox_id, Some(signature_id)),
-                copy_file_name(outbox_id, None),
-            ] {
+            let names = [
+                signature_id.map(|id| copy_file_name(outbox_id, Some(id))),
+                Some(copy_file_name(outbox_id, None)),
+            ];
+            for name in names.into_iter().flatten() {
                 let path = self.dir.join(name);
                 for file in [path.with_extension("eml.partial"), path] {
                     match tokio::fs::remove_file(&file).await {

@@ -191,7 +191,13 @@ async fn remind_invitees(
             .exec(&txn)
             .await?;
         if claimed.rows_affected == 1 {
-            invitations::queue_email(&txn, ctx, letter, &coordinators, &row, true).await?;
+            let outbox_id =
+                invitations::queue_email(&txn, ctx, letter, &coordinators, &row, true).await?;
+            invitation::Entity::update_many()
+                .col_expr(C::ReminderOutboxId, Expr::value(outbox_id))
+                .filter(C::Id.eq(row.id))
+                .exec(&txn)
+                .await?;
             sent += 1;
         }
         txn.commit().await?;

@@ -47,7 +47,10 @@ pub async fn erase_expired(
                 .filter(signature::Column::WithdrawnAt.lte(cutoff));
         }
         if letter_expired {
-            super::invitations::forget(db, letter.id, None).await?;
+            let emails = super::invitations::forget(db, letter.id, None).await?;
+            copies.remove(None, &emails).await.map_err(|err| {
+                anyhow::anyhow!("cannot remove the copies of invitation emails: {err}")
+            })?;
         }
         let expired: Vec<i64> = expired.into_tuple().all(db).await?;
         for signature_id in expired {

@@ -762,9 +762,10 @@ pub async fn erase_contact(
     changes::discard(&mut erased);
     erased.updated_at = Set(Utc::now());
     erased.update(&txn).await?;
-    if let Some(key) = &row.contact_email_key {
-        super::invitations::forget(&txn, letter_id, Some(key)).await?;
-    }
+    let invitation_emails = match &row.contact_email_key {
+        Some(key) => super::invitations::forget(&txn, letter_id, Some(key)).await?,
+        None => Vec::new(),
+    };
     let emails: Vec<i64> = entity::outbox::Entity::find()
         .select_only()
         .column(entity::outbox::Column::Id)
@@ -792,8 +793,9 @@ pub async fn erase_contact(
     // The files go first: when one cannot be removed, the erasure is not recorded as done and
     // can simply be asked for again.
     copies
-        .remove(signature_id, &emails)
+        .remove(Some(signature_id), &emails)
         .await
+        .and(copies.remove(None, &invitation_emails).await)
         .map_err(|err| anyhow::anyhow!("cannot remove the copies of emails to a signer: {err}"))?;
     txn.commit().await?;
     Ok(())

@@ -608,6 +608,7 @@ db_test!(
         let signature = list(&app, &token, letter, "signed").await["items"][0]["signature_id"]
             .as_i64()
             .unwrap();
+        assert!(app.mail_files_holding("signs@org.org") > 0);
         let erased = app
             .post(
                 &format!("/api/v1/letters/{letter}/signatures/{signature}/erase"),
@@ -628,6 +629,12 @@ db_test!(
             .await
             .unwrap();
         assert_eq!(all["total"], 1, "the erased contact's invitation is gone");
+        assert_eq!(
+            app.mail_files_holding("signs@org.org"),
+            0,
+            "no copy of an email to the erased contact is left"
+        );
+        assert!(app.mail_files_holding("silent@org.org") > 0);
 
         for status in ["closed", "delivered"] {
             let moved = app
@@ -657,6 +664,11 @@ db_test!(
             .await
             .unwrap();
         assert_eq!(all["total"], 0, "retention forgets the rest");
+        assert_eq!(
+            app.mail_files_holding("silent@org.org"),
+            0,
+            "nor the copies of their invitations"
+        );
     }
 );
 
