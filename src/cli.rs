@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
-use entity::Role;
+use entity::{Language, Role};
 use secrecy::SecretString;
 use url::Url;
 
@@ -339,27 +339,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 (ExportFormat::Csv, ExportScope::Public) => ExportKind::PublicCsv,
                 (ExportFormat::Csv, ExportScope::Staff) => ExportKind::StaffCsv,
             };
-            let db = db::connect(&cli.database_url).await?;
-            db::migrate(&db).await?;
-            let keys = match kind {
-                ExportKind::StaffCsv => {
-                    Some(key_store::load(&db, &cli.database_url, &key_settings).await?)
-                }
-                _ => None,
-            };
-            let file = exports::by_slug(&db, keys.as_ref(), &slug, kind, lang.map(Into::into))
-                .await
-                .map_err(describe)?;
-            let (length, sha256) = write_export(output.as_deref(), file.body).await?;
-            eprintln!(
-                "signon: {length} bytes, sha256 {sha256}{}",
-                if file.frozen {
-                    " (the delivered copy)"
-                } else {
-                    ""
-                }
-            );
-            Ok(())
+            let language = lang.map(Into::into);
+            export(
+                &cli.database_url,
+                &key_settings,
+                &slug,
+                kind,
+                language,
+                output,
+            )
+            .await
         }
         Command::Import {
             slug,
@@ -381,28 +370,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             slug,
             email,
             mail_dir,
-        } => {
-            let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
-            let db = db::connect(&cli.database_url).await?;
-            db::migrate(&db).await?;
-            let keys = key_store::load(&db, &cli.database_url, &key_settings).await?;
-            let letter = letters::find_by_slug(&db, &slug).await.map_err(describe)?;
-            let Some(found) = signatures::find_by_contact_email(&db, &keys, letter.id, &email)
-                .await
-                .map_err(describe)?
-            else {
-                bail!("no signature on this letter has that contact email");
-            };
-            let copies = MailCopies::in_folder(mail_dir);
-            signatures::erase_contact(&db, &copies, &Actor::System, letter.id, found.id)
-                .await
-                .map_err(describe)?;
-            eprintln!(
-                "signon: erased the contact data of signature {} ({}); its public part stays",
-                found.id, found.name
-            );
-            Ok(())
-        }
+        } => erase(&cli.database_url, &key_settings, &slug, &email, mail_dir).await,
         Command::RotateKey => rotate_key(&cli.database_url, &key_settings).await,
         Command::Backup { file } => backup(&cli.database_url, &key_settings, &file).await,
         Command::Serve(args) => {
@@ -412,6 +380,65 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             serve(settings, args).await
         }
     }
+}
+
+/// `signon export`: the same bytes as the HTTP export, written as they are made.
+async fn export(
+    database_url: &str,
+    key_settings: &KeySettings,
+    slug: &str,
+    kind: ExportKind,
+    language: Option<Language>,
+    output: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    let db = db::connect(database_url).await?;
+    db::migrate(&db).await?;
+    // Only the staff table holds contact data, so only it needs the keys.
+    let keys = match kind {
+        ExportKind::StaffCsv => Some(key_store::load(&db, database_url, key_settings).await?),
+        _ => None,
+    };
+    let file = exports::by_slug(&db, keys.as_ref(), slug, kind, language)
+        .await
+        .map_err(describe)?;
+    let (length, sha256) = write_export(output.as_deref(), file.body).await?;
+    let frozen = if file.frozen {
+        " (the delivered copy)"
+    } else {
+        ""
+    };
+    eprintln!("signon: {length} bytes, sha256 {sha256}{frozen}");
+    Ok(())
+}
+
+/// `signon erase`: one signer's contact data, erased as on request through the API.
+async fn erase(
+    database_url: &str,
+    key_settings: &KeySettings,
+    slug: &str,
+    email: &str,
+    mail_dir: PathBuf,
+) -> anyhow::Result<()> {
+    let email = Email::parse(email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
+    let db = db::connect(database_url).await?;
+    db::migrate(&db).await?;
+    let keys = key_store::load(&db, database_url, key_settings).await?;
+    let letter = letters::find_by_slug(&db, slug).await.map_err(describe)?;
+    let Some(found) = signatures::find_by_contact_email(&db, &keys, letter.id, &email)
+        .await
+        .map_err(describe)?
+    else {
+        bail!("no signature on this letter has that contact email");
+    };
+    let copies = MailCopies::in_folder(mail_dir);
+    signatures::erase_contact(&db, &copies, &Actor::System, letter.id, found.id)
+        .await
+        .map_err(describe)?;
+    eprintln!(
+        "signon: erased the contact data of signature {} ({}); its public part stays",
+        found.id, found.name
+    );
+    Ok(())
 }
 
 fn parse_new_staff(

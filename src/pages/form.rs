@@ -20,6 +20,13 @@ pub struct SignForm {
     pub email_checked: Option<String>,
 }
 
+impl SignForm {
+    /// Whether the hidden field was filled: a robot's mark, recorded for the moderators.
+    pub fn honeypot_filled(&self) -> bool {
+        self.fax.as_deref().is_some_and(|v| !v.trim().is_empty())
+    }
+}
+
 /// The form as it is being filled.
 #[derive(Debug, Default)]
 pub struct FormState {

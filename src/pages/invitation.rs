@@ -147,10 +147,7 @@ pub async fn sign(
         language: lang,
         network_hash,
         agent_hash,
-        honeypot: submitted
-            .fax
-            .as_deref()
-            .is_some_and(|v| !v.trim().is_empty()),
+        honeypot: submitted.honeypot_filled(),
     };
     let outcome =
         invitations::sign(&state.db, &state.keys, &state.writer, &token, submission).await;

@@ -14,7 +14,7 @@ use super::markdown::to_safe_html;
 use super::{LangQuery, html_response, language, message_page, not_found, server_error};
 use crate::client::ClientInfo;
 use crate::domain::mailbox::suggest_correction;
-use crate::domain::{FieldErrors, Intake};
+use crate::domain::{FieldErrors, Intake, SignatureDraft};
 use crate::error::AppError;
 use crate::http_cache;
 use crate::i18n::{self, fill, long_date, texts};
@@ -165,24 +165,7 @@ pub async fn sign(
     // The limit comes before any database work, so a flood costs nothing but this check.
     let client = ClientInfo::of(req);
     if let Err(wait) = state.sign_rate.check(client.ip) {
-        let lang = language(req, &query, Language::En);
-        let t = texts(lang);
-        let mut response = message_page(
-            StatusCode::TOO_MANY_REQUESTS,
-            lang,
-            t.sign_heading,
-            t.rate_limited,
-            &path,
-        );
-        response.headers_mut().insert(
-            poem::http::header::RETRY_AFTER,
-            wait.as_secs()
-                .max(1)
-                .to_string()
-                .parse()
-                .expect("digits are a valid header value"),
-        );
-        return response;
+        return rate_limited(language(req, &query, Language::En), wait, &path);
     }
     // Only the letter is needed to sign; its coordinators and counts are loaded just when the
     // page has to be shown again.
@@ -192,101 +175,100 @@ pub async fn sign(
         Err(err) => return server_error(err, language(req, &query, Language::En), &path),
     };
     let lang = language(req, &query, letter.language);
-    let t = texts(lang);
     if !letters::accepting_signatures(&letter, Utc::now()) {
         return letter_again(&state, &slug, lang, StatusCode::CONFLICT, None, &path).await;
     }
-    let mut state_for_form = FormState {
+    let mut form_state = FormState {
         input: submitted.input.clone(),
         ..Default::default()
     };
-    let errors = match submitted.input.parse(Intake::Public) {
-        Ok(draft) if draft.kind == SignatureKind::Individual && !letter.accept_individuals => {
-            let mut errors = FieldErrors::default();
-            errors.add("kind", t.individuals_not_accepted);
-            errors
-        }
+    let errors = match checked_draft(&submitted, &letter, lang, &mut form_state) {
         Ok(draft) => {
-            let typo = draft
-                .contact
-                .as_ref()
-                .and_then(|c| suggest_correction(&c.email));
-            match typo {
-                Some(suggestion) if submitted.email_checked.is_none() => {
-                    state_for_form.suggestion = Some(suggestion);
-                    let mut errors = FieldErrors::default();
-                    errors.add(
-                        "contact_email",
-                        fill(
-                            t.did_you_mean,
-                            &[(
-                                "suggestion",
-                                state_for_form.suggestion.as_deref().unwrap_or_default(),
-                            )],
-                        ),
-                    );
-                    errors
+            let (network_hash, agent_hash) = client.hashes(&state.keys);
+            let request = SignRequest {
+                slug: slug.clone(),
+                draft,
+                language: Some(lang),
+                network_hash,
+                agent_hash,
+                honeypot: submitted.honeypot_filled(),
+                contact_verified: false,
+            };
+            match state.writer.sign(request).await {
+                Ok(()) => {
+                    let days = state.settings.token_lifetime.num_days();
+                    return check_email_page(&letter, lang, days);
                 }
-                _ => {
-                    let (network_hash, agent_hash) = client.hashes(&state.keys);
-                    let honeypot = submitted
-                        .fax
-                        .as_deref()
-                        .is_some_and(|v| !v.trim().is_empty());
-                    let outcome = state
-                        .writer
-                        .sign(SignRequest {
-                            slug: slug.clone(),
-                            draft,
-                            language: Some(lang),
-                            network_hash,
-                            agent_hash,
-                            honeypot,
-                            contact_verified: false,
-                        })
+                Err(AppError::Invalid { fields, .. }) => fields,
+                Err(AppError::Conflict { .. }) => {
+                    return letter_again(&state, &slug, lang, StatusCode::CONFLICT, None, &path)
                         .await;
-                    match outcome {
-                        Ok(()) => {
-                            return check_email_page(
-                                &letter,
-                                lang,
-                                state.settings.token_lifetime.num_days(),
-                            );
-                        }
-                        Err(AppError::Invalid { fields, .. }) => fields,
-                        Err(AppError::Conflict { .. }) => {
-                            return letter_again(
-                                &state,
-                                &slug,
-                                lang,
-                                StatusCode::CONFLICT,
-                                None,
-                                &path,
-                            )
-                            .await;
-                        }
-                        Err(AppError::NotFound(_)) => return not_found(lang, &path),
-                        Err(err) => return server_error(err, lang, &path),
-                    }
                 }
+                Err(AppError::NotFound(_)) => return not_found(lang, &path),
+                Err(err) => return server_error(err, lang, &path),
             }
         }
         Err(errors) => errors,
     };
     for (field, message) in errors.into_map() {
-        state_for_form
+        form_state
             .errors
             .add(&field, i18n::field_error(&message, lang));
     }
-    letter_again(
-        &state,
-        &slug,
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
+    letter_again(&state, &slug, lang, status, Some(&form_state), &path).await
+}
+
+/// The "too many submissions" page, with when to try again.
+fn rate_limited(lang: Language, wait: std::time::Duration, path: &str) -> Response {
+    let t = texts(lang);
+    let mut response = message_page(
+        StatusCode::TOO_MANY_REQUESTS,
         lang,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        Some(&state_for_form),
-        &path,
-    )
-    .await
+        t.sign_heading,
+        t.rate_limited,
+        path,
+    );
+    response.headers_mut().insert(
+        poem::http::header::RETRY_AFTER,
+        wait.as_secs()
+            .max(1)
+            .to_string()
+            .parse()
+            .expect("digits are a valid header value"),
+    );
+    response
+}
+
+/// The submission as this letter takes it, or the fields to mark: an individual where the letter
+/// wants organizations, or an email that looks mistyped. The typo is asked about once: the form
+/// then carries `email_checked`, and the suggestion goes into `form_state` to be shown.
+fn checked_draft(
+    submitted: &SignForm,
+    letter: &entity::letter::Model,
+    lang: Language,
+    form_state: &mut FormState,
+) -> Result<SignatureDraft, FieldErrors> {
+    let t = texts(lang);
+    let draft = submitted.input.parse(Intake::Public)?;
+    let mut errors = FieldErrors::default();
+    if draft.kind == SignatureKind::Individual && !letter.accept_individuals {
+        errors.add("kind", t.individuals_not_accepted);
+        return Err(errors);
+    }
+    let typo = draft
+        .contact
+        .as_ref()
+        .and_then(|c| suggest_correction(&c.email));
+    if let Some(suggestion) = typo.filter(|_| submitted.email_checked.is_none()) {
+        errors.add(
+            "contact_email",
+            fill(t.did_you_mean, &[("suggestion", suggestion.as_str())]),
+        );
+        form_state.suggestion = Some(suggestion);
+        return Err(errors);
+    }
+    Ok(draft)
 }
 
 /// The letter page again after a submission: closed in the meantime, or the form with errors.

@@ -285,18 +285,8 @@ pub async fn confirm_status(
     let view = letters::get(&state.db, &page_ctx.staff, id).await?;
     let ctx = &page_ctx;
     // The page only asks to confirm: whoever may not change the status gets the post's refusal.
-    if !view
-        .role_of(&ctx.staff)
-        .is_some_and(access::may_write_letters)
-    {
-        return Err(AppError::Forbidden(
-            ctx.t(
-                "Your role lets you read this letter but not change it. Ask an editor or an owner of your organization.",
-                "Su rol le permite leer esta carta pero no cambiarla. Pida ayuda a alguien con rol de edición o de propietario en su organización.",
-            )
-            .to_owned(),
-        )
-        .into());
+    if let Some(refusal) = super::letter_form::refused_to_readers(ctx, &view) {
+        return Err(AppError::Forbidden(refusal.to_owned()).into());
     }
     let letter = &view.letter;
     let to = query

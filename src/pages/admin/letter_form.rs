@@ -690,6 +690,11 @@ fn why_not_editable(ctx: &Signed, view: &LetterView) -> Option<&'static str> {
             "Esta carta fue entregada; ya no puede cambiar.",
         ));
     }
+    refused_to_readers(ctx, view)
+}
+
+/// Why the reader's role cannot change this letter, if it cannot (`access::may_write_letters`).
+pub(super) fn refused_to_readers(ctx: &Signed, view: &LetterView) -> Option<&'static str> {
     (!view.role_of(&ctx.staff).is_some_and(access::may_write_letters)).then(|| {
         ctx.t(
             "Your role lets you read this letter but not change it. Ask an editor or an owner of your organization.",
