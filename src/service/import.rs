@@ -526,58 +526,20 @@ fn parse_row(
 ) -> ParsedRow {
     let mut warnings = Vec::new();
     let name = values.get("name").cloned().unwrap_or_default();
-    // People write countries as names; the domain takes codes. Unrecognized text is kept out
-    // of the country rather than refusing the whole row.
-    if let Some(written) = values
-        .get("country")
-        .cloned()
-        .filter(|c| !c.trim().is_empty())
-    {
-        match code_for(&written) {
-            Some(code) => {
-                values.insert("country", code.to_owned());
-            }
-            None => {
-                warnings.push(format!(
-                    "country: \"{written}\" is not a country we recognize; left empty"
-                ));
-                values.remove("country");
-            }
-        }
-    }
-    let status = match values
-        .get("status")
-        .map(|s| s.trim().to_lowercase())
-        .as_deref()
-    {
-        None | Some("") | Some("approved") => Ok(SignatureStatus::Approved),
-        Some("verified") => Ok(SignatureStatus::Verified),
-        Some("pending_verification") | Some("pending") => Ok(SignatureStatus::PendingVerification),
-        Some("rejected") => Ok(SignatureStatus::Rejected),
-        Some("withdrawn") => Ok(SignatureStatus::Withdrawn),
-        Some(other) => Err(format!(
-            "\"{other}\" is not a status: use approved, verified, pending_verification, rejected or withdrawn."
-        )),
-    };
+    country_as_code(&mut values, &mut warnings);
+    let status = imported_status(values.get("status").map(String::as_str));
     let input = match read_input(values) {
         Ok(input) => input,
         Err(err) => return unreadable(line, &format!("This line could not be read: {err}")),
     };
     let mut errors = BTreeMap::new();
-    let draft = match input.parse(Intake::Vouched) {
-        Ok(draft) => Some(draft),
-        Err(field_errors) => {
-            errors.extend(field_errors.into_map());
-            None
-        }
-    };
-    let status = match status {
-        Ok(status) => Some(status),
-        Err(message) => {
-            errors.insert("status".to_owned(), message);
-            None
-        }
-    };
+    let draft = input
+        .parse(Intake::Vouched)
+        .map_err(|field_errors| errors.extend(field_errors.into_map()))
+        .ok();
+    let status = status
+        .map_err(|message| errors.insert("status".to_owned(), message))
+        .ok();
     let (Some(draft), Some(status)) = (draft, status) else {
         return ParsedRow {
             line,
@@ -591,12 +553,70 @@ fn parse_row(
             warnings,
         };
     };
+    let mut row = imported_row(letter, status, now);
+    write_public(&mut row, draft.kind, &draft.public);
+    ParsedRow {
+        line,
+        email_key: draft.contact.as_ref().map(|c| keys.email_key(&c.email)),
+        name_key: name_key(&draft.public.name),
+        country: draft.public.country.clone(),
+        name,
+        row: Some(row),
+        contact: draft.contact,
+        errors,
+        warnings,
+    }
+}
+
+/// People write countries as names; the domain takes codes. Unrecognized text is kept out of
+/// the country, with a warning, rather than refusing the whole row.
+fn country_as_code(values: &mut HashMap<&str, String>, warnings: &mut Vec<String>) {
+    let Some(written) = values
+        .get("country")
+        .cloned()
+        .filter(|c| !c.trim().is_empty())
+    else {
+        return;
+    };
+    match code_for(&written) {
+        Some(code) => {
+            values.insert("country", code.to_owned());
+        }
+        None => {
+            warnings.push(format!(
+                "country: \"{written}\" is not a country we recognize; left empty"
+            ));
+            values.remove("country");
+        }
+    }
+}
+
+/// The status column: approved when empty, since an imported list is usually the signed one.
+fn imported_status(written: Option<&str>) -> Result<SignatureStatus, String> {
+    match written.map(|s| s.trim().to_lowercase()).as_deref() {
+        None | Some("") | Some("approved") => Ok(SignatureStatus::Approved),
+        Some("verified") => Ok(SignatureStatus::Verified),
+        Some("pending_verification") | Some("pending") => Ok(SignatureStatus::PendingVerification),
+        Some("rejected") => Ok(SignatureStatus::Rejected),
+        Some("withdrawn") => Ok(SignatureStatus::Withdrawn),
+        Some(other) => Err(format!(
+            "\"{other}\" is not a status: use approved, verified, pending_verification, rejected or withdrawn."
+        )),
+    }
+}
+
+/// An imported signature's row before its public fields, with its dates set as its status implies.
+fn imported_row(
+    letter: &letter::Model,
+    status: SignatureStatus,
+    now: chrono::DateTime<Utc>,
+) -> signature::ActiveModel {
     let decided = matches!(
         status,
         SignatureStatus::Approved | SignatureStatus::Rejected
     )
     .then_some(now);
-    let mut row = signature::ActiveModel {
+    signature::ActiveModel {
         letter_id: Set(letter.id),
         consent: Set(true),
         status: Set(status),
@@ -629,18 +649,6 @@ fn parse_row(
         comment: Set(None),
         contact_email_key: Set(None),
         ..Default::default()
-    };
-    write_public(&mut row, draft.kind, &draft.public);
-    ParsedRow {
-        line,
-        email_key: draft.contact.as_ref().map(|c| keys.email_key(&c.email)),
-        name_key: name_key(&draft.public.name),
-        country: draft.public.country.clone(),
-        name,
-        row: Some(row),
-        contact: draft.contact,
-        errors,
-        warnings,
     }
 }
 
