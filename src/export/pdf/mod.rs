@@ -504,20 +504,7 @@ fn signatory_entries(
                         _ => labels.no_org_type,
                     };
                     let text = group.as_deref().unwrap_or(missing);
-                    entries.push(Entry {
-                        lines: wrap(
-                            fonts,
-                            &[Span::new(
-                                single_line(text),
-                                Style::new(Face::Bold, LIST_SIZE),
-                            )],
-                            column_width,
-                            LIST_HANGING,
-                        ),
-                        leading: LIST_LEADING,
-                        space_before: GROUP_GAP,
-                        keep_with_next: true,
-                    });
+                    entries.push(group_heading(fonts, text, column_width));
                     current_group = group;
                 }
             }
@@ -537,6 +524,17 @@ fn signatory_entries(
     let mut second = Vec::new();
     section(&individuals, &mut second);
     (first, second)
+}
+
+/// The heading of a group of the list (a country or a type), kept with the names under it.
+fn group_heading(fonts: &Fonts, text: &str, column_width: f32) -> Entry {
+    let span = Span::new(single_line(text), Style::new(Face::Bold, LIST_SIZE));
+    Entry {
+        lines: wrap(fonts, &[span], column_width, LIST_HANGING),
+        leading: LIST_LEADING,
+        space_before: GROUP_GAP,
+        keep_with_next: true,
+    }
 }
 
 /// What follows a name: "City, Country" for an organization (no country under a country
