@@ -299,12 +299,12 @@ impl Cli {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let key_settings = cli.key_settings();
     match cli.command {
-        Command::Openapi { yaml } => {
-            if yaml {
-                print!("{}", api::spec::openapi_yaml());
-            } else {
-                println!("{}", api::spec::openapi_json());
-            }
+        Command::Openapi { yaml: true } => {
+            print!("{}", api::spec::openapi_yaml());
+            Ok(())
+        }
+        Command::Openapi { yaml: false } => {
+            println!("{}", api::spec::openapi_json());
             Ok(())
         }
         Command::Migrate => {
@@ -321,11 +321,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             password_stdin,
         }) => {
             let new = parse_new_staff(&email, &name, &org, role.into(), password_stdin)?;
-            let db = db::connect(&cli.database_url).await?;
-            db::migrate(&db).await?;
-            let id = accounts::add_staff(&db, new).await.map_err(describe)?;
-            println!("{id}");
-            Ok(())
+            add_staff(&cli.database_url, new).await
         }
         Command::Export {
             slug,
@@ -380,6 +376,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             serve(settings, args).await
         }
     }
+}
+
+/// `signon user add`: prints the new account's id.
+async fn add_staff(database_url: &str, new: NewStaff) -> anyhow::Result<()> {
+    let db = db::connect(database_url).await?;
+    db::migrate(&db).await?;
+    let id = accounts::add_staff(&db, new).await.map_err(describe)?;
+    println!("{id}");
+    Ok(())
 }
 
 /// `signon export`: the same bytes as the HTTP export, written as they are made.
@@ -512,28 +517,13 @@ async fn import_file(
     bar.finish_and_clear();
     let mut out = std::io::stdout().lock();
     for row in &report.rows {
-        let what = match &row.outcome {
-            Outcome::Imported if dry_run => "would be imported".to_owned(),
-            Outcome::Imported => "imported".to_owned(),
-            Outcome::Duplicate {
-                of_signature: Some(id),
-                ..
-            } => format!("duplicate of signature {id}"),
-            Outcome::Duplicate {
-                of_line: Some(line),
-                ..
-            } => format!("duplicate of line {line}"),
-            Outcome::Duplicate { .. } => "duplicate".to_owned(),
-            Outcome::Invalid(errors) => format!(
-                "invalid: {}",
-                errors
-                    .iter()
-                    .map(|(field, message)| format!("{field}: {message}"))
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            ),
-        };
-        writeln!(out, "line {}: {what} ({})", row.line, row.name)?;
+        writeln!(
+            out,
+            "line {}: {} ({})",
+            row.line,
+            row_outcome(&row.outcome, dry_run),
+            row.name
+        )?;
         for warning in &row.warnings {
             writeln!(out, "line {}: warning: {warning}", row.line)?;
         }
@@ -560,7 +550,30 @@ async fn import_file(
     Ok(())
 }
 
-/// Writes to a file (whole or not at all) or to standard output.
+/// What the import did, or would do, with one row, as the report line says it.
+fn row_outcome(outcome: &Outcome, dry_run: bool) -> String {
+    match outcome {
+        Outcome::Imported if dry_run => "would be imported".to_owned(),
+        Outcome::Imported => "imported".to_owned(),
+        Outcome::Duplicate {
+            of_signature: Some(id),
+            ..
+        } => format!("duplicate of signature {id}"),
+        Outcome::Duplicate {
+            of_line: Some(line),
+            ..
+        } => format!("duplicate of line {line}"),
+        Outcome::Duplicate { .. } => "duplicate".to_owned(),
+        Outcome::Invalid(errors) => {
+            let problems: Vec<String> = errors
+                .iter()
+                .map(|(field, message)| format!("{field}: {message}"))
+                .collect();
+            format!("invalid: {}", problems.join("; "))
+        }
+    }
+}
+
 /// Writes an export to `path` (through a partial file renamed when complete, so a failed
 /// export leaves no half-written file) or to standard output, as its pieces are made; returns
 /// its length and SHA-256.
