@@ -284,12 +284,6 @@ async fn a_server_killed_mid_surge_loses_nothing_and_sends_every_email_within_a_
     futures_util::future::join_all(clients).await;
     let acknowledged = acknowledged.lock().unwrap().clone();
     let held_by_the_dead = claimed_unsent(&db).await;
-    eprintln!(
-        "DEBUG written {} warn {:?}",
-        first.log_lines("email written").len(),
-        first.log_lines("WARN").iter().take(5).collect::<Vec<_>>()
-    );
-    std::fs::copy(&first.log, "/tmp/outbox/first.log").unwrap();
     let unsent_at_kill = unsent(&db).await;
 
     let restarted = Instant::now();
