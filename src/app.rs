@@ -66,7 +66,8 @@ impl Application {
             token_lifetime: settings.token_lifetime,
         };
         let writer = SignatureWriter::start(db.clone(), signing.clone(), committed.clone());
-        crate::service::reminders::start(db.clone(), signing, Arc::new(chrono::Utc::now));
+        crate::service::reminders::start(db.clone(), signing.clone(), Arc::new(chrono::Utc::now));
+        crate::service::digest::start(db.clone(), signing, Arc::new(chrono::Utc::now));
         mail::start(
             db.clone(),
             transport,

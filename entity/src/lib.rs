@@ -20,6 +20,7 @@ pub mod server_secret;
 pub mod signature;
 pub mod signature_reminder;
 pub mod signature_token;
+pub mod staff_digest;
 pub mod user;
 
 pub use enums::*;

@@ -24,6 +24,8 @@ pub struct Model {
     pub claimed_by: Option<String>,
     pub sent_at: Option<DateTimeUtc>,
     pub last_error: Option<String>,
+    /// When the receiving server refused the email for good (an SMTP 5xx): it is not tried again.
+    pub failed_at: Option<DateTimeUtc>,
     /// The `List-Unsubscribe` address of a bulk email (an invitation or a reminder): it only
     /// stops further email about one letter, so it is stored in the clear.
     pub list_unsubscribe: Option<String>,

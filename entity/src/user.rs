@@ -15,6 +15,10 @@ pub struct Model {
     /// An argon2id PHC string; never logged, never returned.
     pub password_hash: String,
     pub created_at: DateTimeUtc,
+    /// The language the dashboard last showed this user in, when they chose one: their emails'.
+    pub language: Option<crate::Language>,
+    /// Whether they asked for the coordinators' daily digest.
+    pub daily_digest: bool,
     #[sea_orm(has_many)]
     pub memberships: HasMany<super::membership::Entity>,
     #[sea_orm(has_many)]

@@ -1,7 +1,7 @@
 //! Logging in and out, and recognizing staff from their bearer token.
 
 use chrono::{DateTime, Utc};
-use entity::Role;
+use entity::{Language, Role};
 use poem::Request;
 use poem::web::Data;
 use poem_openapi::auth::Bearer;
@@ -12,6 +12,7 @@ use super::ApiTags;
 use super::error::ApiError;
 use crate::client::ClientInfo;
 use crate::service::accounts::{self, Staff, TokenKind};
+use crate::service::digest::{self, Preferences};
 use crate::state::AppState;
 
 /// A staff member's bearer token, from `POST /auth/login`.
@@ -85,6 +86,21 @@ struct Me {
     name: String,
     /// The caller's organizations and roles.
     organizations: Vec<MembershipDto>,
+    /// Whether the caller gets the daily digest of their letters (off until asked for).
+    daily_digest: bool,
+    /// The language of the caller's emails: the dashboard's, as last chosen there.
+    language: Language,
+}
+
+/// The caller's own settings to change; a field left out stays as it is.
+#[derive(Object)]
+#[oai(rename = "MeChanges", deny_unknown_fields)]
+struct MeChanges {
+    /// `true` for one email a day about the caller's open and closed letters: the new
+    /// signatures to moderate and the count by state; nothing on a day when nothing changed.
+    daily_digest: Option<bool>,
+    /// The language of the caller's emails.
+    language: Option<Language>,
 }
 
 #[derive(ApiResponse)]
@@ -145,21 +161,42 @@ impl AuthApi {
     ///
     /// The logged-in staff member with their organizations and roles.
     #[oai(path = "/auth/me", method = "get", operation_id = "me")]
-    async fn me(&self, auth: StaffAuth) -> Result<MeResponse, ApiError> {
-        let staff = auth.0;
-        Ok(MeResponse::Ok(Json(Me {
-            id: staff.user_id,
-            email: staff.email,
-            name: staff.name,
-            organizations: staff
-                .memberships
-                .into_iter()
-                .map(|m| MembershipDto {
-                    organization_id: m.organization_id,
-                    organization: m.organization_name,
-                    role: m.role,
-                })
-                .collect(),
-        })))
+    async fn me(&self, state: Data<&AppState>, auth: StaffAuth) -> Result<MeResponse, ApiError> {
+        let preferences = digest::preferences(&state.db, auth.0.user_id).await?;
+        Ok(MeResponse::Ok(Json(me_of(auth.0, preferences))))
+    }
+
+    /// Change my settings
+    ///
+    /// The caller's own settings: the daily digest and the language of their emails.
+    #[oai(path = "/auth/me", method = "patch", operation_id = "update_me")]
+    async fn update_me(
+        &self,
+        state: Data<&AppState>,
+        auth: StaffAuth,
+        body: Json<MeChanges>,
+    ) -> Result<MeResponse, ApiError> {
+        let preferences =
+            digest::set_preferences(&state.db, &auth.0, body.daily_digest, body.language).await?;
+        Ok(MeResponse::Ok(Json(me_of(auth.0, preferences))))
+    }
+}
+
+fn me_of(staff: Staff, preferences: Preferences) -> Me {
+    Me {
+        id: staff.user_id,
+        email: staff.email,
+        name: staff.name,
+        organizations: staff
+            .memberships
+            .into_iter()
+            .map(|m| MembershipDto {
+                organization_id: m.organization_id,
+                organization: m.organization_name,
+                role: m.role,
+            })
+            .collect(),
+        daily_digest: preferences.daily_digest,
+        language: preferences.language,
     }
 }

@@ -22,7 +22,7 @@ use sea_orm::{
 };
 use tokio::sync::Notify;
 
-pub use transport::Transport;
+pub use transport::{SendError, Transport};
 
 use crate::service::contact;
 use crate::service::keys::Keys;
@@ -53,7 +53,7 @@ pub struct Worker {
 /// What became of one claimed email.
 enum Outcome {
     Sent,
-    Failed(anyhow::Error),
+    Failed(SendError),
     /// Not attempted: the lease could have run out, so another worker may be sending it.
     Left,
 }
@@ -152,6 +152,7 @@ impl Worker {
             .column(outbox::Column::Id)
             .from(outbox::Entity)
             .and_where(outbox::Column::SentAt.is_null())
+            .and_where(outbox::Column::FailedAt.is_null())
             .and_where(outbox::Column::Attempts.lt(MAX_ATTEMPTS))
             .and_where(outbox::Column::NextAttemptAt.lte(now))
             .and_where(
@@ -250,7 +251,7 @@ async fn send_one<'a>(
     }
     let result = match contact::open_email(keys, email) {
         Ok((recipient, opened)) => transport.send(&opened, &recipient).await,
-        Err(err) => Err(err),
+        Err(err) => Err(err.into()),
     };
     match result {
         Ok(()) => (email, Outcome::Sent),
@@ -293,11 +294,14 @@ async fn mark_sent(db: &DatabaseConnection, ids: &[i64]) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Records a failed attempt: tried again after a backoff, or never again when the receiving
+/// server refused the email for good (an invitation sent by it then shows as bounced).
 async fn mark_failed(
     db: &DatabaseConnection,
     email: &outbox::Model,
-    err: &anyhow::Error,
+    failure: &SendError,
 ) -> anyhow::Result<()> {
+    let err = &failure.error;
     let attempts = email.attempts + 1;
     // 30 s, 1 min, 2 min, ... capped at an hour.
     let backoff = chrono::Duration::seconds(std::cmp::Ord::min(
@@ -307,6 +311,7 @@ async fn mark_failed(
     tracing::warn!(
         outbox_id = email.id,
         attempts,
+        permanent = failure.permanent,
         error = format!("{err:#}"),
         "an email could not be sent"
     );
@@ -318,6 +323,7 @@ async fn mark_failed(
         locked_until: Set(None),
         claimed_by: Set(None),
         last_error: Set(Some(format!("{err:#}"))),
+        failed_at: Set(failure.permanent.then(Utc::now)),
         ..Default::default()
     }
     .update(db)

@@ -75,18 +75,19 @@ impl Transport {
         }
     }
 
-    /// Sends one outbox email to its recipient.
-    pub async fn send(&self, email: &outbox::Model, recipient: &Email) -> anyhow::Result<()> {
+    /// Sends one outbox email to its recipient. A refusal for good (an SMTP 5xx reply, to the
+    /// recipient or to the message) is told apart from a failure worth trying again.
+    pub async fn send(&self, email: &outbox::Model, recipient: &Email) -> Result<(), SendError> {
         let from = match self {
             Self::Smtp { from, .. } | Self::Files { from, .. } => from.clone(),
         };
         let message = build(email, from, recipient)?;
         match self {
             Self::Smtp { mailer, .. } => {
-                mailer
-                    .send(message)
-                    .await
-                    .map_err(|err| anyhow::anyhow!(smtp_failure(&err)))?;
+                mailer.send(message).await.map_err(|err| SendError {
+                    permanent: err.is_permanent(),
+                    error: anyhow::anyhow!(smtp_failure(&err)),
+                })?;
             }
             Self::Files { dir, .. } => {
                 tokio::fs::create_dir_all(dir)
@@ -117,6 +118,30 @@ impl Transport {
             }
         }
         Ok(())
+    }
+}
+
+/// Why an email was not sent.
+#[derive(Debug)]
+pub struct SendError {
+    /// The receiving server refused it for good: sending it again would be refused again.
+    pub permanent: bool,
+    /// What went wrong, without the recipient's address.
+    pub error: anyhow::Error,
+}
+
+impl From<anyhow::Error> for SendError {
+    fn from(error: anyhow::Error) -> Self {
+        Self {
+            permanent: false,
+            error,
+        }
+    }
+}
+
+impl From<std::io::Error> for SendError {
+    fn from(error: std::io::Error) -> Self {
+        anyhow::Error::from(error).into()
     }
 }
 

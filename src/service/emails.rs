@@ -233,3 +233,63 @@ pub fn password_link(email: &PasswordLinkEmail<'_>) -> ComposedEmail {
         list_unsubscribe: None,
     }
 }
+
+/// What the acknowledgement of a signature made through a personal invitation says.
+pub struct SignedEmail<'a> {
+    /// The signer's language.
+    pub language: Language,
+    /// The letter's title in that language.
+    pub letter_title: &'a str,
+    /// The organization or person who signed, as listed.
+    pub signatory: &'a str,
+    /// Who the email is addressed to.
+    pub contact_name: &'a str,
+    /// The withdrawal page.
+    pub withdraw_url: &'a str,
+}
+
+/// The email to a signer who signed through a personal invitation: no confirmation email
+/// went to them, so this one carries the way to withdraw.
+pub fn signed_through_invitation(email: &SignedEmail<'_>) -> ComposedEmail {
+    let es = email.language == Language::Es;
+    let (title, signatory, name) = (email.letter_title, email.signatory, email.contact_name);
+    let (subject, greeting, intro, withdraw, button) = if es {
+        (
+            format!("Firma recibida: {title}"),
+            format!("Hola, {name}:"),
+            format!("{signatory} firmó la carta «{title}». Gracias."),
+            "Para retirar la firma en cualquier momento antes de que se entregue la carta:",
+            "Retirar la firma",
+        )
+    } else {
+        (
+            format!("Signature received: {title}"),
+            format!("Hello {name},"),
+            format!("{signatory} signed the letter \"{title}\". Thank you."),
+            "To withdraw the signature at any time before the letter is delivered:",
+            "Withdraw the signature",
+        )
+    };
+    let text = format!(
+        "{greeting}\n\n{intro}\n\n{withdraw}\n{url}\n",
+        url = email.withdraw_url
+    );
+    let html = html! {
+        (maud::DOCTYPE)
+        html lang=(crate::i18n::code(email.language)) {
+            head { meta charset="utf-8"; title { (subject) } }
+            body style="font-family: sans-serif; line-height: 1.5; max-width: 40em" {
+                p { (greeting) }
+                p { (intro) }
+                p { (withdraw) " " a href=(email.withdraw_url) { (button) } }
+            }
+        }
+    }
+    .into_string();
+    ComposedEmail {
+        subject,
+        text,
+        html,
+        list_unsubscribe: None,
+    }
+}

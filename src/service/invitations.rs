@@ -376,7 +376,8 @@ pub enum InvitationState {
     Signed,
     /// The invitee declined.
     Declined,
-    /// The email could not be delivered: the outbox gave up on it.
+    /// The email could not be delivered: the receiving server refused it for good, or the
+    /// outbox gave up retrying it.
     Bounced,
 }
 
@@ -422,13 +423,22 @@ impl StateFilter {
         let given_up = Query::select()
             .column(outbox::Column::Id)
             .from(outbox::Entity)
-            .and_where(outbox::Column::SentAt.is_null())
-            .and_where(outbox::Column::Attempts.gte(crate::mail::MAX_ATTEMPTS))
+            .cond_where(given_up())
             .to_owned();
-        let bounced = C::OutboxId.in_subquery(given_up.clone());
-        let delivered = Condition::any()
-            .add(C::OutboxId.is_null())
-            .add(C::OutboxId.not_in_subquery(given_up));
+        let bounced = Condition::any()
+            .add(C::OutboxId.in_subquery(given_up.clone()))
+            .add(C::ReminderOutboxId.in_subquery(given_up.clone()));
+        let delivered = Condition::all()
+            .add(
+                Condition::any()
+                    .add(C::OutboxId.is_null())
+                    .add(C::OutboxId.not_in_subquery(given_up.clone())),
+            )
+            .add(
+                Condition::any()
+                    .add(C::ReminderOutboxId.is_null())
+                    .add(C::ReminderOutboxId.not_in_subquery(given_up)),
+            );
         let unanswered = Condition::all()
             .add(C::SignedAt.is_null())
             .add(C::DeclinedAt.is_null());
@@ -445,6 +455,16 @@ impl StateFilter {
             Self::Is(InvitationState::Sent) => unanswered.add(C::OpenedAt.is_null()).add(delivered),
         }
     }
+}
+
+/// The outbox emails given up on: refused for good by the receiving server, or failed as
+/// often as the outbox tries. An invitation whose email (or reminder) is one of them bounced.
+fn given_up() -> Condition {
+    Condition::all().add(outbox::Column::SentAt.is_null()).add(
+        Condition::any()
+            .add(outbox::Column::FailedAt.is_not_null())
+            .add(outbox::Column::Attempts.gte(crate::mail::MAX_ATTEMPTS)),
+    )
 }
 
 /// An invitation as coordinators see it.
@@ -479,13 +499,16 @@ pub async fn list(
         .offset(offset)
         .all(db)
         .await?;
-    let outbox_ids: Vec<i64> = rows.iter().filter_map(|r| r.outbox_id).collect();
+    let outbox_ids: Vec<i64> = rows
+        .iter()
+        .flat_map(|r| [r.outbox_id, r.reminder_outbox_id])
+        .flatten()
+        .collect();
     let given_up: std::collections::HashSet<i64> = outbox::Entity::find()
         .select_only()
         .column(outbox::Column::Id)
         .filter(outbox::Column::Id.is_in(outbox_ids))
-        .filter(outbox::Column::SentAt.is_null())
-        .filter(outbox::Column::Attempts.gte(crate::mail::MAX_ATTEMPTS))
+        .filter(given_up())
         .into_tuple::<i64>()
         .all(db)
         .await?
@@ -494,7 +517,10 @@ pub async fn list(
     let sees_contacts = access::may_see_contacts(role);
     let mut views = Vec::with_capacity(rows.len());
     for row in rows {
-        let bounced = row.outbox_id.is_some_and(|id| given_up.contains(&id));
+        let bounced = [row.outbox_id, row.reminder_outbox_id]
+            .into_iter()
+            .flatten()
+            .any(|id| given_up.contains(&id));
         views.push(InvitationView {
             invitee: sees_contacts
                 .then(|| contact::load_invitee(keys, &row))

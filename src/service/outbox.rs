@@ -87,6 +87,7 @@ fn sealed_row(
         claimed_by: Set(None),
         sent_at: Set(None),
         last_error: Set(None),
+        failed_at: Set(None),
         list_unsubscribe: Set(email.list_unsubscribe),
     }
 }

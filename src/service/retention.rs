@@ -4,15 +4,12 @@
 //! The public part of each signature (and the frozen exports) stays.
 
 use chrono::{DateTime, Utc};
-use entity::{LetterStatus, SignatureStatus, letter, scheduled_job, signature};
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter,
-    QuerySelect,
-};
+use entity::{LetterStatus, SignatureStatus, letter, signature};
+use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
 
 use super::audit::Actor;
 use super::outbox::MailCopies;
+use super::schedule;
 use super::signatures::erase_contact;
 use crate::error::AppResult;
 
@@ -74,19 +71,16 @@ fn ended_at(letter: &letter::Model) -> Option<DateTime<Utc>> {
 
 /// The job's row in `scheduled_jobs`.
 const JOB: &str = "retention";
-/// How long one run holds the job against other instances, at most: a process that dies while
-/// running it leaves it to the others after this.
-const RUN_LEASE: chrono::Duration = chrono::Duration::minutes(10);
 
 /// Runs the retention job now and then every `every`, until the process ends. Every instance
-/// sharing the database runs this loop, but each period only the first to take the job's row
-/// runs it, and never two at once.
+/// sharing the database runs this loop, but each period only one runs the job (see
+/// [`schedule`]).
 pub fn start(
     db: DatabaseConnection,
     copies: MailCopies,
     every: std::time::Duration,
 ) -> tokio::task::JoinHandle<()> {
-    let instance = uuid::Uuid::new_v4().simple().to_string();
+    let instance = schedule::instance_id();
     tokio::spawn(async move {
         loop {
             match run_if_due(&db, &copies, &instance, every).await {
@@ -113,70 +107,13 @@ async fn run_if_due(
     instance: &str,
     every: std::time::Duration,
 ) -> AppResult<Option<u64>> {
-    if !take(db, instance, every).await? {
+    if !schedule::take(db, JOB, instance, Utc::now(), every).await? {
         return Ok(None);
     }
     tracing::info!(job = JOB, "the retention job runs");
     let erased = erase_expired(db, copies, Utc::now()).await;
-    let released = scheduled_job::Entity::update_many()
-        .col_expr(
-            scheduled_job::Column::LockedUntil,
-            Expr::value(Option::<DateTime<Utc>>::None),
-        )
-        .filter(scheduled_job::Column::Name.eq(JOB))
-        .filter(scheduled_job::Column::LockedBy.eq(instance))
-        .exec(db)
-        .await;
+    let released = schedule::release(db, JOB, instance).await;
     let erased = erased?;
     released?;
     Ok(Some(erased))
-}
-
-/// Takes the job for this instance if it is due and free, in one statement (so two instances
-/// cannot both take it): moves its next run a period on and counts the run.
-async fn take(
-    db: &DatabaseConnection,
-    instance: &str,
-    every: std::time::Duration,
-) -> AppResult<bool> {
-    let now = Utc::now();
-    // The row exists from the first time any instance looks; the job is due at once then.
-    scheduled_job::Entity::insert(scheduled_job::ActiveModel {
-        name: Set(JOB.to_owned()),
-        next_run_at: Set(now),
-        locked_until: Set(None),
-        locked_by: Set(None),
-        runs: Set(0),
-    })
-    .on_conflict(
-        OnConflict::column(scheduled_job::Column::Name)
-            .do_nothing()
-            .to_owned(),
-    )
-    .exec_without_returning(db)
-    .await?;
-    let taken = scheduled_job::Entity::update_many()
-        .col_expr(scheduled_job::Column::NextRunAt, Expr::value(now + every))
-        .col_expr(
-            scheduled_job::Column::LockedUntil,
-            Expr::value(Some(now + RUN_LEASE)),
-        )
-        .col_expr(
-            scheduled_job::Column::LockedBy,
-            Expr::value(Some(instance.to_owned())),
-        )
-        .col_expr(
-            scheduled_job::Column::Runs,
-            Expr::col(scheduled_job::Column::Runs).add(1),
-        )
-        .filter(scheduled_job::Column::Name.eq(JOB))
-        .filter(scheduled_job::Column::NextRunAt.lte(now))
-        .filter(
-            Condition::any()
-                .add(scheduled_job::Column::LockedUntil.is_null())
-                .add(scheduled_job::Column::LockedUntil.lt(now)),
-        )
-        .exec(db)
-        .await?;
-    Ok(taken.rows_affected == 1)
 }

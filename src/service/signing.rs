@@ -215,14 +215,16 @@ pub async fn record(
         }
     };
 
-    let (saved, sending) = if request.contact_verified {
-        (
-            confirm_at_once(db, &letter, saved, sending, now).await?,
-            false,
-        )
-    } else {
-        (saved, sending)
-    };
+    if request.contact_verified {
+        // No confirmation email: the acknowledgement, counted in its place, carries the way
+        // to withdraw.
+        let acknowledging = sending && saved.status == SignatureStatus::PendingVerification;
+        let saved = confirm_at_once(db, &letter, saved, sending && !acknowledging, now).await?;
+        if acknowledging {
+            acknowledge(db, ctx, &letter, &saved, language, prepared, now).await?;
+        }
+        return audit::record(db, submitted_event(&letter, &saved, action, before)).await;
+    }
     if sending {
         send_links(db, ctx, &letter, &saved, language, prepared, now).await?;
     }
@@ -505,6 +507,48 @@ async fn send_links(
     Ok(())
 }
 
+/// Issues a withdrawal link for a signature confirmed through a personal invitation and
+/// queues the acknowledgement that carries it.
+async fn acknowledge(
+    db: &impl ConnectionTrait,
+    ctx: &SigningContext,
+    letter: &letter::Model,
+    saved: &signature::Model,
+    language: Language,
+    prepared: &Prepared,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let Some(contact) = contact::load(&ctx.keys, saved)? else {
+        return Ok(());
+    };
+    signature_token::ActiveModel {
+        signature_id: Set(saved.id),
+        purpose: Set(TokenPurpose::Withdraw),
+        token_hash: Set(prepared.withdraw.hash().as_str().to_owned()),
+        created_at: Set(now),
+        expires_at: Set(now + WITHDRAWAL_LIFETIME),
+        used_at: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    let lang = crate::i18n::code(language);
+    let withdraw_url = link(&ctx.base_url, "withdraw", &prepared.withdraw, lang);
+    let email = emails::signed_through_invitation(&emails::SignedEmail {
+        language,
+        letter_title: &text_in(letter, language).title,
+        signatory: &saved.name,
+        contact_name: &contact.name,
+        withdraw_url: &withdraw_url,
+    });
+    let kind = "signed_acknowledgement";
+    outbox::enqueue(db, &ctx.keys, Some(saved.id), kind, &contact.email, email).await?;
+    Ok(())
+}
+
+/// How long a withdrawal link works: until delivery, long after a confirmation link expires.
+const WITHDRAWAL_LIFETIME: chrono::Duration = chrono::Duration::days(3650);
+
 /// The outbox kind of the confirmation email.
 const KIND: &str = "verification";
 
@@ -533,11 +577,10 @@ fn links_email(
             &prepared.verify,
             now + ctx.token_lifetime,
         ),
-        // Withdrawal stays possible until delivery, long after the confirmation link expires.
         token(
             TokenPurpose::Withdraw,
             &prepared.withdraw,
-            now + chrono::Duration::days(3650),
+            now + WITHDRAWAL_LIFETIME,
         ),
     ];
     let lang = crate::i18n::code(language);

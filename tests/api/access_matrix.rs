@@ -461,6 +461,11 @@ fn api_rows() -> Vec<ApiRow> {
     vec![
         row("logout", Staff, Empty),
         row("me", Staff, Empty),
+        row(
+            "update_me",
+            Staff,
+            Json(|_| json!({ "daily_digest": true, "language": "es" })),
+        ),
         row("list_members", Organization(VIEWER), Empty),
         row(
             "add_member",
@@ -925,6 +930,16 @@ fn page_rows() -> Vec<PageRow> {
             none,
         ),
         page("/", "/", Staff),
+        page("/account", "/account", Staff),
+        redirecting(
+            form(
+                "/account",
+                "/account",
+                Staff,
+                Form(|_| pairs(&[("daily_digest", "yes"), ("language", "es")])),
+            ),
+            "/admin/account",
+        ),
         // Pages that only show a form refuse whom their post would refuse.
         page("/letters/new", "/letters/new", OwnOrganization(EDITOR)),
         form(

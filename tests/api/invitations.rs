@@ -155,10 +155,15 @@ db_test!(an_invitation_link_signs_in_one_step_and_only_once, |app| {
             .contains("nothing was signed twice")
     );
 
+    let emails = app.delivered_emails().await;
     assert_eq!(
-        app.delivered_emails().await.len(),
-        1,
-        "no confirmation email"
+        emails.len(),
+        2,
+        "no confirmation email: the invitation and the acknowledgement"
+    );
+    assert!(
+        !emails[1].text.contains("/verify/"),
+        "the acknowledgement asks for no confirmation"
     );
     let signatures: Value = app
         .get(

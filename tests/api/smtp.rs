@@ -25,6 +25,20 @@ pub enum Recipients {
     Accepted,
     /// Refused permanently, with the address in the reply text as real servers often do.
     RefusedNamingTheAddress,
+    /// The addresses holding this text refused permanently (550, no such mailbox); the others
+    /// accepted.
+    RefusedIf(&'static str),
+}
+
+impl Recipients {
+    /// Whether `RCPT TO` of this address is refused with a 550.
+    fn refuses(self, address: &str) -> bool {
+        match self {
+            Self::Accepted => false,
+            Self::RefusedNamingTheAddress => true,
+            Self::RefusedIf(part) => address.contains(part),
+        }
+    }
 }
 
 /// Speaks just enough SMTP (no TLS, no auth) to accept messages on a random loopback port.
@@ -55,9 +69,7 @@ pub async fn start_smtp_server(policy: Recipients) -> (u16, Arc<Mutex<Vec<Receiv
                     } else if command.starts_with("MAIL FROM") {
                         recipients.clear();
                         b"250 OK\r\n"
-                    } else if command.starts_with("RCPT TO")
-                        && policy == Recipients::RefusedNamingTheAddress
-                    {
+                    } else if command.starts_with("RCPT TO") && policy.refuses(&line) {
                         let refusal = format!(
                             "550 5.1.1 {}: Recipient address rejected: User unknown\r\n",
                             line[8..].trim_start_matches(':').trim()

@@ -85,7 +85,7 @@ pub fn page(ctx: &PageContext, title: &str, content: Markup) -> Markup {
                         @if let Some(staff) = &ctx.staff {
                             a href="/admin" { (ctx.t("Letters", "Cartas")) }
                             a href="/admin/members" { (ctx.t("Members", "Miembros")) }
-                            span.meta { (staff.name) }
+                            a.meta href="/admin/account" title=(ctx.t("Your settings", "Su configuración")) { (staff.name) }
                         }
                         a href=(format!("{}?lang={}", ctx.path, switch_texts.code)) lang=(switch_texts.code) hreflang=(switch_texts.code) {
                             (switch_texts.language_name)

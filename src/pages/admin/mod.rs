@@ -5,6 +5,7 @@
 //! Every page goes through [`session::guard`] (language, session, anti-forgery checks) and takes
 //! a [`session::Signed`] when it needs a signed-in staff member.
 
+mod account;
 mod audit;
 mod auth;
 pub mod error;
@@ -111,6 +112,11 @@ fn letter_routes(routes: Route) -> Route {
 /// Organizations' members.
 fn organization_routes(routes: Route) -> Route {
     routes
+        // One's own settings.
+        .at(
+            "/account",
+            get(account::account_page).post(account::save_account),
+        )
         // Organizations' members.
         .at("/members", get(members::members_home))
         .at(

@@ -17,6 +17,7 @@ use super::error::PageError;
 use crate::domain::Token;
 use crate::i18n;
 use crate::service::accounts::{self, Staff};
+use crate::service::digest;
 use crate::state::AppState;
 
 /// The form field (or, for file uploads, the query parameter) that carries the token.
@@ -169,8 +170,9 @@ fn take_notice(jar: &CookieJar, secure: bool) -> Option<Notice> {
     })
 }
 
-/// The reader's language: `?lang=` (remembered in a cookie), then the cookie, then the browser.
-fn page_language(req: &Request, jar: &CookieJar, secure: bool) -> Language {
+/// The reader's language: `?lang=` (remembered in a cookie), then the cookie, then the browser;
+/// and whether the reader chose it just now with `?lang=`.
+fn page_language(req: &Request, jar: &CookieJar, secure: bool) -> (Language, bool) {
     let chosen = req
         .uri()
         .query()
@@ -185,14 +187,15 @@ fn page_language(req: &Request, jar: &CookieJar, secure: bool) -> Language {
         let mut remembered = cookie(name, i18n::code(language), secure);
         remembered.set_max_age(std::time::Duration::from_secs(365 * 24 * 3600));
         jar.add(remembered);
-        return language;
+        return (language, true);
     }
     let remembered = jar.get(&name).and_then(|c| i18n::parse_code(c.value_str()));
     let accept = req
         .headers()
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok());
-    remembered.unwrap_or_else(|| i18n::negotiate(None, accept, Language::En))
+    let language = remembered.unwrap_or_else(|| i18n::negotiate(None, accept, Language::En));
+    (language, false)
 }
 
 /// The reader's language for a page shown before the session middleware runs: the remembered
@@ -241,7 +244,7 @@ pub async fn guard<E: Endpoint>(next: Arc<E>, mut req: Request) -> poem::Result<
         .expect("the application state is attached to every route");
     let secure = state.base_url.scheme() == "https";
     let jar = req.cookie().clone();
-    let lang = page_language(&req, &jar, secure);
+    let (lang, chosen) = page_language(&req, &jar, secure);
     let is_post = req.method() == Method::POST;
     let Some(binding) = csrf_binding(&jar, secure, !is_post) else {
         return Ok(PageError::Forgery.render(lang));
@@ -273,6 +276,12 @@ pub async fn guard<E: Endpoint>(next: Arc<E>, mut req: Request) -> poem::Result<
         }
         None => None,
     };
+    if let Some(staff) = staff.as_ref().filter(|_| chosen) {
+        // The staff member's emails (the daily digest) follow the dashboard's language.
+        if let Err(err) = digest::remember_language(&state.db, staff.user_id, lang).await {
+            return Ok(PageError::App(err).render(lang));
+        }
+    }
     let notice = if is_post {
         None
     } else {
