@@ -14,7 +14,8 @@
 //!   no secret). An organization's members are listed to its members and managed by its
 //!   owners, 403 to everyone else.
 //! - Viewers read and never write: no contact field in a JSON answer, no contact email, name or
-//!   note in any page or file they get, and no dashboard form that would change something;
+//!   note in any page or file they get, and no dashboard form that would change something
+//!   beyond their own account (signing out, their own settings);
 //!   editors and owners do get the contact data where it is shown. A dashboard page that only
 //!   shows a form refuses whom its post would refuse; the letter's edit page and the merge page
 //!   show a viewer what they may read, without the form.
@@ -1502,7 +1503,8 @@ fn write_forms(html: &str) -> Vec<String> {
             let tag = &html[at..];
             let tag = &tag[..tag.find('>').unwrap_or(tag.len())];
             let action = tag.split("action=\"").nth(1)?.split('"').next()?;
-            (action != "/admin/logout").then(|| action.to_owned())
+            // A viewer's own account is theirs to change: signing out, their own settings.
+            (!["/admin/logout", "/admin/account"].contains(&action)).then(|| action.to_owned())
         })
         .collect()
 }
