@@ -277,9 +277,13 @@ pub async fn guard<E: Endpoint>(next: Arc<E>, mut req: Request) -> poem::Result<
         None => None,
     };
     if let Some(staff) = staff.as_ref().filter(|_| chosen) {
-        // The staff member's emails (the daily digest) follow the dashboard's language.
+        // The staff member's emails (the daily digest) follow the dashboard's language; the
+        // page itself does not depend on remembering it.
         if let Err(err) = digest::remember_language(&state.db, staff.user_id, lang).await {
-            return Ok(PageError::App(err).render(lang));
+            tracing::warn!(
+                error = format!("{err:#}"),
+                "the chosen language was not remembered"
+            );
         }
     }
     let notice = if is_post {
