@@ -120,6 +120,54 @@ async fn a_mailbox_the_server_refuses_for_good_bounces_the_invitation_at_once(ba
 
 backend_test!(a_mailbox_the_server_refuses_for_good_bounces_the_invitation_at_once);
 
+async fn a_mailbox_refused_for_now_is_tried_again_and_not_bounced(backend: Backend) {
+    let (port, inbox) = start_smtp_server(Recipients::RefusedForNow).await;
+    let app = TestApp::spawn_with(backend, |settings| {
+        settings.mail.smtp_url = Some(format!("smtp://127.0.0.1:{port}").into());
+    })
+    .await;
+    let (token, letter) = open_letter(&app, "busy-mailbox").await;
+    invite(
+        &app,
+        &token,
+        letter,
+        &[("Busy Network", "busy@full.org", "en")],
+    )
+    .await;
+
+    use sea_orm::EntityTrait;
+    let mut tried = Vec::new();
+    for _ in 0..200 {
+        tried = entity::outbox::Entity::find().all(&app.db).await.unwrap();
+        if tried.iter().any(|r| r.attempts >= 1) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(tried.len(), 1);
+    let email = &tried[0];
+    assert_eq!(email.attempts, 1, "the first attempt was refused");
+    assert!(email.failed_at.is_none(), "a 450 is not a refusal for good");
+    assert!(email.sent_at.is_none());
+    assert!(
+        email.next_attempt_at > chrono::Utc::now(),
+        "it is tried again later"
+    );
+    assert!(
+        email
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("temporary") && e.contains("450")),
+        "{:?}",
+        email.last_error
+    );
+    assert!(inbox.lock().unwrap().is_empty());
+    assert_eq!(list(&app, &token, letter, "bounced").await["total"], 0);
+    assert_eq!(list(&app, &token, letter, "sent").await["total"], 1);
+}
+
+backend_test!(a_mailbox_refused_for_now_is_tried_again_and_not_bounced);
+
 /// The invitation email sent to `to`.
 fn invitation_to<'a>(emails: &'a [SentEmail], to: &str) -> &'a SentEmail {
     emails

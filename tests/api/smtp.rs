@@ -28,13 +28,15 @@ pub enum Recipients {
     /// The addresses holding this text refused permanently (550, no such mailbox); the others
     /// accepted.
     RefusedIf(&'static str),
+    /// Every address refused for now (450, mailbox busy): worth trying again later.
+    RefusedForNow,
 }
 
 impl Recipients {
     /// Whether `RCPT TO` of this address is refused with a 550.
     fn refuses(self, address: &str) -> bool {
         match self {
-            Self::Accepted => false,
+            Self::Accepted | Self::RefusedForNow => false,
             Self::RefusedNamingTheAddress => true,
             Self::RefusedIf(part) => address.contains(part),
         }
@@ -69,6 +71,9 @@ pub async fn start_smtp_server(policy: Recipients) -> (u16, Arc<Mutex<Vec<Receiv
                     } else if command.starts_with("MAIL FROM") {
                         recipients.clear();
                         b"250 OK\r\n"
+                    } else if command.starts_with("RCPT TO") && policy == Recipients::RefusedForNow
+                    {
+                        b"450 4.2.1 Mailbox busy, try again later\r\n"
                     } else if command.starts_with("RCPT TO") && policy.refuses(&line) {
                         let refusal = format!(
                             "550 5.1.1 {}: Recipient address rejected: User unknown\r\n",
