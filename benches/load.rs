@@ -13,7 +13,6 @@
 //! `SIGNON_BENCH_ONLY` (comma-separated scenario names, e.g. `healthz,signing`).
 //! Requests go to 127.0.0.1 only, and every loop stops by itself.
 
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -21,6 +20,9 @@ use std::time::{Duration, Instant};
 use sea_orm::{ConnectionTrait, Database};
 use signon::config::KeySettings;
 use signon::service::{import, key_store, letters};
+
+#[path = "support/server.rs"]
+mod server;
 
 /// The seeded letter (see `signon::demo`).
 const SLUG: &str = signon::demo::DEMO_SLUG;
@@ -120,44 +122,6 @@ async fn seed(url: &str, key_file: &std::path::Path, count: u64) -> u64 {
     .expect("the signatories import");
     db.close().await.unwrap();
     (demo.signatories + report.imported()) as u64
-}
-
-/// Starts `signon serve` on a free loopback port; returns it once `/healthz` answers.
-async fn start_server(
-    url: &str,
-    dir: &std::path::Path,
-    key_file: &std::path::Path,
-) -> (Child, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
-    let log = std::fs::File::create(dir.join("server.log")).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_signon"))
-        .arg("serve")
-        .env("DATABASE_URL", url)
-        .env("SIGNON_KEY_FILE", key_file)
-        .env("SIGNON_BIND", format!("127.0.0.1:{port}"))
-        .env("SIGNON_MAIL_DIR", dir.join("mail"))
-        .env("SIGNON_SIGN_RATE", "0")
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .expect("signon serve starts");
-    let base = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::new();
-    for _ in 0..300 {
-        if client.get(format!("{base}/healthz")).send().await.is_ok() {
-            return (child, base);
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    panic!(
-        "signon serve did not answer within 30 s; see its log in {}",
-        dir.display()
-    );
 }
 
 /// A `/proc/PID/status` field of the server, in MiB.
@@ -286,8 +250,15 @@ async fn main() {
         "SQLite (synchronous=FULL)"
     };
     let seeded = seed(&url, &key_file, signatories).await;
-    let (mut server, base) = start_server(&url, dir.path(), &key_file).await;
-    let pid = server.id();
+    let server = server::ChildServer::start(
+        &url,
+        &key_file,
+        &dir.path().join("mail"),
+        dir.path().join("server.log"),
+        &[],
+    )
+    .await;
+    let (base, pid) = (server.base.clone(), server.pid());
     println!(
         "signon load benchmark: {engine}, {seeded} approved signatories, {connections} connections, {seconds} s per scenario"
     );
@@ -340,8 +311,7 @@ async fn main() {
         "\nserver memory: {before_signing:.1} MiB resident before signing, {after_signing:.1} MiB after, peak {:.1} MiB",
         memory(pid, "VmHWM")
     );
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server);
     if let Some((server_url, name)) = drop_after
         && let Ok(admin) = Database::connect(&server_url).await
     {

@@ -7,29 +7,8 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+use crate::child_server::{free_port, signon, wait_until_ready};
 use crate::helpers::{Backend, EmptyDatabase, PASSWORD, TestApp};
-
-/// A `signon` command with none of the caller's configuration leaking in.
-pub(crate) fn signon() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_signon"));
-    for var in [
-        "DATABASE_URL",
-        "SIGNON_BIND",
-        "SIGNON_BASE_URL",
-        "SIGNON_SMTP_URL",
-        "SIGNON_MAIL_DIR",
-        "SIGNON_MAIL_FROM",
-        "SIGNON_LOG",
-        "SIGNON_LOG_FORMAT",
-        "SIGNON_SECRET_KEY",
-        "SIGNON_DATA_KEY",
-        "SIGNON_KEY_FILE",
-        "RUST_LOG",
-    ] {
-        command.env_remove(var);
-    }
-    command
-}
 
 pub(crate) fn run_with_stdin(mut command: Command, stdin: &str) -> Output {
     let mut child = command
@@ -240,27 +219,6 @@ fn a_port_in_use_fails_with_one_line() {
         .unwrap();
 
     assert_clear_failure(&output, "cannot listen on");
-}
-
-pub(crate) fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-pub(crate) async fn wait_until_ready(base: &str) {
-    let client = reqwest::Client::new();
-    for _ in 0..200 {
-        if let Ok(response) = client.get(format!("{base}/readyz")).send().await
-            && response.status() == StatusCode::OK
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("signon did not become ready");
 }
 
 #[tokio::test]

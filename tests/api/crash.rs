@@ -4,126 +4,21 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use entity::Role;
 use reqwest::StatusCode;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
-use signon::domain::{Email, Password};
-use signon::service::accounts::{self, NewStaff};
 
-use crate::cli::{free_port, signon, wait_until_ready};
-use crate::helpers::{Backend, EmptyDatabase, PASSWORD, organization};
-
-/// A `signon serve` child process writing its log to a file.
-struct Server {
-    child: Child,
-    base: String,
-    log: PathBuf,
-}
-
-impl Server {
-    /// Starts `signon serve` on `database_url` with the given key file and mail folder, and
-    /// waits until it answers.
-    async fn start(
-        database_url: &str,
-        key_file: &Path,
-        mail_dir: &Path,
-        log: PathBuf,
-        env: &[(&str, &str)],
-    ) -> Self {
-        let port = free_port();
-        let out = std::fs::File::create(&log).unwrap();
-        let mut command = signon();
-        command
-            .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
-            .env("DATABASE_URL", database_url)
-            .env("SIGNON_KEY_FILE", key_file)
-            .env("SIGNON_MAIL_DIR", mail_dir)
-            .env("SIGNON_SIGN_RATE", "0")
-            .envs(env.iter().copied())
-            .stdout(Stdio::from(out.try_clone().unwrap()))
-            .stderr(Stdio::from(out));
-        let child = command.spawn().expect("signon serve starts");
-        let base = format!("http://127.0.0.1:{port}");
-        wait_until_ready(&base).await;
-        Self { child, base, log }
-    }
-
-    /// Ends the process at once, as a crash or `kill -9` would.
-    fn kill(&mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-    }
-
-    /// The lines of its log that contain `needle`.
-    fn log_lines(&self, needle: &str) -> Vec<String> {
-        std::fs::read_to_string(&self.log)
-            .unwrap_or_default()
-            .lines()
-            .filter(|line| line.contains(needle))
-            .map(str::to_owned)
-            .collect()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use crate::child_server::{self, ChildServer};
+use crate::helpers::{Backend, EmptyDatabase, organization};
 
 /// An editor's token and an open letter `slug` (with the given retention period) on `base`.
 async fn open_letter(db: &DatabaseConnection, base: &str, slug: &str, retention: i32) -> String {
-    accounts::add_staff(
-        db,
-        NewStaff {
-            email: Email::parse("coord@wola.org").unwrap(),
-            name: "Coordinator".into(),
-            organization: "WOLA".into(),
-            role: Role::Editor,
-            password: Password::parse(PASSWORD.into()).unwrap(),
-        },
-    )
-    .await
-    .unwrap();
-    let client = reqwest::Client::new();
-    let login: Value = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({ "email": "coord@wola.org", "password": PASSWORD }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = login["token"].as_str().unwrap().to_owned();
-    let letter: Value = client
-        .post(format!("{base}/api/v1/letters"))
-        .bearer_auth(&token)
-        .json(
-            &json!({ "slug": slug, "title": "A letter", "body": "We ask you to act.",
-                       "retention_days": retention }),
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let opened = client
-        .post(format!("{base}/api/v1/letters/{}/status", letter["id"]))
-        .bearer_auth(&token)
-        .json(&json!({ "status": "open" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(opened.status(), StatusCode::OK);
-    token
+    let letter = json!({ "slug": slug, "title": "A letter", "body": "We ask you to act.",
+                         "retention_days": retention });
+    child_server::open_letter(db, base, &letter).await
 }
 
 /// Signs `slug` as `name` through the public API of `base`; whether it was acknowledged.
@@ -217,8 +112,8 @@ impl Place {
         self.dir.path().join(name)
     }
 
-    async fn start(&self, mail: &str, log: &str, env: &[(&str, &str)]) -> Server {
-        Server::start(
+    async fn start(&self, mail: &str, log: &str, env: &[(&str, &str)]) -> ChildServer {
+        ChildServer::start(
             &self.url,
             &self.path("signon.key"),
             &self.path(mail),

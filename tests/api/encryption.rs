@@ -10,7 +10,8 @@ use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
 use serde_json::{Value, json};
 
-use crate::cli::{assert_clear_failure, free_port, signon, wait_until_ready};
+use crate::child_server::{free_port, signon, wait_until_ready};
+use crate::cli::assert_clear_failure;
 use crate::helpers::{Backend, EmptyDatabase, PASSWORD, TestApp, organization};
 
 /// A contact no other test uses: whatever of it is found in the database was leaked.

@@ -17,6 +17,9 @@ mod auth;
 mod backup;
 mod browser;
 mod changes;
+// Shared with the benchmarks: see its header.
+#[path = "../../benches/support/server.rs"]
+mod child_server;
 mod cli;
 mod crash;
 mod digest;
