@@ -13,6 +13,8 @@ use sea_orm::{
     DbErr, EntityTrait, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
 
+mod name_keys;
+
 /// Which engine a database URL names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
@@ -86,11 +88,16 @@ fn describe_connect_error(err: DbErr) -> anyhow::Error {
     anyhow::anyhow!("{err}")
 }
 
-/// Applies every pending migration.
+/// Applies every pending migration, then recomputes the stored values that the app derives
+/// under rules a migration cannot call (name keys).
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     Migrator::up(db, None)
         .await
-        .context("cannot apply the database migrations")
+        .context("cannot apply the database migrations")?;
+    name_keys::refresh(db)
+        .await
+        .context("cannot bring the stored name keys up to date")?;
+    Ok(())
 }
 
 /// Starts a transaction that will write. On SQLite it takes the write lock at once
