@@ -134,6 +134,16 @@ impl ChildServer {
         self.child.wait().unwrap();
     }
 
+    /// Stops the process as an operator would (SIGTERM), asserting that it exits cleanly.
+    pub fn stop(mut self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        assert!(self.child.wait().unwrap().success(), "signon stops cleanly");
+    }
+
     /// The lines of its log that contain `needle`.
     pub fn log_lines(&self, needle: &str) -> Vec<String> {
         std::fs::read_to_string(&self.log)

@@ -987,6 +987,7 @@ fn page_rows() -> Vec<PageRow> {
     ]
     .into_iter()
     .chain(letter_file_rows())
+    .chain(invitation_rows())
     .chain(member_page_rows())
     .chain(moderation_rows())
     .chain(signature_page_rows())
@@ -1050,6 +1051,13 @@ fn letter_file_rows() -> Vec<PageRow> {
             "/letters/{letter}/audit",
             Letter(VIEWER),
         ),
+    ]
+}
+
+/// A letter's invitations and reminders.
+fn invitation_rows() -> Vec<PageRow> {
+    use Needs::Letter;
+    vec![
         page(
             "/letters/:id/invitations",
             "/letters/{letter}/invitations",

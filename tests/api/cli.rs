@@ -221,47 +221,33 @@ fn a_port_in_use_fails_with_one_line() {
     assert_clear_failure(&output, "cannot listen on");
 }
 
-#[tokio::test]
-async fn serve_creates_its_database_logs_no_secrets_and_stops_on_sigterm() {
-    let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let added = {
-        let mut command = signon();
-        command
-            .args([
-                "user",
-                "add",
-                "--email",
-                "ana@wola.org",
-                "--name",
-                "Ana",
-                "--org",
-                "WOLA",
-                "--password-stdin",
-            ])
-            .current_dir(dir.path());
-        run_with_stdin(command, &format!("{PASSWORD}\n"))
-    };
+/// `signon user add` for `ana@wola.org`, in `dir` with no database named.
+fn add_user_in(dir: &std::path::Path) {
+    let mut command = signon();
+    command
+        .args([
+            "user",
+            "add",
+            "--email",
+            "ana@wola.org",
+            "--name",
+            "Ana",
+            "--org",
+            "WOLA",
+            "--password-stdin",
+        ])
+        .current_dir(dir);
+    let added = run_with_stdin(command, &format!("{PASSWORD}\n"));
     assert!(
         added.status.success(),
         "{}",
         String::from_utf8_lossy(&added.stderr)
     );
-    assert!(
-        dir.path().join("signon.db").exists(),
-        "./signon.db is the default database"
-    );
+}
 
-    let server = signon()
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
-        .current_dir(dir.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    wait_until_ready(&base).await;
-
+/// What leaves traces in a log: a login, a letter created and opened, a wrong password, a
+/// signature with its contact. Returns the token.
+async fn log_worthy_requests(base: &str) -> String {
     let client = reqwest::Client::new();
     let login: Value = client
         .post(format!("{base}/api/v1/auth/login"))
@@ -306,6 +292,29 @@ async fn serve_creates_its_database_logs_no_secrets_and_stops_on_sigterm() {
         .await
         .unwrap();
     assert_eq!(signed.status(), StatusCode::ACCEPTED);
+    token
+}
+
+#[tokio::test]
+async fn serve_creates_its_database_logs_no_secrets_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    add_user_in(dir.path());
+    assert!(
+        dir.path().join("signon.db").exists(),
+        "./signon.db is the default database"
+    );
+
+    let server = signon()
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .current_dir(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    wait_until_ready(&base).await;
+    let token = log_worthy_requests(&base).await;
     for _ in 0..100 {
         if dir
             .path()
