@@ -162,6 +162,23 @@ impl Drop for ChildServer {
     }
 }
 
+/// Logs in to `signon` at `base`; returns the access token.
+pub async fn login(base: &str, email: &str, password: &str) -> String {
+    let answer: Value = reqwest::Client::new()
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({ "email": email, "password": password }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    answer["token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{email} cannot log in: {answer}"))
+        .to_owned()
+}
+
 /// Adds the editor [`EDITOR_EMAIL`] to `db`, logs in at `base`, creates `letter` (the JSON of
 /// a new letter) and opens it; returns the editor's token.
 pub async fn open_letter(db: &DatabaseConnection, base: &str, letter: &Value) -> String {
@@ -177,17 +194,8 @@ pub async fn open_letter(db: &DatabaseConnection, base: &str, letter: &Value) ->
     )
     .await
     .unwrap();
+    let token = login(base, EDITOR_EMAIL, EDITOR_PASSWORD).await;
     let client = reqwest::Client::new();
-    let login: Value = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({ "email": EDITOR_EMAIL, "password": EDITOR_PASSWORD }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = login["token"].as_str().unwrap().to_owned();
     let created: Value = client
         .post(format!("{base}/api/v1/letters"))
         .bearer_auth(&token)

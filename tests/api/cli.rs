@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::child_server::{free_port, signon, wait_until_ready};
+use crate::child_server::{free_port, login, signon, wait_until_ready};
 use crate::helpers::{Backend, EmptyDatabase, PASSWORD, TestApp};
 
 pub(crate) fn run_with_stdin(mut command: Command, stdin: &str) -> Output {
@@ -26,7 +26,8 @@ pub(crate) fn run_with_stdin(mut command: Command, stdin: &str) -> Output {
     child.wait_with_output().unwrap()
 }
 
-fn user_add(database_url: &str, email: &str, org: &str, password: &str) -> Output {
+/// `signon user add` of an owner named Ana Pérez, the password given on standard input.
+pub(crate) fn user_add(database_url: &str, email: &str, org: &str, password: &str) -> Output {
     let mut command = signon();
     command.args([
         "user",
@@ -248,17 +249,8 @@ fn add_user_in(dir: &std::path::Path) {
 /// What leaves traces in a log: a login, a letter created and opened, a wrong password, a
 /// signature with its contact. Returns the token.
 async fn log_worthy_requests(base: &str) -> String {
+    let token = login(base, "ana@wola.org", PASSWORD).await;
     let client = reqwest::Client::new();
-    let login: Value = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({ "email": "ana@wola.org", "password": PASSWORD }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = login["token"].as_str().unwrap().to_owned();
     let created = client
         .post(format!("{base}/api/v1/letters"))
         .bearer_auth(&token)

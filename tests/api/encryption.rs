@@ -10,7 +10,7 @@ use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
 use serde_json::{Value, json};
 
-use crate::child_server::{ChildServer, signon};
+use crate::child_server::{self, ChildServer, signon};
 use crate::cli::assert_clear_failure;
 use crate::helpers::{Backend, EmptyDatabase, PASSWORD, TestApp, organization};
 
@@ -425,17 +425,7 @@ impl Server {
     }
 
     async fn login(&self, email: &str) -> String {
-        let answer: Value = self
-            .post(
-                "/api/v1/auth/login",
-                None,
-                &json!({ "email": email, "password": PASSWORD }),
-            )
-            .await
-            .json()
-            .await
-            .unwrap();
-        answer["token"].as_str().unwrap().to_owned()
+        child_server::login(&self.0.base, email, PASSWORD).await
     }
 
     /// Everything staff see of a letter's signatures: the list and the staff CSV.
@@ -487,34 +477,6 @@ async fn stored_values(db: &DatabaseConnection, table: &str) -> Vec<String> {
         .filter_map(|row| row.try_get_by_index::<Option<String>>(0).unwrap())
         .filter(|value| !value.is_empty())
         .collect()
-}
-
-/// Adds the editor `ana@wola.org` with the command line.
-fn add_editor(database_url: &str) {
-    let mut command = signon();
-    command.args([
-        "user",
-        "add",
-        "--email",
-        "ana@wola.org",
-        "--name",
-        "Ana",
-        "--org",
-        "WOLA",
-    ]);
-    command.args([
-        "--role",
-        "editor",
-        "--password-stdin",
-        "--database-url",
-        database_url,
-    ]);
-    let added = crate::cli::run_with_stdin(command, &format!("{PASSWORD}\n"));
-    assert!(
-        added.status.success(),
-        "{}",
-        String::from_utf8_lossy(&added.stderr)
-    );
 }
 
 /// An open letter `rotating` with a contact of each of `signed` signed through the form and
@@ -622,7 +584,12 @@ async fn rotate_key_keeps_every_contact_readable_and_no_old_ciphertext(backend: 
     let dir = tempfile::tempdir().unwrap();
     let empty = EmptyDatabase::new(backend).await;
     let key_file = dir.path().join("signon.key");
-    add_editor(&empty.url);
+    let added = crate::cli::user_add(&empty.url, "ana@wola.org", "WOLA", PASSWORD);
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
     let markers: Vec<Marker> = (0..4).map(|_| Marker::new()).collect();
 
     let server = Server::start(&empty.url, &key_file).await;
