@@ -260,33 +260,29 @@ pub async fn reseal_all(
     progress: &dyn Fn(u64),
 ) -> anyhow::Result<u64> {
     let mut done = 0;
-    loop {
-        let batch = reseal_signatures(db, keys).await?;
-        if batch == 0 {
-            break;
-        }
-        done += batch;
-        progress(done);
-    }
-    loop {
-        let batch = reseal_invitations(db, keys).await?;
-        if batch == 0 {
-            break;
-        }
-        done += batch;
-        progress(done);
-    }
-    loop {
-        let batch = reseal_outbox(db, keys).await?;
-        if batch == 0 {
-            break;
-        }
-        done += batch;
-        progress(done);
-    }
+    in_batches(|| reseal_signatures(db, keys), &mut done, progress).await?;
+    in_batches(|| reseal_invitations(db, keys), &mut done, progress).await?;
+    in_batches(|| reseal_outbox(db, keys), &mut done, progress).await?;
     done += reseal_files(db, keys).await?;
     progress(done);
     Ok(done)
+}
+
+/// Runs `batch` until a run finds nothing left to do, adding the rows of each run to `done`
+/// and telling `progress` the total.
+async fn in_batches<F: Future<Output = anyhow::Result<u64>>>(
+    mut batch: impl FnMut() -> F,
+    done: &mut u64,
+    progress: &dyn Fn(u64),
+) -> anyhow::Result<()> {
+    loop {
+        let rows = batch().await?;
+        if rows == 0 {
+            return Ok(());
+        }
+        *done += rows;
+        progress(*done);
+    }
 }
 
 /// A stored value under the current key as it is, or sealed anew; plain text is what rows from
