@@ -413,6 +413,9 @@ pub fn field_error(message: &str, language: Language) -> String {
         "No organization with this name has an account here; its staff must be added first." => {
             "Ninguna organización con este nombre tiene cuenta aquí; primero hay que agregar a su personal."
         }
+        "Reminders go out while the letter takes signatures only." => {
+            "Los recordatorios solo se envían mientras la carta recibe firmas."
+        }
         "This organization already coordinates this letter." => {
             "Esta organización ya coordina esta carta."
         }

@@ -1,4 +1,5 @@
-//! Personal invitations to sign a letter, and the letter's reminder settings (staff).
+//! Personal invitations to sign a letter, the letter's reminder settings, and the invitees'
+//! reminder sent by hand (staff).
 
 use chrono::{DateTime, Utc};
 use entity::Language;
@@ -187,6 +188,22 @@ enum ListResponse {
     Ok(Json<InvitationList>),
 }
 
+/// What sending the invitees' reminder did.
+#[derive(Object)]
+#[oai(rename = "InvitationRemindersSent")]
+struct RemindersSentDto {
+    /// How many reminder emails were queued: one per invitee who had not answered and had not
+    /// been reminded yet (0 when there is nobody left to remind).
+    queued: u64,
+}
+
+#[derive(ApiResponse)]
+enum RemindNowResponse {
+    /// The reminders queued.
+    #[oai(status = 200)]
+    Ok(Json<RemindersSentDto>),
+}
+
 #[derive(ApiResponse)]
 enum RemindersResponse {
     /// The settings now in force.
@@ -272,6 +289,30 @@ impl InvitationsApi {
             items: items.into_iter().map(InvitationDto::from).collect(),
             total,
         })))
+    }
+
+    /// Remind the invitees who have not answered
+    ///
+    /// Editors and owners of an open letter, before its deadline. Queues one reminder email,
+    /// in the invitee's language and through the outbox, to every invitee who has neither
+    /// signed nor declined, has not asked for no more email, whose invitation did not bounce
+    /// and who has not had a reminder yet (sent by hand or automatically): nobody gets more
+    /// than one, so a second call queues none. Answers how many were queued; a letter that no
+    /// longer takes signatures: 409.
+    #[oai(
+        path = "/letters/:id/invitations/reminders",
+        method = "post",
+        operation_id = "send_invitation_reminders"
+    )]
+    async fn remind_now(
+        &self,
+        state: Data<&AppState>,
+        auth: StaffAuth,
+        id: Path<i64>,
+    ) -> Result<RemindNowResponse, ApiError> {
+        let queued =
+            reminders::remind_now(&state.db, &state.signing_context(), &auth.0, id.0).await?;
+        Ok(RemindNowResponse::Ok(Json(RemindersSentDto { queued })))
     }
 
     /// Set a letter's reminders

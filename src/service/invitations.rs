@@ -420,25 +420,11 @@ impl StateFilter {
 
     fn condition(self) -> Condition {
         use invitation::Column as C;
-        let given_up = Query::select()
-            .column(outbox::Column::Id)
-            .from(outbox::Entity)
-            .cond_where(given_up())
-            .to_owned();
+        let given_up = given_up_emails();
         let bounced = Condition::any()
             .add(C::OutboxId.in_subquery(given_up.clone()))
-            .add(C::ReminderOutboxId.in_subquery(given_up.clone()));
-        let delivered = Condition::all()
-            .add(
-                Condition::any()
-                    .add(C::OutboxId.is_null())
-                    .add(C::OutboxId.not_in_subquery(given_up.clone())),
-            )
-            .add(
-                Condition::any()
-                    .add(C::ReminderOutboxId.is_null())
-                    .add(C::ReminderOutboxId.not_in_subquery(given_up)),
-            );
+            .add(C::ReminderOutboxId.in_subquery(given_up));
+        let delivered = delivered();
         let unanswered = Condition::all()
             .add(C::SignedAt.is_null())
             .add(C::DeclinedAt.is_null());
@@ -465,6 +451,32 @@ fn given_up() -> Condition {
             .add(outbox::Column::FailedAt.is_not_null())
             .add(outbox::Column::Attempts.gte(crate::mail::MAX_ATTEMPTS)),
     )
+}
+
+/// The ids of the outbox emails given up on.
+fn given_up_emails() -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(outbox::Column::Id)
+        .from(outbox::Entity)
+        .cond_where(given_up())
+        .to_owned()
+}
+
+/// Invitations whose email and reminder, if any, have not bounced.
+pub(crate) fn delivered() -> Condition {
+    use invitation::Column as C;
+    let given_up = given_up_emails();
+    Condition::all()
+        .add(
+            Condition::any()
+                .add(C::OutboxId.is_null())
+                .add(C::OutboxId.not_in_subquery(given_up.clone())),
+        )
+        .add(
+            Condition::any()
+                .add(C::ReminderOutboxId.is_null())
+                .add(C::ReminderOutboxId.not_in_subquery(given_up)),
+        )
 }
 
 /// An invitation as coordinators see it.

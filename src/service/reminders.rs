@@ -1,7 +1,8 @@
 //! Reminders, bounded: one to invitees who have not answered, a set number of days before the
 //! deadline; one to signers who have not confirmed, a set number of days after signing. Both
 //! are letter settings, off by default. Whoever got one is stamped in the transaction that
-//! queues it, so nobody gets a second, whatever the number of instances or restarts.
+//! queues it, so nobody gets a second, whatever the number of instances or restarts. Coordinators
+//! may also send the invitees' reminder at once, by hand: the same one, counted the same way.
 
 use std::sync::Arc;
 
@@ -11,7 +12,8 @@ use entity::{
 };
 use sea_orm::sea_query::{Expr, OnConflict, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter,
 };
 use serde_json::json;
 
@@ -139,7 +141,11 @@ pub async fn send_due(
     let mut sent = Sent::default();
     for letter in letters.iter().filter(|l| accepting_signatures(l, now)) {
         if invitations::invitation_reminder_due(letter).is_some_and(|due| due <= now) {
-            sent.invitations += remind_invitees(db, ctx, letter).await?;
+            sent.invitations += match remind_invitees(db, ctx, letter, &Actor::System, now).await {
+                // Closed or delivered since the letters were read: nothing is due any more.
+                Err(AppError::Conflict { .. }) => 0,
+                other => other?,
+            };
         }
         if let Some(days) = letter.confirmation_reminder_days {
             let cutoff = now - chrono::Duration::days(i64::from(days));
@@ -149,40 +155,78 @@ pub async fn send_due(
     Ok(sent)
 }
 
-async fn remind_invitees(
-    db: &DatabaseConnection,
-    ctx: &SigningContext,
-    letter: &letter::Model,
-) -> AppResult<u64> {
+/// The invitations of a letter that its one reminder is for: neither signed (through the link
+/// or the public form) nor declined, not stopped by their invitee, not bounced, not reminded yet.
+/// The automatic job and the coordinators' button both go through it.
+fn awaiting_reminder(letter_id: i64) -> sea_orm::Select<invitation::Entity> {
     use invitation::Column as C;
-    let waiting = invitation::Entity::find()
-        .filter(C::LetterId.eq(letter.id))
+    // Someone who signed by the public form has answered too.
+    let signed = Query::select()
+        .column(signature::Column::ContactEmailKey)
+        .from(signature::Entity)
+        .and_where(signature::Column::LetterId.eq(letter_id))
+        .and_where(signature::Column::Status.ne(SignatureStatus::Withdrawn))
+        .and_where(signature::Column::ContactEmailKey.is_not_null())
+        .to_owned();
+    invitation::Entity::find()
+        .filter(C::LetterId.eq(letter_id))
         .filter(C::SignedAt.is_null())
         .filter(C::DeclinedAt.is_null())
         .filter(C::UnsubscribedAt.is_null())
         .filter(C::RemindedAt.is_null())
-        .all(db)
-        .await?;
-    if waiting.is_empty() {
-        return Ok(0);
-    }
+        .filter(invitations::delivered())
+        .filter(C::ContactEmailKey.not_in_subquery(signed))
+}
+
+/// How many invitees the reminder of a letter would go to now (editors and owners).
+pub async fn awaiting_count(
+    db: &DatabaseConnection,
+    staff: &Staff,
+    letter_id: i64,
+) -> AppResult<u64> {
+    let letter = access::letter_for(db, staff, letter_id, Role::Editor).await?;
+    Ok(awaiting_reminder(letter.id).count(db).await?)
+}
+
+/// Sends the one reminder to every invitee of a letter who has not answered, now (editors and
+/// owners); returns how many were queued. Nobody gets a second: whoever had one, by hand or on
+/// schedule, is left out.
+#[tracing::instrument(skip(db, ctx, staff))]
+pub async fn remind_now(
+    db: &DatabaseConnection,
+    ctx: &SigningContext,
+    staff: &Staff,
+    letter_id: i64,
+) -> AppResult<u64> {
+    let letter = access::letter_for(db, staff, letter_id, Role::Editor).await?;
+    remind_invitees(db, ctx, &letter, &Actor::from(staff), Utc::now()).await
+}
+
+/// Queues the reminders of a letter's invitees in one transaction under the letter's lock,
+/// stamping each, with one audit event; refuses a letter that no longer takes signatures.
+async fn remind_invitees(
+    db: &DatabaseConnection,
+    ctx: &SigningContext,
+    letter: &letter::Model,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> AppResult<u64> {
+    use invitation::Column as C;
     let coordinators = coordinator_names(db, letter).await?;
+    let txn = crate::db::begin_letter_write(db, letter.id).await?;
+    let letter = letter::Entity::find_by_id(letter.id)
+        .one(&txn)
+        .await?
+        .filter(|l| accepting_signatures(l, now))
+        .ok_or_else(|| {
+            AppError::conflict("Reminders go out while the letter takes signatures only.")
+        })?;
+    let waiting = awaiting_reminder(letter.id).all(&txn).await?;
     let mut sent = 0;
     for row in waiting {
-        // Someone who signed by the public form has answered too.
-        let signed = signature::Entity::find()
-            .filter(signature::Column::LetterId.eq(letter.id))
-            .filter(signature::Column::ContactEmailKey.eq(row.contact_email_key.as_str()))
-            .filter(signature::Column::Status.ne(SignatureStatus::Withdrawn))
-            .one(db)
-            .await?
-            .is_some();
-        if signed {
-            continue;
-        }
-        let txn = crate::db::begin_write(db).await?;
+        // Stamped first, each only if still unstamped: an answer that lands meanwhile wins.
         let claimed = invitation::Entity::update_many()
-            .col_expr(C::RemindedAt, Expr::value(Utc::now()))
+            .col_expr(C::RemindedAt, Expr::value(now))
             .filter(C::Id.eq(row.id))
             .filter(C::RemindedAt.is_null())
             .filter(C::SignedAt.is_null())
@@ -192,7 +236,7 @@ async fn remind_invitees(
             .await?;
         if claimed.rows_affected == 1 {
             let outbox_id =
-                invitations::queue_email(&txn, ctx, letter, &coordinators, &row, true).await?;
+                invitations::queue_email(&txn, ctx, &letter, &coordinators, &row, true).await?;
             invitation::Entity::update_many()
                 .col_expr(C::ReminderOutboxId, Expr::value(outbox_id))
                 .filter(C::Id.eq(row.id))
@@ -200,8 +244,22 @@ async fn remind_invitees(
                 .await?;
             sent += 1;
         }
-        txn.commit().await?;
     }
+    if sent > 0 {
+        audit::record(
+            &txn,
+            Event {
+                actor,
+                action: "letter.invitees_reminded",
+                letter_id: Some(letter.id),
+                signature_id: None,
+                before: None,
+                after: Some(json!({ "count": sent })),
+            },
+        )
+        .await?;
+    }
+    txn.commit().await?;
     Ok(sent)
 }
 

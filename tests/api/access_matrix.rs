@@ -498,6 +498,7 @@ fn api_rows() -> Vec<ApiRow> {
                         "contact_email": format!("invited-{}@example.org", f.n) }] })
             }),
         ),
+        row("send_invitation_reminders", Letter(EDITOR), Empty),
         row(
             "set_reminders",
             Letter(EDITOR),
@@ -1085,6 +1086,17 @@ fn invitation_rows() -> Vec<PageRow> {
             "/letters/{letter}/invitations/reminders",
             Letter(EDITOR),
             Sending::Form(|_| pairs(&[("confirmation_reminder_days", "3")])),
+        ),
+        page(
+            "/letters/:id/invitations/remind",
+            "/letters/{letter}/invitations/remind",
+            Letter(EDITOR),
+        ),
+        form(
+            "/letters/:id/invitations/remind",
+            "/letters/{letter}/invitations/remind",
+            Letter(EDITOR),
+            Sending::Form(|_| pairs(&[("confirmed", "yes")])),
         ),
     ]
 }

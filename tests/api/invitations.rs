@@ -727,6 +727,220 @@ async fn an_invitation_the_outbox_gives_up_on_is_bounced(backend: Backend) {
     assert_eq!(bounced["items"][0]["state"], "bounced");
     assert_eq!(list(&app, &token, letter, "sent").await["total"], 0);
     assert_eq!(list(&app, &token, letter, "unanswered").await["total"], 1);
+    assert_eq!(
+        remind_now(&app, &token, letter).await,
+        0,
+        "a bounced address gets no reminder"
+    );
 }
 
 backend_test!(an_invitation_the_outbox_gives_up_on_is_bounced);
+
+/// Sends the invitees' reminder through the API; returns how many were queued.
+async fn remind_now(app: &TestApp, token: &str, letter: i64) -> Value {
+    let response = app
+        .request(
+            reqwest::Method::POST,
+            &format!("/api/v1/letters/{letter}/invitations/reminders"),
+            Some(token),
+            None,
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    body["queued"].clone()
+}
+
+/// Five invitees: one signs through its link, one declines, one unsubscribes, two stay silent
+/// (one English, one Spanish). Returns the emails sent so far.
+async fn five_invitees_three_answer(app: &TestApp, token: &str, letter: i64) -> Vec<SentEmail> {
+    invite(
+        app,
+        token,
+        letter,
+        json!([
+            invitee("Signs", "yes@signs.org", "es"),
+            invitee("Declines", "no@declines.org", "en"),
+            invitee("Unsubscribes", "stop@unsub.org", "en"),
+            invitee("Silent", "quiet@silent.org", "en"),
+            invitee("Callada", "calla@callada.mx", "es"),
+        ]),
+    )
+    .await;
+    let emails = app.delivered_emails().await;
+    let link = email_to(&emails, "yes@signs.org")[0].token("i");
+    let signed = app
+        .post_form(
+            &format!("/i/{link}"),
+            &organization_form("Signs", "yes@signs.org"),
+        )
+        .await;
+    assert_eq!(signed.status(), StatusCode::OK);
+    let decline = email_to(&emails, "no@declines.org")[0]
+        .link("i")
+        .replace("?lang", "/decline?lang");
+    let declined = app
+        .post_form(decline.trim_start_matches(&app.address), &[])
+        .await;
+    assert_eq!(declined.status(), StatusCode::OK);
+    let unsubscribe = email_to(&emails, "stop@unsub.org")[0].link("unsubscribe");
+    let stopped = app
+        .post_form(
+            unsubscribe.trim_start_matches(&app.address),
+            &[("List-Unsubscribe", "One-Click")],
+        )
+        .await;
+    assert_eq!(stopped.status(), StatusCode::OK);
+    emails
+}
+
+db_test!(
+    the_reminder_sent_by_hand_goes_once_to_each_invitee_who_has_not_answered_in_their_language,
+    |app| {
+        let (token, letter) = open_letter(&app, "remind-now", Some(10)).await;
+        let set = app
+            .request(
+                reqwest::Method::PUT,
+                &format!("/api/v1/letters/{letter}/reminders"),
+                Some(&token),
+                Some(&json!({ "invitation_reminder_days_before_deadline": 3 })),
+            )
+            .await;
+        assert_eq!(set.status(), StatusCode::OK);
+        five_invitees_three_answer(&app, &token, letter).await;
+        let viewer = app
+            .staff_token("viewer@wola.org", "WOLA", Role::Viewer)
+            .await;
+        let refused = app
+            .request(
+                reqwest::Method::POST,
+                &format!("/api/v1/letters/{letter}/invitations/reminders"),
+                Some(&viewer),
+                None,
+            )
+            .await;
+        crate::helpers::assert_error(refused, StatusCode::FORBIDDEN, "forbidden").await;
+
+        assert_eq!(remind_now(&app, &token, letter).await, 2);
+        let emails = app.delivered_emails().await;
+        assert_eq!(emails.len(), 7, "five invitations and two reminders");
+        let english = email_to(&emails, "quiet@silent.org");
+        assert_eq!(english.len(), 2);
+        assert!(english[0].subject.starts_with("Reminder: will Silent sign"));
+        let spanish = email_to(&emails, "calla@callada.mx");
+        assert_eq!(spanish.len(), 2);
+        assert!(
+            spanish[0]
+                .subject
+                .starts_with("Recordatorio: ¿firmará Callada"),
+            "{}",
+            spanish[0].subject
+        );
+        assert_eq!(
+            spanish[0].token("i"),
+            spanish[1].token("i"),
+            "the same personal link"
+        );
+        for answered in ["yes@signs.org", "no@declines.org", "stop@unsub.org"] {
+            assert_eq!(email_to(&emails, answered).len(), 1, "{answered}");
+        }
+        let silent = list(&app, &token, letter, "unanswered").await;
+        let reminded = silent["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["reminded_at"].is_string())
+            .count();
+        assert_eq!(reminded, 2);
+
+        assert_eq!(remind_now(&app, &token, letter).await, 0, "never twice");
+        let due = Utc::now() + Duration::days(7) + Duration::hours(1);
+        let later = reminders::send_due(&app.db, &context(&app), due)
+            .await
+            .unwrap();
+        assert_eq!(later.invitations, 0, "the automatic one is the same one");
+        assert_eq!(app.delivered_emails().await.len(), 7);
+        let events: Value = app
+            .get(&format!("/api/v1/letters/{letter}/events"), Some(&token))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let recorded = events["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["action"] == "letter.invitees_reminded")
+            .count();
+        assert_eq!(recorded, 1, "one audit event for the press that sent");
+    }
+);
+
+db_test!(
+    a_coordinator_presses_remind_and_confirms_on_the_invitations_tab,
+    |app| {
+        let (token, letter) = open_letter(&app, "remind-button", None).await;
+        five_invitees_three_answer(&app, &token, letter).await;
+        let browser = crate::helpers::Browser::new(&app);
+        browser.sign_in("coord@wola.org").await;
+        let path = format!("/admin/letters/{letter}/invitations");
+        let tab = browser.get(&path).await;
+        assert!(
+            tab.body
+                .contains("Remind the 2 invitees who have not answered…"),
+            "{}",
+            tab.body
+        );
+        let asked = browser.get(&format!("{path}/remind?lang=es")).await;
+        assert_eq!(asked.status, StatusCode::OK);
+        assert!(
+            asked
+                .body
+                .contains("¿Enviar un recordatorio a 2 organizaciones invitadas?"),
+            "{}",
+            asked.body
+        );
+        let english = browser.get(&format!("{path}/remind?lang=en")).await;
+        assert!(english.body.contains("Send a reminder to 2 invitees?"));
+        let unconfirmed = browser.post(&format!("{path}/remind"), &[]).await;
+        assert_eq!(unconfirmed.status, StatusCode::SEE_OTHER);
+        assert_eq!(
+            app.delivered_emails().await.len(),
+            5,
+            "nothing without a yes"
+        );
+        let sent = browser
+            .post(&format!("{path}/remind"), &[("confirmed", "yes")])
+            .await;
+        assert_eq!(sent.status, StatusCode::SEE_OTHER);
+        let after = browser.get(&path).await;
+        assert!(after.body.contains("Reminders sent: 2."), "{}", after.body);
+        assert!(after.body.contains("Nobody is left to remind"));
+        assert_eq!(app.delivered_emails().await.len(), 7);
+        let history = browser.get(&format!("/admin/letters/{letter}/audit")).await;
+        assert!(
+            history
+                .body
+                .contains("sent a reminder to 2 invitees who had not answered"),
+            "{}",
+            history.body
+        );
+        let closed = app
+            .post(
+                &format!("/api/v1/letters/{letter}/status"),
+                Some(&token),
+                &json!({ "status": "closed" }),
+            )
+            .await;
+        assert_eq!(closed.status(), StatusCode::OK);
+        let refused = app
+            .request(
+                reqwest::Method::POST,
+                &format!("/api/v1/letters/{letter}/invitations/reminders"),
+                Some(&token),
+                None,
+            )
+            .await;
+        crate::helpers::assert_error(refused, StatusCode::CONFLICT, "conflict").await;
+    }
+);

@@ -223,6 +223,14 @@ fn describe_letter_event(t: &Telling) -> String {
                 text(&t.before, "organization").unwrap_or_default(),
             )],
         ),
+        "letter.invitees_reminded" => t.say(
+            "{actor} sent a reminder to {count} invitees who had not answered",
+            "{actor} envió un recordatorio a {count} organizaciones invitadas que no habían respondido",
+            &[(
+                "count",
+                &t.after.get("count").and_then(Value::as_u64).unwrap_or(0).to_string(),
+            )],
+        ),
         "letter.reminders_changed" => t.say(
             "{actor} changed the reminders",
             "{actor} cambió los recordatorios",

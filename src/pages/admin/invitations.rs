@@ -112,6 +112,11 @@ async fn render(
     )
     .await?;
     let editor = access::may_moderate(role);
+    let awaiting = if editor {
+        reminders::awaiting_count(&state.db, &page.staff, letter_id).await?
+    } else {
+        0
+    };
     let current = filter.and(query.state.as_deref());
     let content = html! {
         (letter_header(page, &letter, LetterTab::Invitations))
@@ -133,6 +138,7 @@ async fn render(
             p { a href=(next) { (page.t("Next page", "Página siguiente")) } }
         }
         @if editor {
+            (super::remind::section(page, &letter, awaiting))
             (add_forms(page, letter_id, entered))
             (reminders_form(page, &letter))
         }

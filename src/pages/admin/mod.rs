@@ -17,6 +17,7 @@ mod letter;
 mod letter_form;
 mod letters;
 mod members;
+mod remind;
 pub mod session;
 mod share;
 mod signature_actions;
@@ -106,6 +107,10 @@ fn letter_routes(routes: Route) -> Route {
         .at(
             "/letters/:id/invitations/reminders",
             post(invitations::set_reminders),
+        )
+        .at(
+            "/letters/:id/invitations/remind",
+            get(remind::confirm_page).post(remind::remind),
         )
 }
 
