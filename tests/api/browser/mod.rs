@@ -5,6 +5,7 @@
 mod dashboard;
 mod import_and_team;
 mod moderation;
+mod outreach;
 mod public_form;
 
 use std::path::PathBuf;
