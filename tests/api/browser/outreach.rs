@@ -23,7 +23,7 @@ fn address(n: u32) -> String {
 
 /// Odd organizations read English, even ones Spanish.
 fn spanish(n: u32) -> bool {
-    n % 2 == 0
+    n.is_multiple_of(2)
 }
 
 fn answered(n: u32) -> bool {
