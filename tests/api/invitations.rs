@@ -736,19 +736,79 @@ async fn an_invitation_the_outbox_gives_up_on_is_bounced(backend: Backend) {
 
 backend_test!(an_invitation_the_outbox_gives_up_on_is_bounced);
 
+async fn remind_request(app: &TestApp, token: &str, letter: i64) -> reqwest::Response {
+    app.request(
+        reqwest::Method::POST,
+        &format!("/api/v1/letters/{letter}/invitations/reminders"),
+        Some(token),
+        None,
+    )
+    .await
+}
+
 /// Sends the invitees' reminder through the API; returns how many were queued.
 async fn remind_now(app: &TestApp, token: &str, letter: i64) -> Value {
-    let response = app
-        .request(
-            reqwest::Method::POST,
-            &format!("/api/v1/letters/{letter}/invitations/reminders"),
-            Some(token),
-            None,
-        )
-        .await;
+    let response = remind_request(app, token, letter).await;
     assert_eq!(response.status(), StatusCode::OK);
     let body: Value = response.json().await.unwrap();
     body["queued"].clone()
+}
+
+/// How many events of the letter's audit trail have this action.
+async fn events_named(app: &TestApp, token: &str, letter: i64, action: &str) -> usize {
+    let events: Value = app
+        .get(&format!("/api/v1/letters/{letter}/events"), Some(token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    events["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == action)
+        .count()
+}
+
+/// The silent two of [`five_invitees_three_answer`] got one reminder each, in their language
+/// and with their personal link; those who answered got none.
+async fn reminders_went_to_the_two_silent(app: &TestApp) {
+    let emails = app.delivered_emails().await;
+    assert_eq!(emails.len(), 7, "five invitations and two reminders");
+    let english = email_to(&emails, "quiet@silent.org");
+    assert_eq!(english.len(), 2);
+    assert!(english[0].subject.starts_with("Reminder: will Silent sign"));
+    let spanish = email_to(&emails, "calla@callada.mx");
+    assert_eq!(spanish.len(), 2);
+    assert!(
+        spanish[0]
+            .subject
+            .starts_with("Recordatorio: ¿firmará Callada"),
+        "{}",
+        spanish[0].subject
+    );
+    assert_eq!(
+        spanish[0].token("i"),
+        spanish[1].token("i"),
+        "the same personal link"
+    );
+    for answered in ["yes@signs.org", "no@declines.org", "stop@unsub.org"] {
+        assert_eq!(email_to(&emails, answered).len(), 1, "{answered}");
+    }
+}
+
+/// Once the letter is closed, the reminder is refused with a conflict.
+async fn a_closed_letter_sends_no_reminder(app: &TestApp, token: &str, letter: i64) {
+    let closed = app
+        .post(
+            &format!("/api/v1/letters/{letter}/status"),
+            Some(token),
+            &json!({ "status": "closed" }),
+        )
+        .await;
+    assert_eq!(closed.status(), StatusCode::OK);
+    let refused = remind_request(app, token, letter).await;
+    crate::helpers::assert_error(refused, StatusCode::CONFLICT, "conflict").await;
 }
 
 /// Five invitees: one signs through its link, one declines, one unsubscribes, two stay silent
@@ -811,39 +871,11 @@ db_test!(
         let viewer = app
             .staff_token("viewer@wola.org", "WOLA", Role::Viewer)
             .await;
-        let refused = app
-            .request(
-                reqwest::Method::POST,
-                &format!("/api/v1/letters/{letter}/invitations/reminders"),
-                Some(&viewer),
-                None,
-            )
-            .await;
+        let refused = remind_request(&app, &viewer, letter).await;
         crate::helpers::assert_error(refused, StatusCode::FORBIDDEN, "forbidden").await;
 
         assert_eq!(remind_now(&app, &token, letter).await, 2);
-        let emails = app.delivered_emails().await;
-        assert_eq!(emails.len(), 7, "five invitations and two reminders");
-        let english = email_to(&emails, "quiet@silent.org");
-        assert_eq!(english.len(), 2);
-        assert!(english[0].subject.starts_with("Reminder: will Silent sign"));
-        let spanish = email_to(&emails, "calla@callada.mx");
-        assert_eq!(spanish.len(), 2);
-        assert!(
-            spanish[0]
-                .subject
-                .starts_with("Recordatorio: ¿firmará Callada"),
-            "{}",
-            spanish[0].subject
-        );
-        assert_eq!(
-            spanish[0].token("i"),
-            spanish[1].token("i"),
-            "the same personal link"
-        );
-        for answered in ["yes@signs.org", "no@declines.org", "stop@unsub.org"] {
-            assert_eq!(email_to(&emails, answered).len(), 1, "{answered}");
-        }
+        reminders_went_to_the_two_silent(&app).await;
         let silent = list(&app, &token, letter, "unanswered").await;
         let reminded = silent["items"]
             .as_array()
@@ -860,18 +892,7 @@ db_test!(
             .unwrap();
         assert_eq!(later.invitations, 0, "the automatic one is the same one");
         assert_eq!(app.delivered_emails().await.len(), 7);
-        let events: Value = app
-            .get(&format!("/api/v1/letters/{letter}/events"), Some(&token))
-            .await
-            .json()
-            .await
-            .unwrap();
-        let recorded = events["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|e| e["action"] == "letter.invitees_reminded")
-            .count();
+        let recorded = events_named(&app, &token, letter, "letter.invitees_reminded").await;
         assert_eq!(recorded, 1, "one audit event for the press that sent");
     }
 );
@@ -925,22 +946,6 @@ db_test!(
             "{}",
             history.body
         );
-        let closed = app
-            .post(
-                &format!("/api/v1/letters/{letter}/status"),
-                Some(&token),
-                &json!({ "status": "closed" }),
-            )
-            .await;
-        assert_eq!(closed.status(), StatusCode::OK);
-        let refused = app
-            .request(
-                reqwest::Method::POST,
-                &format!("/api/v1/letters/{letter}/invitations/reminders"),
-                Some(&token),
-                None,
-            )
-            .await;
-        crate::helpers::assert_error(refused, StatusCode::CONFLICT, "conflict").await;
+        a_closed_letter_sends_no_reminder(&app, &token, letter).await;
     }
 );
