@@ -158,7 +158,7 @@ async fn coordinator_reminds(app: &TestApp, client: &Client, letter: i64) {
 
 /// The reminders went to those who had not answered, once each, in their language.
 async fn reminders_arrived(app: &TestApp) {
-    let emails = app.wait_for_emails(36).await;
+    let emails = app.delivered_emails().await;
     let reminders: Vec<&SentEmail> = emails
         .iter()
         .filter(|e| e.subject.starts_with("Reminder") || e.subject.starts_with("Recordatorio"))
