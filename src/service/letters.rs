@@ -748,11 +748,17 @@ pub async fn list(
     Ok((views(db, letters).await?, total))
 }
 
+/// A slug as letters are stored under it: lowercase, so an address typed in capitals still
+/// finds its letter.
+pub fn slug_key(slug: &str) -> String {
+    slug.trim().to_ascii_lowercase()
+}
+
 /// A published letter (open, closed or delivered) by slug; a draft does not exist for the
 /// public. Slugs are lowercase, so an address typed in capitals still finds its letter.
 pub async fn published(db: &impl ConnectionTrait, slug: &str) -> AppResult<letter::Model> {
     letter::Entity::find()
-        .filter(letter::Column::Slug.eq(slug.trim().to_ascii_lowercase()))
+        .filter(letter::Column::Slug.eq(slug_key(slug)))
         .filter(letter::Column::Status.ne(LetterStatus::Draft))
         .one(db)
         .await?

@@ -60,8 +60,9 @@ pub struct SignRequest {
     pub contact_verified: bool,
 }
 
-/// Published letters by slug, looked up once per batch of submissions (a batch is one
-/// transaction, so the letter cannot change under it).
+/// Published letters by slug (as [`super::letters::slug_key`] writes it), read once per batch of submissions
+/// under their locks (see [`crate::db::begin_signing_write`]): a batch is one transaction, so a
+/// letter cannot change under it.
 pub type LetterCache = std::collections::HashMap<String, letter::Model>;
 
 /// A submission with the work that needs neither the database nor the writer done beforehand,
@@ -100,11 +101,12 @@ async fn letter_for(
     slug: &str,
     letters: &mut LetterCache,
 ) -> AppResult<letter::Model> {
-    if let Some(found) = letters.get(slug) {
+    let key = super::letters::slug_key(slug);
+    if let Some(found) = letters.get(&key) {
         return Ok(found.clone());
     }
-    let found = super::letters::published(db, slug).await?;
-    letters.insert(slug.to_owned(), found.clone());
+    let found = super::letters::published(db, &key).await?;
+    letters.insert(key, found.clone());
     Ok(found)
 }
 
