@@ -248,7 +248,8 @@ async fn export(
         }
         ExportKind::StaffCsv => {
             let keys = keys.ok_or_else(|| anyhow::anyhow!("the staff CSV needs the keys"))?;
-            streamed(db, CsvPages::staff(letter.id, keys.clone())?).await?
+            let partners = super::partners::codes(db, letter.id).await?;
+            streamed(db, CsvPages::staff(letter.id, keys.clone(), partners)?).await?
         }
     };
     Ok(file(letter, kind, language, body, false))
@@ -307,8 +308,12 @@ enum Rows {
         language: Language,
     },
     /// Every signature of the letter, by id, with its contact decrypted; `after` is the id
-    /// of the last one written.
-    Staff { keys: Keys, after: i64 },
+    /// of the last one written. `partners` names the letter's partners by id.
+    Staff {
+        keys: Keys,
+        after: i64,
+        partners: HashMap<i64, String>,
+    },
 }
 
 /// A CSV export being written a page of rows at a time.
@@ -329,13 +334,14 @@ impl CsvPages {
         Self::new(letter_id, rows, &csv::PUBLIC_HEADER)
     }
 
-    /// The staff table of every signature of the letter.
-    fn staff(letter_id: i64, keys: Keys) -> AppResult<Self> {
-        Self::new(
-            letter_id,
-            Rows::Staff { keys, after: 0 },
-            &csv::STAFF_HEADER,
-        )
+    /// The staff table of every signature of the letter, `partners` naming its partners.
+    fn staff(letter_id: i64, keys: Keys, partners: HashMap<i64, String>) -> AppResult<Self> {
+        let rows = Rows::Staff {
+            keys,
+            after: 0,
+            partners,
+        };
+        Self::new(letter_id, rows, &csv::STAFF_HEADER)
     }
 
     fn new(letter_id: i64, rows: Rows, header: &[&str]) -> AppResult<Self> {
@@ -378,7 +384,11 @@ impl CsvPages {
                 }
                 Ok(page.len() == PAGE)
             }
-            Rows::Staff { keys, after } => {
+            Rows::Staff {
+                keys,
+                after,
+                partners,
+            } => {
                 let rows = signature::Entity::find()
                     .filter(signature::Column::LetterId.eq(self.letter_id))
                     .filter(signature::Column::Id.gt(*after))
@@ -390,7 +400,7 @@ impl CsvPages {
                 for row in rows {
                     *after = row.id;
                     self.writer
-                        .staff_row(&staff_row(keys, row)?)
+                        .staff_row(&staff_row(keys, partners, row)?)
                         .map_err(internal)?;
                 }
                 Ok(count == PAGE)
@@ -595,8 +605,12 @@ async fn render(
     }
 }
 
-/// A signature as the staff table shows it, its contact decrypted.
-fn staff_row(keys: &Keys, row: signature::Model) -> AppResult<csv::StaffRow> {
+/// A signature as the staff table shows it, its contact decrypted, its partner named by code.
+fn staff_row(
+    keys: &Keys,
+    partners: &HashMap<i64, String>,
+    row: signature::Model,
+) -> AppResult<csv::StaffRow> {
     let time = |t: Option<chrono::DateTime<Utc>>| t.map(|t| t.to_rfc3339());
     let contact = contact::load(keys, &row)?
         .as_ref()
@@ -617,6 +631,7 @@ fn staff_row(keys: &Keys, row: signature::Model) -> AppResult<csv::StaffRow> {
         verification_note: row.verification_note,
         decision_reason: row.decision_reason,
         flags: row.flags,
+        partner: row.partner_id.and_then(|id| partners.get(&id).cloned()),
     })
 }
 

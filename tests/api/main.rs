@@ -34,6 +34,7 @@ mod moderation;
 mod openapi;
 mod outbox;
 mod pages;
+mod partners;
 mod public;
 mod public_cache;
 mod races;
