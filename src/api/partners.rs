@@ -11,6 +11,7 @@ use super::ApiTags;
 use super::auth::StaffAuth;
 use super::error::ApiError;
 use super::pagination::page;
+use super::strict::Strict;
 use crate::error::AppError;
 use crate::service::letters::Counts;
 use crate::service::partners::{self, NewPartner, PartnerView};
@@ -18,7 +19,7 @@ use crate::state::AppState;
 
 /// A partner to create.
 #[derive(Object)]
-#[oai(rename = "NewPartner", deny_unknown_fields)]
+#[oai(rename = "NewPartner")]
 struct NewPartnerDto {
     /// The code in the partner's link, unique within the letter: 2 to 40 letters, digits and
     /// single hyphens (lowercased), such as `sin-fronteras`.
@@ -139,9 +140,10 @@ impl PartnersApi {
         state: Data<&AppState>,
         auth: StaffAuth,
         id: Path<i64>,
-        body: Json<NewPartnerDto>,
+        body: Json<Strict<NewPartnerDto>>,
     ) -> Result<CreateResponse, ApiError> {
-        let new = NewPartner::parse(&body.0.code, &body.0.name).map_err(AppError::invalid)?;
+        let Strict(input) = body.0;
+        let new = NewPartner::parse(&input.code, &input.name).map_err(AppError::invalid)?;
         let view = partners::create(&state.db, &auth.0, id.0, new).await?;
         Ok(CreateResponse::Created(Json(PartnerDto::new(&state, view))))
     }

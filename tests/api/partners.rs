@@ -226,6 +226,24 @@ db_test!(
         let body = assert_error(bad, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
         assert!(body["fields"]["code"].is_string() && body["fields"]["name"].is_string());
 
+        // A name given as another type than text is refused, not read as its text.
+        let typed = app
+            .post(
+                &path,
+                Some(&token),
+                &json!({ "code": "typed", "name": false }),
+            )
+            .await;
+        assert!(typed.status().is_client_error(), "{}", typed.status());
+        let unknown = app
+            .post(
+                &path,
+                Some(&token),
+                &json!({ "code": "extra", "name": "Extra", "colour": "red" }),
+            )
+            .await;
+        assert!(unknown.status().is_client_error(), "{}", unknown.status());
+
         // The same code on another letter is another partner.
         let other = app.open_letter(&token, "codes-two").await;
         create_partner(&app, &token, other, "red", "Red").await;
