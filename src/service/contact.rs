@@ -555,6 +555,7 @@ mod tests {
             decided_at: None,
             withdrawn_at: None,
             contact_erased_at: None,
+            partner_id: None,
             changes_confirmed_at: None,
         }
     }

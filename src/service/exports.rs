@@ -247,7 +247,8 @@ async fn export(
         }
         ExportKind::StaffCsv => {
             let keys = keys.ok_or_else(|| anyhow::anyhow!("the staff CSV needs the keys"))?;
-            streamed(db, CsvPages::staff(db, letter.id, keys.clone())?).await?
+            let partners = super::partners::codes(db, letter.id).await?;
+            streamed(db, CsvPages::staff(db, letter.id, keys.clone(), partners)?).await?
         }
     };
     Ok(file(letter, kind, language, body, false))
@@ -305,8 +306,13 @@ enum Rows {
         ids: std::vec::IntoIter<i64>,
         language: Language,
     },
-    /// Every signature of the letter, by id, with its contact decrypted.
-    Staff { keys: Keys, pages: StaffPages },
+    /// Every signature of the letter, by id, with its contact decrypted; `partners` names the
+    /// letter's partners by id.
+    Staff {
+        keys: Keys,
+        pages: StaffPages,
+        partners: HashMap<i64, String>,
+    },
 }
 
 /// A CSV export being written a page of rows at a time.
@@ -327,14 +333,24 @@ impl CsvPages {
         Self::new(letter_id, rows, &csv::PUBLIC_HEADER)
     }
 
-    /// The staff table of every signature of the letter.
-    fn staff(db: &DatabaseConnection, letter_id: i64, keys: Keys) -> AppResult<Self> {
+    /// The staff table of every signature of the letter, `partners` naming its partners.
+    fn staff(
+        db: &DatabaseConnection,
+        letter_id: i64,
+        keys: Keys,
+        partners: HashMap<i64, String>,
+    ) -> AppResult<Self> {
         let pages = StaffPages {
             db: db.clone(),
             letter_id,
             ahead: None,
         };
-        Self::new(letter_id, Rows::Staff { keys, pages }, &csv::STAFF_HEADER)
+        let rows = Rows::Staff {
+            keys,
+            pages,
+            partners,
+        };
+        Self::new(letter_id, rows, &csv::STAFF_HEADER)
     }
 
     fn new(letter_id: i64, rows: Rows, header: &[&str]) -> AppResult<Self> {
@@ -377,12 +393,16 @@ impl CsvPages {
                 }
                 Ok(page.len() == PAGE)
             }
-            Rows::Staff { keys, pages } => {
+            Rows::Staff {
+                keys,
+                pages,
+                partners,
+            } => {
                 let rows = pages.next().await?;
                 let count = rows.len();
                 for row in rows {
                     self.writer
-                        .staff_row(&staff_row(keys, row)?)
+                        .staff_row(&staff_row(keys, partners, row)?)
                         .map_err(internal)?;
                 }
                 Ok(count == PAGE)
@@ -458,7 +478,7 @@ async fn staff_page(
 
 /// What the staff table reads of a signature: [`StaffColumns`]' fields, and nothing of the
 /// hashes, search keys or pending changes a whole row would bring along.
-const STAFF_COLUMNS: [signature::Column; 24] = {
+const STAFF_COLUMNS: [signature::Column; 25] = {
     use signature::Column as C;
     [
         C::Id,
@@ -485,6 +505,7 @@ const STAFF_COLUMNS: [signature::Column; 24] = {
         C::DecisionReason,
         C::DuplicateOf,
         C::Flags,
+        C::PartnerId,
     ]
 };
 
@@ -515,6 +536,7 @@ struct StaffColumns {
     decision_reason: Option<String>,
     duplicate_of: Option<i64>,
     flags: String,
+    partner_id: Option<i64>,
 }
 
 /// The CSV as a stream that reads its pages as it is sent. The first piece is made before it
@@ -704,8 +726,13 @@ async fn render(
     }
 }
 
-/// A signature as the staff table shows it, its contact decrypted; its text is moved, not copied.
-fn staff_row(keys: &Keys, row: StaffColumns) -> AppResult<csv::StaffRow> {
+/// A signature as the staff table shows it, its contact decrypted, its partner named by code;
+/// its text is moved, not copied.
+fn staff_row(
+    keys: &Keys,
+    partners: &HashMap<i64, String>,
+    row: StaffColumns,
+) -> AppResult<csv::StaffRow> {
     let time = |t: Option<chrono::DateTime<Utc>>| t.map(|t| t.to_rfc3339());
     let sealed = contact::Sealed {
         contact_name: row.contact_name.as_deref(),
@@ -740,6 +767,7 @@ fn staff_row(keys: &Keys, row: StaffColumns) -> AppResult<csv::StaffRow> {
         verification_note: row.verification_note,
         decision_reason: row.decision_reason,
         flags: row.flags,
+        partner: row.partner_id.and_then(|id| partners.get(&id).cloned()),
     })
 }
 

@@ -58,6 +58,8 @@ pub struct SignRequest {
     /// The contact's email is proven already (the signer followed a personal invitation sent
     /// to it): the signature is confirmed at once and no confirmation email goes out.
     pub contact_verified: bool,
+    /// The partner whose link brought the signer (see `service::partners::resolve`).
+    pub partner_id: Option<i64>,
 }
 
 /// Published letters by slug (as [`super::letters::slug_key`] writes it), read once per batch of submissions
@@ -166,6 +168,7 @@ fn new_row(
         decided_at: Set(None),
         withdrawn_at: Set(None),
         contact_erased_at: Set(None),
+        partner_id: Set(request.partner_id),
         ..Default::default()
     };
     write_public(&mut row, request.draft.kind, &request.draft.public);
@@ -286,6 +289,10 @@ async fn resubmit(
     }
     if request.honeypot {
         row.flags = Set(flags_json(true));
+    }
+    // The first partner to bring a signer keeps the credit.
+    if current.partner_id.is_none() && request.partner_id.is_some() {
+        row.partner_id = Set(request.partner_id);
     }
     let sending = !request.honeypot && current.emails_sent < MAX_EMAILS_PER_SIGNATURE;
     if sending {

@@ -370,6 +370,8 @@ fn staff_row_of(
         decision_reason: row.decision_reason,
         duplicate_of: row.duplicate_of,
         flags: row.flags,
+        // The imported rows of this test came through no partner's link.
+        partner: None,
     }
 }
 
