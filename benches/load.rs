@@ -10,7 +10,9 @@
 //!
 //! Options: `SIGNON_BENCH_SECONDS` (per scenario, default 10), `SIGNON_BENCH_CONNECTIONS`
 //! (default 32), `SIGNON_BENCH_SIGNATORIES` (approved signatories seeded, default 10000),
-//! `SIGNON_BENCH_ONLY` (comma-separated scenario names, e.g. `healthz,signing`).
+//! `SIGNON_BENCH_ONLY` (comma-separated scenario names, e.g. `healthz,signing`),
+//! `SIGNON_BENCH_SERVER` (another `signon` binary to measure instead of this build's, e.g. a copy
+//! of an earlier build, to compare two builds in turn under the same conditions).
 //! Requests go to 127.0.0.1 only, and every loop stops by itself.
 
 use std::sync::Arc;
@@ -140,6 +142,13 @@ fn memory(pid: u32, field: &str) -> f64 {
         .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
+/// The server's resident memory a quarter of the way through a scenario of `duration`: what
+/// it holds once caches, pools and buffers are warm, against which growth per request shows.
+async fn after_warm_up(pid: u32, duration: Duration) -> f64 {
+    tokio::time::sleep(duration / 4).await;
+    memory(pid, "VmRSS")
+}
+
 /// Runs one scenario with `connections` clients until `duration` has passed.
 async fn drive(base: &str, scenario: &Scenario, connections: u64, duration: Duration) -> Measured {
     let client = reqwest::Client::builder()
@@ -264,7 +273,7 @@ async fn main() {
     );
     let scenarios = scenarios();
     let mut results = Vec::new();
-    let (mut before_signing, mut after_signing) = (f64::NAN, f64::NAN);
+    let mut signing_memory = None;
     for scenario in &scenarios {
         let wanted = only
             .as_deref()
@@ -272,21 +281,23 @@ async fn main() {
         if !wanted {
             continue;
         }
-        if matches!(scenario.load, Load::Sign) {
-            before_signing = memory(pid, "VmRSS");
-        }
-        let measured = drive(&base, scenario, connections, Duration::from_secs(seconds)).await;
-        if matches!(scenario.load, Load::Sign) {
-            after_signing = memory(pid, "VmRSS");
+        let duration = Duration::from_secs(seconds);
+        let sampling = matches!(scenario.load, Load::Sign).then(|| {
+            let before = memory(pid, "VmRSS");
+            (before, tokio::spawn(after_warm_up(pid, duration)))
+        });
+        let measured = drive(&base, scenario, connections, duration).await;
+        if let Some((before, warmed_up)) = sampling {
+            let warmed_up = warmed_up.await.unwrap_or(f64::NAN);
+            signing_memory = Some((before, warmed_up, memory(pid, "VmRSS"), measured.ok));
         }
         eprintln!("{}: {:.0} req/s", measured.name, measured.rate());
         results.push(measured);
     }
     print_table(&results);
-    println!(
-        "\nserver memory: {before_signing:.1} MiB resident before signing, {after_signing:.1} MiB after, peak {:.1} MiB",
-        memory(pid, "VmHWM")
-    );
+    if let Some(signing) = signing_memory {
+        print_memory(pid, signing);
+    }
     drop(server);
     if let Some((server_url, name)) = drop_after
         && let Ok(admin) = Database::connect(&server_url).await
@@ -294,6 +305,18 @@ async fn main() {
         let drop = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
         let _ = admin.execute_unprepared(&drop).await;
     }
+}
+
+/// The server's memory around the signing scenario: resident before it, after its warm-up and
+/// at its end, and the signatures it took.
+fn print_memory(pid: u32, (before, warmed_up, after, signed): (f64, f64, f64, usize)) {
+    println!(
+        "\nserver memory while signing {signed} signatures: {before:.1} MiB resident before, \
+         {warmed_up:.1} MiB after the first quarter (warm-up), {after:.1} MiB at the end \
+         ({:+.1} MiB after warm-up), peak {:.1} MiB",
+        after - warmed_up,
+        memory(pid, "VmHWM")
+    );
 }
 
 /// The scenarios in the order they run: the ceiling first, signing last (it grows the list).

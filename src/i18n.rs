@@ -100,6 +100,10 @@ pub struct Texts {
     pub email_withdraw: &'static str,
     pub email_expiry: &'static str,
     pub email_ignore: &'static str,
+    /// The embeddable form's link to the letter's own page.
+    pub read_full_letter: &'static str,
+    /// Said of a link that leaves the embeddable form's frame.
+    pub opens_in_new_tab: &'static str,
 }
 
 /// English.
@@ -197,6 +201,8 @@ pub const EN: Texts = Texts {
     email_withdraw: "To withdraw the signature at any time before the letter is delivered:",
     email_expiry: "The confirmation link works for {days} days.",
     email_ignore: "If you did not ask for this, ignore this email: nothing is published without confirmation.",
+    read_full_letter: "Read the full letter",
+    opens_in_new_tab: "opens in a new tab",
 };
 
 /// Spanish.
@@ -294,6 +300,8 @@ pub const ES: Texts = Texts {
     email_withdraw: "Para retirar la firma en cualquier momento antes de que se entregue la carta:",
     email_expiry: "El enlace de confirmación vale por {days} días.",
     email_ignore: "Si usted no lo pidió, ignore este correo: nada se publica sin confirmación.",
+    read_full_letter: "Leer la carta completa",
+    opens_in_new_tab: "se abre en otra pestaña",
 };
 
 /// The strings of a language.
@@ -418,6 +426,16 @@ pub fn field_error(message: &str, language: Language) -> String {
         }
         "This organization already coordinates this letter." => {
             "Esta organización ya coordina esta carta."
+        }
+        crate::domain::EmbedOrigins::RULE => {
+            "Escriba cada origen como https:// y el nombre del sitio, con un puerto opcional y nada después, como https://www.ejemplo.org."
+        }
+        "At most 20 origins." => "Como máximo 20 orígenes.",
+        crate::domain::PartnerCode::RULE => {
+            "Use de 2 a 40 letras, cifras y guiones simples, como \"sin-fronteras\"."
+        }
+        "This letter already has a partner with this code." => {
+            "Esta carta ya tiene una organización aliada con este código."
         }
         other => other,
     }

@@ -24,9 +24,13 @@ pub const EDITOR_EMAIL: &str = "coord@wola.org";
 /// Their password.
 pub const EDITOR_PASSWORD: &str = "correct horse battery staple";
 
-/// A `signon` command with none of the caller's configuration leaking in.
+/// A `signon` command with none of the caller's configuration leaking in. `SIGNON_BENCH_SERVER`
+/// names another build to run instead of this one, so that the load benchmark can compare two
+/// builds in turn under the same conditions.
 pub fn signon() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_signon"));
+    let binary = std::env::var_os("SIGNON_BENCH_SERVER")
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_signon").into());
+    let mut command = Command::new(binary);
     for var in [
         "DATABASE_URL",
         "SIGNON_BIND",

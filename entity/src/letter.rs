@@ -47,12 +47,17 @@ pub struct Model {
     /// letter (text, settings, status, coordinators, approved signatories): the key of the
     /// public pages' cache and of their `ETag`.
     pub list_version: i64,
+    /// A JSON array of the origins (`https://host[:port]`) whose pages may frame the letter's
+    /// embeddable form.
+    pub embed_origins: String,
     #[sea_orm(has_many)]
     pub coordinators: HasMany<super::letter_coordinator::Entity>,
     #[sea_orm(has_many)]
     pub signatures: HasMany<super::signature::Entity>,
     #[sea_orm(has_many)]
     pub invitations: HasMany<super::invitation::Entity>,
+    #[sea_orm(has_many)]
+    pub partners: HasMany<super::partner::Entity>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -79,6 +79,10 @@ pub struct LetterChanges {
     /// The letter in other languages, by language code: `{"es": {"title", "body", "addressees"}}`.
     /// Replaces the whole set.
     translations: Option<BTreeMap<String, TranslationDto>>,
+    /// The origins (`https://host[:port]`, at most 20) whose pages may show the letter's form
+    /// in a frame, at `/l/{slug}/embed`; empty (the default): only signon's own pages. Replaces
+    /// the whole list.
+    embed_origins: Option<Vec<String>>,
 }
 
 /// How many signatures are in each state.
@@ -170,6 +174,8 @@ pub struct LetterDto {
     confirmation_reminder_days: Option<i32>,
     /// The letter in other languages.
     translations: BTreeMap<String, TranslationDto>,
+    /// The origins whose pages may show the letter's form in a frame (`/l/{slug}/embed`).
+    embed_origins: Vec<String>,
     /// Where it is in its life.
     status: LetterStatus,
     /// Goes up when the text changes; each signature records the revision it signed.
@@ -194,6 +200,7 @@ impl From<LetterView> for LetterDto {
         let accepting_signatures = view.accepting_signatures(Utc::now());
         let lead_signatories = view.lead_signatories().names().to_vec();
         let translations = translations_dto(&view.translations());
+        let embed_origins = view.embed_origins().origins().to_vec();
         let LetterView {
             letter,
             coordinators,
@@ -217,6 +224,7 @@ impl From<LetterView> for LetterDto {
                 .invitation_reminder_days_before_deadline,
             confirmation_reminder_days: letter.confirmation_reminder_days,
             translations,
+            embed_origins,
             status: letter.status,
             revision: letter.revision,
             accepting_signatures,
@@ -286,6 +294,7 @@ impl From<LetterChanges> for LetterFields {
                     })
                     .collect()
             }),
+            embed_origins: input.embed_origins,
         }
     }
 }

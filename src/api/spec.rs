@@ -11,7 +11,8 @@ use serde_json::{Map, Value, json};
 use super::{API_PREFIX, openapi_service};
 use crate::domain::signature::{MAX_COMMENT_CHARS, MAX_SHORT_CHARS};
 use crate::domain::{
-    CountryCode, LeadSignatories, MAX_ADDRESSEES_CHARS, MAX_BODY_CHARS, MAX_NAME_CHARS, Password,
+    CountryCode, EmbedOrigins, LeadSignatories, MAX_ADDRESSEES_CHARS, MAX_BODY_CHARS,
+    MAX_NAME_CHARS, PartnerCode, Password,
 };
 use entity::Language;
 
@@ -39,7 +40,7 @@ pub fn openapi_document() -> Value {
     let mut doc: Value =
         serde_json::from_str(&openapi_service().spec()).expect("poem-openapi writes valid JSON");
     unwrap_described_refs(&mut doc);
-    split_public_submission(&mut doc);
+    require_public_fields(&mut doc);
     state_field_rules(&mut doc);
     close_request_bodies(&mut doc);
     document_unsupported_media_type(&mut doc);
@@ -49,31 +50,14 @@ pub fn openapi_document() -> Value {
 /// The schema of a public signature: the staff's, with what the public must also give.
 const PUBLIC_SUBMISSION: &str = "PublicSignatureSubmission";
 
-/// Public signing and staff adding a signature read one type, but the public must give a
-/// contact email and their consent (`Intake::Public`): the public operation gets its own copy of
-/// the schema, which says so.
-fn split_public_submission(doc: &mut Value) {
-    let schemas = &mut doc["components"]["schemas"];
-    let mut public = schemas["SignatureSubmission"].clone();
-    let Some(object) = public.as_object_mut() else {
-        return;
-    };
-    object.insert(
-        "required".into(),
-        json!(["name", "contact_email", "consent"]),
-    );
-    object.insert("title".into(), json!(PUBLIC_SUBMISSION));
-    object.insert(
-        "description".into(),
-        json!("A signature as the public submits it: with a contact email and consent."),
-    );
-    schemas[PUBLIC_SUBMISSION] = public;
-    let body = &mut doc["paths"]["/public/letters/{slug}/signatures"]["post"]["requestBody"];
-    if let Some(content) = body["content"].as_object_mut() {
-        for media in content.values_mut() {
-            media["schema"] =
-                json!({ "$ref": format!("#/components/schemas/{PUBLIC_SUBMISSION}") });
-        }
+/// Public signing reads the staff's signature fields and a partner's code, but the public must
+/// give a contact email and their consent (`Intake::Public`): its schema says so.
+fn require_public_fields(doc: &mut Value) {
+    if let Some(object) = doc["components"]["schemas"][PUBLIC_SUBMISSION].as_object_mut() {
+        object.insert(
+            "required".into(),
+            json!(["name", "contact_email", "consent"]),
+        );
     }
 }
 
@@ -117,6 +101,10 @@ enum Rule {
     ReminderDays,
     /// From one to `invitations::MAX_PER_BATCH` invitees (`parse_invitees`).
     Invitees,
+    /// A partner's code (`PartnerCode::parse`, which lowercases it).
+    PartnerCode,
+    /// Origins that may frame the embeddable form (`EmbedOrigins::parse`).
+    EmbedOrigins,
 }
 
 /// Every field rule the document states: (schema, field, rule). The handlers answer 422 with
@@ -165,6 +153,10 @@ const FIELD_RULES: &[(&str, &str, Rule)] = &[
     ("NewInvitations", "invitations", Rule::Invitees),
     ("ReminderSettings", "invitation_reminder_days_before_deadline", Rule::ReminderDays),
     ("ReminderSettings", "confirmation_reminder_days", Rule::ReminderDays),
+    ("NewPartner", "code", Rule::PartnerCode),
+    ("NewPartner", "name", Rule::Line(MAX_NAME_CHARS)),
+    ("LetterInput", "embed_origins", Rule::EmbedOrigins),
+    ("LetterChanges", "embed_origins", Rule::EmbedOrigins),
 ];
 
 /// The fields a request must give, beyond those poem-openapi marks required: (schema, fields).
@@ -274,6 +266,23 @@ impl Rule {
                 "minItems": 1,
                 "maxItems": crate::service::invitations::MAX_PER_BATCH,
             }),
+            Rule::PartnerCode => json!({
+                "minLength": PartnerCode::MIN_CHARS,
+                "maxLength": PartnerCode::MAX_CHARS,
+                "pattern": format!("^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*{END}"),
+            }),
+            Rule::EmbedOrigins => {
+                let label = "[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?";
+                let port = "[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]";
+                json!({
+                    "maxItems": EmbedOrigins::MAX,
+                    "items": {
+                        "type": "string",
+                        "maxLength": EmbedOrigins::MAX_CHARS,
+                        "pattern": format!("^https://{label}(?:\\.{label})*(?::(?:{port}))?{END}"),
+                    },
+                })
+            }
         }
     }
 }

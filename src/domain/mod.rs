@@ -7,6 +7,7 @@ mod fields;
 mod letter;
 pub mod mailbox;
 mod names;
+mod partner;
 mod password;
 pub mod signature;
 mod slug;
@@ -20,6 +21,7 @@ pub use letter::{
     RetentionDays, Translation, Translations, check_changeable, check_transition,
 };
 pub use names::{NAME_KEY_RULES, name_key};
+pub use partner::{EmbedOrigins, PartnerCode};
 pub use password::Password;
 pub use signature::{
     Contact, ContactChanges, ContactFields, Intake, PublicChanges, PublicDetails, PublicFields,

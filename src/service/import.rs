@@ -784,6 +784,7 @@ mod properties {
             invitation_reminder_days_before_deadline: None,
             confirmation_reminder_days: None,
             list_version: 0,
+            embed_origins: "[]".into(),
         }
     }
 

@@ -21,8 +21,8 @@ use super::audit::{self, Actor, Event};
 use super::changes::ChangesFilter;
 use super::{access, public_view};
 use crate::domain::{
-    FieldErrors, LeadSignatories, MAX_ADDRESSEES_CHARS, MAX_BODY_CHARS, MAX_NAME_CHARS,
-    RetentionDays, Slug, Translation, Translations, bounded_text, check_changeable,
+    EmbedOrigins, FieldErrors, LeadSignatories, MAX_ADDRESSEES_CHARS, MAX_BODY_CHARS,
+    MAX_NAME_CHARS, RetentionDays, Slug, Translation, Translations, bounded_text, check_changeable,
     check_transition, optional_text,
 };
 use crate::error::{AppError, AppResult};
@@ -56,6 +56,8 @@ pub struct LetterChanges {
     pub retention_days: Option<RetentionDays>,
     /// The whole set of translations, replacing the current one.
     pub translations: Option<BTreeMap<Language, Translation>>,
+    /// The origins that may frame the embeddable form, replacing the current ones.
+    pub embed_origins: Option<EmbedOrigins>,
 }
 
 /// A letter to create.
@@ -102,6 +104,8 @@ pub struct LetterFields {
     pub retention_days: Option<i64>,
     /// The whole set of translations by language code (`en`, `es`), replacing the current one.
     pub translations: Option<BTreeMap<String, TranslationFields>>,
+    /// The origins that may frame the embeddable form, replacing the current ones.
+    pub embed_origins: Option<Vec<String>>,
 }
 
 /// A translation as given, before any check.
@@ -178,6 +182,10 @@ impl LetterFields {
         let translations = self
             .translations
             .map(|entries| check_translations(entries, errors));
+        let embed_origins = self
+            .embed_origins
+            .as_deref()
+            .and_then(|origins| errors.check("embed_origins", EmbedOrigins::parse(origins)));
         LetterChanges {
             slug,
             title,
@@ -192,6 +200,7 @@ impl LetterFields {
             lead_signatories,
             retention_days,
             translations,
+            embed_origins,
         }
     }
 }
@@ -249,7 +258,8 @@ pub struct Counts {
 }
 
 impl Counts {
-    fn add(&mut self, status: SignatureStatus, n: u64) {
+    /// Counts `n` more signatures in `status`.
+    pub(crate) fn add(&mut self, status: SignatureStatus, n: u64) {
         match status {
             SignatureStatus::PendingVerification => self.pending_verification += n,
             SignatureStatus::Verified => self.verified += n,
@@ -290,6 +300,11 @@ impl LetterView {
     /// The letter in other languages.
     pub fn translations(&self) -> Translations {
         Translations::from_json(&self.letter.translations)
+    }
+
+    /// The origins that may frame the letter's embeddable form.
+    pub fn embed_origins(&self) -> EmbedOrigins {
+        EmbedOrigins::from_json(&self.letter.embed_origins)
     }
 
     /// The staff member's highest role in the letter's coordinating organizations.
@@ -457,6 +472,9 @@ fn apply_changes(
     }
     if let Some(days) = changes.retention_days {
         letter.retention_days = Set(days.days());
+    }
+    if let Some(origins) = changes.embed_origins {
+        letter.embed_origins = Set(origins.to_json());
     }
     let language = *letter.language.as_ref();
     let translations = match changes.translations {
@@ -748,11 +766,17 @@ pub async fn list(
     Ok((views(db, letters).await?, total))
 }
 
+/// A slug as letters are stored under it: lowercase, so an address typed in capitals still
+/// finds its letter.
+pub fn slug_key(slug: &str) -> String {
+    slug.trim().to_ascii_lowercase()
+}
+
 /// A published letter (open, closed or delivered) by slug; a draft does not exist for the
 /// public. Slugs are lowercase, so an address typed in capitals still finds its letter.
 pub async fn published(db: &impl ConnectionTrait, slug: &str) -> AppResult<letter::Model> {
     letter::Entity::find()
-        .filter(letter::Column::Slug.eq(slug.trim().to_ascii_lowercase()))
+        .filter(letter::Column::Slug.eq(slug_key(slug)))
         .filter(letter::Column::Status.ne(LetterStatus::Draft))
         .one(db)
         .await?
@@ -865,6 +889,7 @@ fn audit_snapshot(letter: &letter::Model) -> serde_json::Value {
         "lead_signatories": LeadSignatories::from_json(&letter.lead_signatories).names(),
         "retention_days": letter.retention_days,
         "translations": Translations::from_json(&letter.translations).entries(),
+        "embed_origins": EmbedOrigins::from_json(&letter.embed_origins).origins(),
         "status": letter.status,
         "revision": letter.revision,
     })

@@ -37,6 +37,7 @@ mod moderation;
 mod openapi;
 mod outbox;
 mod pages;
+mod partners;
 mod public;
 mod public_cache;
 mod races;

@@ -46,6 +46,8 @@ pub struct LetterForm {
     translation_title: String,
     translation_body: String,
     translation_addressees: String,
+    /// The origins that may frame the embeddable form, one per line.
+    embed_origins: String,
     /// Which button was pressed: `preview` or `save`.
     action: String,
 }
@@ -71,6 +73,7 @@ impl Default for LetterForm {
             translation_title: String::new(),
             translation_body: String::new(),
             translation_addressees: String::new(),
+            embed_origins: String::new(),
             action: String::new(),
         }
     }
@@ -136,6 +139,7 @@ impl LetterForm {
             translation_addressees: translation
                 .map(|t| t.addressees.clone())
                 .unwrap_or_default(),
+            embed_origins: view.embed_origins().origins().join("\n"),
             action: String::new(),
         }
     }
@@ -171,6 +175,14 @@ impl LetterForm {
             lead_signatories: Some(self.lead_signatories.lines().map(str::to_owned).collect()),
             retention_days,
             translations: Some(self.translations()),
+            embed_origins: Some(
+                self.embed_origins
+                    .lines()
+                    .map(str::trim)
+                    .filter(|line| !line.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+            ),
         };
         (fields, errors)
     }
@@ -296,6 +308,7 @@ fn form_page(
             (text_section(ctx, &marks, form, target))
             (settings_section(ctx, &marks, form))
             (translation_section(ctx, &marks, form))
+            (embed_section(ctx, &marks, form))
             div.actions {
                 button.secondary type="submit" name="action" value="preview" { (ctx.t("Preview", "Vista previa")) }
                 button type="submit" name="action" value="save" { (ctx.t("Save", "Guardar")) }
@@ -536,6 +549,17 @@ fn translation_section(ctx: &Signed, marks: &Marks<'_>, form: &LetterForm) -> Ma
                     aria-invalid=[described.map(|_| "true")] aria-describedby=[described] { (form.translation_body) }
             }
         }
+    }
+}
+
+/// Which partner sites may show the sign-on form in a frame (`/l/{slug}/embed`).
+fn embed_section(ctx: &Signed, marks: &Marks<'_>, form: &LetterForm) -> Markup {
+    html! {
+        h2 { (ctx.t("Form on partner sites", "Formulario en sitios aliados")) }
+        (marks.textarea("embed_origins", ctx.t("Sites that may embed the form", "Sitios que pueden insertar el formulario"), Some(ctx.t(
+            "One per line, as https:// and the site's host name, with a port if it has one and nothing after: https://www.example.org. Only these sites can show the form in a frame; leave it empty to allow none. The code to paste is on the Partners tab.",
+            "Uno por línea, como https:// y el nombre del sitio, con un puerto si lo tiene y nada después: https://www.ejemplo.org. Solo estos sitios pueden mostrar el formulario en un marco; déjelo vacío para no permitir ninguno. El código para pegar está en la pestaña Aliados.",
+        )), &form.embed_origins, 3))
     }
 }
 

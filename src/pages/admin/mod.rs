@@ -17,6 +17,7 @@ mod letter;
 mod letter_form;
 mod letters;
 mod members;
+mod partners;
 mod remind;
 pub mod session;
 mod share;
@@ -111,6 +112,11 @@ fn letter_routes(routes: Route) -> Route {
         .at(
             "/letters/:id/invitations/remind",
             get(remind::confirm_page).post(remind::remind),
+        )
+        // Partner links and the embeddable form.
+        .at(
+            "/letters/:id/partners",
+            get(partners::partners_page).post(partners::create),
         )
 }
 
