@@ -377,6 +377,9 @@ pub fn field_error(message: &str, language: Language) -> String {
     {
         return format!("Debe tener como máximo {max} caracteres.");
     }
+    if let Some(spanish) = partner_field_error(message) {
+        return spanish.to_owned();
+    }
     match message {
         "This field is required." => "Este campo es obligatorio.",
         "Must not contain control characters." => "No debe contener caracteres de control.",
@@ -427,6 +430,14 @@ pub fn field_error(message: &str, language: Language) -> String {
         "This organization already coordinates this letter." => {
             "Esta organización ya coordina esta carta."
         }
+        other => other,
+    }
+    .to_owned()
+}
+
+/// The Spanish of the partner links' and embedded form's field errors.
+fn partner_field_error(message: &str) -> Option<&'static str> {
+    Some(match message {
         crate::domain::EmbedOrigins::RULE => {
             "Escriba cada origen como https:// y el nombre del sitio, con un puerto opcional y nada después, como https://www.ejemplo.org."
         }
@@ -437,9 +448,8 @@ pub fn field_error(message: &str, language: Language) -> String {
         "This letter already has a partner with this code." => {
             "Esta carta ya tiene una organización aliada con este código."
         }
-        other => other,
-    }
-    .to_owned()
+        _ => return None,
+    })
 }
 
 /// `en` or `es`.

@@ -218,10 +218,7 @@ impl Rule {
                 "maxLength": Password::MAX_CHARS,
             }),
             Rule::True => json!({ "enum": [true] }),
-            Rule::Country => {
-                let codes: Vec<String> = CountryCode::all().map(|c| c.to_string()).collect();
-                json!({ "pattern": format!("^(?:{})?{END}", codes.join("|")) })
-            }
+            Rule::Country => country_keywords(),
             Rule::Phone => json!({
                 "maxLength": 40,
                 "pattern": format!(
@@ -243,21 +240,8 @@ impl Rule {
                 },
             }),
             Rule::RetentionDays => json!({ "minimum": 0, "maximum": 3650 }),
-            Rule::Translations => {
-                let translation = json!({ "$ref": "#/components/schemas/LetterTranslation" });
-                let properties: Map<String, Value> = [Language::En, Language::Es]
-                    .into_iter()
-                    .map(|language| (crate::i18n::code(language).to_owned(), translation.clone()))
-                    .collect();
-                json!({ "properties": properties, "additionalProperties": false })
-            }
-            Rule::OptionalLanguage => {
-                let codes: Vec<&str> = [Language::En, Language::Es]
-                    .into_iter()
-                    .map(crate::i18n::code)
-                    .collect();
-                json!({ "pattern": format!("^(?:{})?{END}", codes.join("|")) })
-            }
+            Rule::Translations => translations_keywords(),
+            Rule::OptionalLanguage => optional_language_keywords(),
             Rule::ReminderDays => json!({
                 "minimum": 1,
                 "maximum": crate::service::reminders::MAX_DAYS,
@@ -271,20 +255,49 @@ impl Rule {
                 "maxLength": PartnerCode::MAX_CHARS,
                 "pattern": format!("^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*{END}"),
             }),
-            Rule::EmbedOrigins => {
-                let label = "[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?";
-                let port = "[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]";
-                json!({
-                    "maxItems": EmbedOrigins::MAX,
-                    "items": {
-                        "type": "string",
-                        "maxLength": EmbedOrigins::MAX_CHARS,
-                        "pattern": format!("^https://{label}(?:\\.{label})*(?::(?:{port}))?{END}"),
-                    },
-                })
-            }
+            Rule::EmbedOrigins => embed_origins_keywords(),
         }
     }
+}
+
+/// A country: one of the ISO codes the domain knows, or nothing.
+fn country_keywords() -> Value {
+    let codes: Vec<String> = CountryCode::all().map(|c| c.to_string()).collect();
+    json!({ "pattern": format!("^(?:{})?{END}", codes.join("|")) })
+}
+
+/// A letter's translations: at most one per language the service speaks.
+fn translations_keywords() -> Value {
+    let translation = json!({ "$ref": "#/components/schemas/LetterTranslation" });
+    let properties: Map<String, Value> = [Language::En, Language::Es]
+        .into_iter()
+        .map(|language| (crate::i18n::code(language).to_owned(), translation.clone()))
+        .collect();
+    json!({ "properties": properties, "additionalProperties": false })
+}
+
+/// A language code the service speaks, or nothing.
+fn optional_language_keywords() -> Value {
+    let codes: Vec<&str> = [Language::En, Language::Es]
+        .into_iter()
+        .map(crate::i18n::code)
+        .collect();
+    json!({ "pattern": format!("^(?:{})?{END}", codes.join("|")) })
+}
+
+/// The sites allowed to frame the embedded form: `https://host[:port]`, nothing after.
+fn embed_origins_keywords() -> Value {
+    let label = "[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?";
+    let port =
+        "[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]";
+    json!({
+        "maxItems": EmbedOrigins::MAX,
+        "items": {
+            "type": "string",
+            "maxLength": EmbedOrigins::MAX_CHARS,
+            "pattern": format!("^https://{label}(?:\\.{label})*(?::(?:{port}))?{END}"),
+        },
+    })
 }
 
 /// Writes [`FIELD_RULES`] and [`SIGNATURE_FIELD_RULES`] into the schemas.
