@@ -17,6 +17,8 @@ pub struct Texts {
     pub sign_heading: &'static str,
     pub letter_closed: &'static str,
     pub letter_delivered: &'static str,
+    /// The link to a delivered letter's frozen PDF.
+    pub delivered_pdf: &'static str,
     pub deadline_label: &'static str,
     pub not_in_your_language: &'static str,
     pub who_signs: &'static str,
@@ -114,6 +116,7 @@ pub const EN: Texts = Texts {
     sign_heading: "Sign this letter",
     letter_closed: "This letter is closed to new signatures.",
     letter_delivered: "This letter was delivered to its addressees.",
+    delivered_pdf: "The letter as delivered, with every signatory (PDF)",
     deadline_label: "Signatures close on",
     not_in_your_language: "This letter is not available in English; it is shown in its original language.",
     who_signs: "Who is signing?",
@@ -211,6 +214,7 @@ pub const ES: Texts = Texts {
     sign_heading: "Firmar esta carta",
     letter_closed: "Esta carta ya no recibe firmas.",
     letter_delivered: "Esta carta fue entregada a sus destinatarios.",
+    delivered_pdf: "La carta tal como se entregó, con todas las firmas (PDF)",
     deadline_label: "Se reciben firmas hasta el",
     not_in_your_language: "Esta carta no está disponible en español; se muestra en su idioma original.",
     who_signs: "¿Quién firma?",
@@ -416,6 +420,10 @@ pub fn field_error(message: &str, language: Language) -> String {
         "This organization already coordinates this letter." => {
             "Esta organización ya coordina esta carta."
         }
+        "Each address must be an email address such as name@example.org." => {
+            "Cada dirección debe ser un correo como nombre@ejemplo.org."
+        }
+        "At most 50 addresses." => "Como máximo 50 direcciones.",
         other => other,
     }
     .to_owned()

@@ -11,7 +11,8 @@ use serde_json::{Map, Value, json};
 use super::{API_PREFIX, openapi_service};
 use crate::domain::signature::{MAX_COMMENT_CHARS, MAX_SHORT_CHARS};
 use crate::domain::{
-    CountryCode, LeadSignatories, MAX_ADDRESSEES_CHARS, MAX_BODY_CHARS, MAX_NAME_CHARS, Password,
+    AddresseeEmails, CountryCode, LeadSignatories, MAX_ADDRESSEES_CHARS, MAX_BODY_CHARS,
+    MAX_COVER_NOTE_CHARS, MAX_NAME_CHARS, Password,
 };
 use entity::Language;
 
@@ -117,6 +118,8 @@ enum Rule {
     ReminderDays,
     /// From one to `invitations::MAX_PER_BATCH` invitees (`parse_invitees`).
     Invitees,
+    /// At most `AddresseeEmails::MAX` email addresses (`AddresseeEmails::parse`).
+    AddresseeEmails,
 }
 
 /// Every field rule the document states: (schema, field, rule). The handlers answer 422 with
@@ -131,6 +134,8 @@ const FIELD_RULES: &[(&str, &str, Rule)] = &[
     ("LetterInput", "lead_signatories", Rule::LeadSignatories),
     ("LetterInput", "retention_days", Rule::RetentionDays),
     ("LetterInput", "translations", Rule::Translations),
+    ("LetterInput", "addressee_emails", Rule::AddresseeEmails),
+    ("LetterInput", "cover_note", Rule::Text(MAX_COVER_NOTE_CHARS)),
     ("LetterChanges", "slug", Rule::Slug),
     ("LetterChanges", "title", Rule::Line(MAX_NAME_CHARS)),
     ("LetterChanges", "body", Rule::Text(MAX_BODY_CHARS)),
@@ -138,6 +143,8 @@ const FIELD_RULES: &[(&str, &str, Rule)] = &[
     ("LetterChanges", "lead_signatories", Rule::LeadSignatories),
     ("LetterChanges", "retention_days", Rule::RetentionDays),
     ("LetterChanges", "translations", Rule::Translations),
+    ("LetterChanges", "addressee_emails", Rule::AddresseeEmails),
+    ("LetterChanges", "cover_note", Rule::Text(MAX_COVER_NOTE_CHARS)),
     ("LetterTranslation", "title", Rule::Line(MAX_NAME_CHARS)),
     ("LetterTranslation", "body", Rule::Text(MAX_BODY_CHARS)),
     ("LetterTranslation", "addressees", Rule::Text(MAX_ADDRESSEES_CHARS)),
@@ -273,6 +280,10 @@ impl Rule {
             Rule::Invitees => json!({
                 "minItems": 1,
                 "maxItems": crate::service::invitations::MAX_PER_BATCH,
+            }),
+            Rule::AddresseeEmails => json!({
+                "maxItems": AddresseeEmails::MAX,
+                "items": { "type": "string", "format": "email", "maxLength": 254 },
             }),
         }
     }

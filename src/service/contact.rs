@@ -157,7 +157,7 @@ pub fn load_invitee(keys: &Keys, row: &invitation::Model) -> AppResult<Invitee> 
 
 /// The personal parts of an outbox email, sealed for its row.
 pub struct SealedEmail {
-    /// The recipient's address.
+    /// The recipients' addresses, one a line.
     pub recipient: String,
     /// The plain-text body.
     pub body_text: String,
@@ -165,35 +165,43 @@ pub struct SealedEmail {
     pub body_html: String,
 }
 
-/// Seals an email's recipient and bodies for the outbox row `outbox_id` (reserved beforehand).
+/// Seals an email's recipients and bodies for the outbox row `outbox_id` (reserved beforehand).
 pub fn seal_email(
     keys: &Keys,
     outbox_id: i64,
-    recipient: &Email,
+    recipients: &[Email],
     text: &str,
     html: &str,
 ) -> SealedEmail {
     let seal = sealer(keys, "outbox", outbox_id);
+    // One address a line: an address never holds whitespace (see `Email::parse`).
+    let recipients: Vec<&str> = recipients.iter().map(Email::as_str).collect();
     SealedEmail {
-        recipient: seal("recipient", recipient.as_str()),
+        recipient: seal("recipient", &recipients.join("\n")),
         body_text: seal("body_text", text),
         body_html: seal("body_html", html),
     }
 }
 
-/// An outbox email opened for sending: its recipient, and the row with the bodies in clear.
-pub fn open_email(keys: &Keys, email: &outbox::Model) -> anyhow::Result<(Email, outbox::Model)> {
+/// An outbox email opened for sending: its recipients (one, or several who see each other),
+/// and the row with the bodies in clear.
+pub fn open_email(
+    keys: &Keys,
+    email: &outbox::Model,
+) -> anyhow::Result<(Vec<Email>, outbox::Model)> {
     let open = |column, value: &str| {
         keys.open(&place("outbox", email.id, column), value)
             .with_context(|| format!("the {column} of outbox email {}", email.id))
     };
-    let recipient = Email::parse(&open("recipient", &email.recipient)?)
-        .map_err(|_| anyhow!("the recipient address is not valid"))?;
+    let recipients = open("recipient", &email.recipient)?
+        .lines()
+        .map(|line| Email::parse(line).map_err(|_| anyhow!("the recipient address is not valid")))
+        .collect::<anyhow::Result<Vec<Email>>>()?;
     let mut opened = email.clone();
     opened.recipient = String::new();
     opened.body_text = open("body_text", &email.body_text)?;
     opened.body_html = open("body_html", &email.body_html)?;
-    Ok((recipient, opened))
+    Ok((recipients, opened))
 }
 
 /// Seals an uploaded import file (its rows hold contacts) for the draft row `draft_id`

@@ -19,6 +19,8 @@ use serde_json::json;
 use super::accounts::Staff;
 use super::audit::{self, Actor, Event};
 use super::changes::ChangesFilter;
+use super::delivery::{DeliveryChanges, DeliveryFields};
+use super::signing::SigningContext;
 use super::{access, public_view};
 use crate::domain::{
     FieldErrors, LeadSignatories, MAX_ADDRESSEES_CHARS, MAX_BODY_CHARS, MAX_NAME_CHARS,
@@ -56,6 +58,8 @@ pub struct LetterChanges {
     pub retention_days: Option<RetentionDays>,
     /// The whole set of translations, replacing the current one.
     pub translations: Option<BTreeMap<Language, Translation>>,
+    /// Who delivery emails and what it says to them.
+    pub delivery: DeliveryChanges,
 }
 
 /// A letter to create.
@@ -102,6 +106,8 @@ pub struct LetterFields {
     pub retention_days: Option<i64>,
     /// The whole set of translations by language code (`en`, `es`), replacing the current one.
     pub translations: Option<BTreeMap<String, TranslationFields>>,
+    /// Who delivery emails and what it says to them.
+    pub delivery: DeliveryFields,
 }
 
 /// A translation as given, before any check.
@@ -178,6 +184,7 @@ impl LetterFields {
         let translations = self
             .translations
             .map(|entries| check_translations(entries, errors));
+        let delivery = self.delivery.check(errors);
         LetterChanges {
             slug,
             title,
@@ -192,6 +199,7 @@ impl LetterFields {
             lead_signatories,
             retention_days,
             translations,
+            delivery,
         }
     }
 }
@@ -458,6 +466,7 @@ fn apply_changes(
     if let Some(days) = changes.retention_days {
         letter.retention_days = Set(days.days());
     }
+    changes.delivery.apply(letter);
     let language = *letter.language.as_ref();
     let translations = match changes.translations {
         Some(entries) => Translations::new(language, entries),
@@ -515,6 +524,7 @@ pub async fn update(
 #[tracing::instrument(skip_all, fields(user_id = staff.user_id, letter_id))]
 pub async fn set_status(
     db: &DatabaseConnection,
+    ctx: &SigningContext,
     staff: &Staff,
     letter_id: i64,
     to: LetterStatus,
@@ -551,13 +561,11 @@ pub async fn set_status(
     }
     let updated = changed.update(&txn).await?;
     public_view::touch(&txn, letter_id).await?;
-    if to == LetterStatus::Delivered {
-        super::exports::freeze(&txn, &updated).await?;
-    }
+    let actor = Actor::from(staff);
     audit::record(
         &txn,
         Event {
-            actor: &Actor::from(staff),
+            actor: &actor,
             action: "letter.status_changed",
             letter_id: Some(letter_id),
             signature_id: None,
@@ -566,6 +574,11 @@ pub async fn set_status(
         },
     )
     .await?;
+    if to == LetterStatus::Delivered {
+        super::exports::freeze(&txn, &updated).await?;
+        // In this transaction: the letter is delivered once, so its emails are queued once.
+        super::delivery::queue(&txn, &ctx.keys, &ctx.base_url, &actor, &updated).await?;
+    }
     txn.commit().await?;
     details(db, updated).await
 }
@@ -865,6 +878,8 @@ fn audit_snapshot(letter: &letter::Model) -> serde_json::Value {
         "lead_signatories": LeadSignatories::from_json(&letter.lead_signatories).names(),
         "retention_days": letter.retention_days,
         "translations": Translations::from_json(&letter.translations).entries(),
+        "addressee_emails": super::delivery::addressee_emails(letter).emails().iter().map(|e| e.as_str()).collect::<Vec<_>>(),
+        "cover_note": letter.cover_note,
         "status": letter.status,
         "revision": letter.revision,
     })
