@@ -14,7 +14,7 @@ impl AddresseeEmails {
     /// At most this many addresses: one email goes to all of them together.
     pub const MAX: usize = 50;
 
-    /// Parses each address; the same address given twice counts once.
+    /// Parses each address; the same address given twice (in any case) counts once.
     pub fn parse(addresses: &[String]) -> Result<Self, String> {
         if addresses.len() > Self::MAX {
             return Err(format!("At most {} addresses.", Self::MAX));
@@ -22,7 +22,10 @@ impl AddresseeEmails {
         let mut parsed: Vec<Email> = Vec::with_capacity(addresses.len());
         for address in addresses {
             let email = Email::parse(address).map_err(|_| EVERY_ADDRESS.to_owned())?;
-            if !parsed.contains(&email) {
+            let seen = parsed
+                .iter()
+                .any(|p| p.as_str().eq_ignore_ascii_case(email.as_str()));
+            if !seen {
                 parsed.push(email);
             }
         }

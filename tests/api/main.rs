@@ -19,6 +19,7 @@ mod browser;
 mod changes;
 mod cli;
 mod crash;
+mod delivery;
 mod digest;
 mod encryption;
 mod erasure;
