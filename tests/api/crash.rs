@@ -19,9 +19,9 @@ use crate::cli::{free_port, signon, wait_until_ready};
 use crate::helpers::{Backend, EmptyDatabase, PASSWORD, organization};
 
 /// A `signon serve` child process writing its log to a file.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    base: String,
+    pub(crate) base: String,
     log: PathBuf,
 }
 
@@ -54,7 +54,7 @@ impl Server {
     }
 
     /// Ends the process at once, as a crash or `kill -9` would.
-    fn kill(&mut self) {
+    pub(crate) fn kill(&mut self) {
         self.child.kill().unwrap();
         self.child.wait().unwrap();
     }
@@ -78,7 +78,12 @@ impl Drop for Server {
 }
 
 /// An editor's token and an open letter `slug` (with the given retention period) on `base`.
-async fn open_letter(db: &DatabaseConnection, base: &str, slug: &str, retention: i32) -> String {
+pub(crate) async fn open_letter(
+    db: &DatabaseConnection,
+    base: &str,
+    slug: &str,
+    retention: i32,
+) -> String {
     accounts::add_staff(
         db,
         NewStaff {
@@ -185,7 +190,7 @@ fn emails_per_signature(dirs: &[&Path]) -> (HashMap<i64, usize>, Vec<String>) {
 }
 
 /// Emails claimed for sending and not sent: what a killed process held.
-async fn claimed_unsent(db: &DatabaseConnection) -> usize {
+pub(crate) async fn claimed_unsent(db: &DatabaseConnection) -> usize {
     entity::outbox::Entity::find()
         .filter(entity::outbox::Column::SentAt.is_null())
         .filter(entity::outbox::Column::ClaimedBy.is_not_null())
@@ -197,14 +202,14 @@ async fn claimed_unsent(db: &DatabaseConnection) -> usize {
 
 /// A database, a key file and a mail folder for child processes; the database's own
 /// connection for the test.
-struct Place {
+pub(crate) struct Place {
     _database: EmptyDatabase,
-    url: String,
+    pub(crate) url: String,
     dir: tempfile::TempDir,
 }
 
 impl Place {
-    async fn new(backend: Backend) -> Self {
+    pub(crate) async fn new(backend: Backend) -> Self {
         let database = EmptyDatabase::new(backend).await;
         Self {
             url: database.url.clone(),
@@ -213,11 +218,11 @@ impl Place {
         }
     }
 
-    fn path(&self, name: &str) -> PathBuf {
+    pub(crate) fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
 
-    async fn start(&self, mail: &str, log: &str, env: &[(&str, &str)]) -> Server {
+    pub(crate) async fn start(&self, mail: &str, log: &str, env: &[(&str, &str)]) -> Server {
         Server::start(
             &self.url,
             &self.path("signon.key"),
@@ -349,7 +354,7 @@ async fn a_server_killed_mid_surge_loses_nothing_and_sends_every_email_within_a_
 
 backend_test!(a_server_killed_mid_surge_loses_nothing_and_sends_every_email_within_a_minute);
 
-async fn unsent(db: &DatabaseConnection) -> usize {
+pub(crate) async fn unsent(db: &DatabaseConnection) -> usize {
     entity::outbox::Entity::find()
         .filter(entity::outbox::Column::SentAt.is_null())
         .all(db)

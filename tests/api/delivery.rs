@@ -180,6 +180,42 @@ async fn delivery_events(app: &TestApp, token: &str, id: i64) -> Vec<Value> {
         .collect()
 }
 
+/// The PDF a notice links to is public, the frozen one, and cacheable by its digest.
+async fn assert_the_public_pdf_is(app: &TestApp, link: &str, frozen: &[u8]) {
+    let public = app.get(&link.replace(&app.address, ""), None).await;
+    assert_eq!(public.status(), StatusCode::OK);
+    assert_eq!(public.headers()["content-type"], "application/pdf");
+    let etag = public.headers()["etag"].to_str().unwrap().to_owned();
+    assert_eq!(etag, format!("\"{}\"", sha256(frozen)));
+    assert_eq!(public.bytes().await.unwrap().to_vec(), frozen);
+    let again = reqwest::Client::new()
+        .get(link)
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+}
+
+/// Delivering again, or trying to leave delivered, queues nothing more.
+async fn assert_delivering_again_sends_nothing(app: &TestApp, token: &str, id: i64) {
+    let emails = app.outbox_len().await;
+    let files = app.delivered_emails().await.len();
+    assert_eq!(
+        set_status(app, token, id, "delivered").await.status(),
+        StatusCode::OK
+    );
+    assert_error(
+        set_status(app, token, id, "closed").await,
+        StatusCode::CONFLICT,
+        "conflict",
+    )
+    .await;
+    assert_eq!(app.outbox_len().await, emails);
+    assert_eq!(app.delivered_emails().await.len(), files);
+    assert_eq!(delivery_events(app, token, id).await.len(), 1);
+}
+
 db_test!(
     delivering_emails_the_frozen_pdf_to_the_addressees_and_tells_each_approved_signatory_once,
     |app| {
@@ -242,22 +278,7 @@ db_test!(
         assert!(spanish.text.contains("Gracias por firmar"));
         assert!(spanish.link("l").ends_with("/l/border/letter.pdf?lang=es"));
 
-        // The linked PDF is public, the frozen one, and cacheable by its digest.
-        let public = app
-            .get(&english.link("l").replace(&app.address, ""), None)
-            .await;
-        assert_eq!(public.status(), StatusCode::OK);
-        assert_eq!(public.headers()["content-type"], "application/pdf");
-        let etag = public.headers()["etag"].to_str().unwrap().to_owned();
-        assert_eq!(etag, format!("\"{}\"", sha256(&frozen)));
-        assert_eq!(public.bytes().await.unwrap().to_vec(), frozen);
-        let again = reqwest::Client::new()
-            .get(format!("{}/l/border/letter.pdf?lang=en", app.address))
-            .header("if-none-match", &etag)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+        assert_the_public_pdf_is(&app, &english.link("l"), &frozen).await;
 
         let events = delivery_events(&app, &token, id).await;
         assert_eq!(events.len(), 1, "one audit event");
@@ -265,21 +286,7 @@ db_test!(
         assert_eq!(events[0]["after"]["addresses"], 2);
         assert_eq!(events[0]["after"]["notices"], 2);
 
-        // Delivering again, or trying to leave delivered, queues nothing more.
-        let emails = app.outbox_len().await;
-        assert_eq!(
-            set_status(&app, &token, id, "delivered").await.status(),
-            StatusCode::OK
-        );
-        assert_error(
-            set_status(&app, &token, id, "closed").await,
-            StatusCode::CONFLICT,
-            "conflict",
-        )
-        .await;
-        assert_eq!(app.outbox_len().await, emails);
-        assert_eq!(emails_after(&app, before).await.len(), sent.len());
-        assert_eq!(delivery_events(&app, &token, id).await.len(), 1);
+        assert_delivering_again_sends_nothing(&app, &token, id).await;
     }
 );
 
@@ -412,6 +419,57 @@ db_test!(
     }
 );
 
+/// Saves the letter form with addressee addresses: refused with a bad one, kept with good ones.
+async fn save_delivery_settings(app: &TestApp, browser: &Browser, token: &str, id: i64) {
+    let edit_path = format!("/admin/letters/{id}/edit");
+    let fields = |addresses: &'static str| {
+        vec![
+            ("slug", "dash"),
+            ("title", "Letter on asylum at the border"),
+            ("body", "Dear Minister,\n\nWe urge you to act."),
+            ("addressees", "Minister of the Interior"),
+            ("language", "en"),
+            ("moderation", "manual"),
+            ("list_order", "alphabetical"),
+            ("paper", "letter"),
+            ("retention_days", "90"),
+            ("translation_title", "Carta sobre el asilo en la frontera"),
+            ("translation_body", "Estimada Secretaria:"),
+            ("addressee_emails", addresses),
+            ("cover_note", "With our regards."),
+            ("action", "save"),
+        ]
+    };
+    let refused = browser
+        .post(
+            &edit_path,
+            &fields("ministra@gobernacion.gob.mx\nnot an address"),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("id=\"addressee_emails-error\""));
+    assert!(
+        refused.body.contains("not an address"),
+        "the value typed is kept"
+    );
+
+    let saved = browser
+        .post(
+            &edit_path,
+            &fields("ministra@gobernacion.gob.mx\n\n secretary@example.org \n"),
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let letter: Value = app
+        .get(&format!("/api/v1/letters/{id}"), Some(token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(letter["addressee_emails"], json!([MINISTER, SECRETARY]));
+    assert_eq!(letter["cover_note"], "With our regards.");
+}
+
 db_test!(
     the_dashboard_edits_the_delivery_settings_and_says_what_delivering_will_send,
     |app| {
@@ -438,52 +496,7 @@ db_test!(
         assert!(form_es.body.contains("Nota de presentación"));
         browser.get(&format!("{edit_path}?lang=en")).await;
 
-        let fields = |addresses: &'static str| {
-            vec![
-                ("slug", "dash"),
-                ("title", "Letter on asylum at the border"),
-                ("body", "Dear Minister,\n\nWe urge you to act."),
-                ("addressees", "Minister of the Interior"),
-                ("language", "en"),
-                ("moderation", "manual"),
-                ("list_order", "alphabetical"),
-                ("paper", "letter"),
-                ("retention_days", "90"),
-                ("translation_title", "Carta sobre el asilo en la frontera"),
-                ("translation_body", "Estimada Secretaria:"),
-                ("addressee_emails", addresses),
-                ("cover_note", "With our regards."),
-                ("action", "save"),
-            ]
-        };
-        let refused = browser
-            .post(
-                &edit_path,
-                &fields("ministra@gobernacion.gob.mx\nnot an address"),
-            )
-            .await;
-        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(refused.body.contains("id=\"addressee_emails-error\""));
-        assert!(
-            refused.body.contains("not an address"),
-            "the value typed is kept"
-        );
-
-        let saved = browser
-            .post(
-                &edit_path,
-                &fields("ministra@gobernacion.gob.mx\n\n secretary@example.org \n"),
-            )
-            .await;
-        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
-        let letter: Value = app
-            .get(&format!("/api/v1/letters/{id}"), Some(&token))
-            .await
-            .json()
-            .await
-            .unwrap();
-        assert_eq!(letter["addressee_emails"], json!([MINISTER, SECRETARY]));
-        assert_eq!(letter["cover_note"], "With our regards.");
+        save_delivery_settings(&app, &browser, &token, id).await;
 
         set_status(&app, &token, id, "closed").await;
         let confirm = browser
@@ -615,3 +628,167 @@ async fn delivery_emails_go_out_over_smtp_with_the_pdf_attached(backend: Backend
 }
 
 backend_test!(delivery_emails_go_out_over_smtp_with_the_pdf_attached);
+
+/// An SMTP server that takes connections and never answers: a send through it hangs, as a
+/// process killed mid-send leaves its emails.
+async fn silent_smtp_server() -> u16 {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    port
+}
+
+/// Where the second process sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Then {
+    Smtp,
+    Files,
+}
+
+/// Through the API of `base`: the letter (id 1) gets two addressee addresses and three
+/// signatories, then is closed and delivered.
+async fn deliver_with_three_signatories(base: &str, token: &str) {
+    let client = reqwest::Client::new();
+    let call = |method: reqwest::Method, path: &str, body: Value| {
+        client
+            .request(method, format!("{base}/api/v1/letters/1{path}"))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+    };
+    let patched = call(
+        reqwest::Method::PATCH,
+        "",
+        json!({ "addressee_emails": [MINISTER, SECRETARY] }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(patched.status(), StatusCode::OK);
+    for n in 0..3 {
+        let added = call(
+            reqwest::Method::POST,
+            "/signatures",
+            json!({ "name": format!("Org {n}"), "country": "MX", "contact_name": "Contact",
+                    "contact_email": format!("c{n}@example.org") }),
+        )
+        .await
+        .unwrap();
+        assert_eq!(added.status(), StatusCode::CREATED);
+    }
+    for status in ["closed", "delivered"] {
+        let changed = call(
+            reqwest::Method::POST,
+            "/status",
+            json!({ "status": status }),
+        )
+        .await
+        .unwrap();
+        assert_eq!(changed.status(), StatusCode::OK);
+    }
+}
+
+/// The `.eml` files in a folder, parsed.
+fn mail_files(dir: &std::path::Path) -> Vec<SentEmail> {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+                .map(|p| SentEmail::parse(&std::fs::read(p).unwrap()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Runs `signon serve` processes: the first queues the delivery emails and is killed while
+/// its sends hang; the second, started on the same database, sends each of them once.
+async fn restart_between_sending(backend: Backend, then: Then) {
+    use crate::crash::{Place, claimed_unsent, open_letter, unsent};
+    use std::time::Duration;
+    let place = Place::new(backend).await;
+    let silent = format!("smtp://127.0.0.1:{}", silent_smtp_server().await);
+    let lease = ("SIGNON_OUTBOX_LEASE_SECS", "3");
+    let mut first = place
+        .start("mail", "first.log", &[("SIGNON_SMTP_URL", &silent), lease])
+        .await;
+    let db = signon::db::connect(&place.url).await.unwrap();
+    let token = open_letter(&db, &first.base, "restart", 90).await;
+    deliver_with_three_signatories(&first.base, &token).await;
+    // The first process's worker takes the emails and hangs sending them; then it dies.
+    for _ in 0..100 {
+        if claimed_unsent(&db).await > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        claimed_unsent(&db).await > 0,
+        "the first process was sending"
+    );
+    first.kill();
+    assert_eq!(unsent(&db).await, 4, "nothing was sent before the kill");
+
+    let (port, inbox) = start_smtp_server(Recipients::Accepted).await;
+    let accepting = format!("smtp://127.0.0.1:{port}");
+    let env: Vec<(&str, &str)> = match then {
+        Then::Smtp => vec![("SIGNON_SMTP_URL", &accepting), lease],
+        Then::Files => vec![lease],
+    };
+    let _second = place.start("mail", "second.log", &env).await;
+    let sent = || -> Vec<SentEmail> {
+        match then {
+            Then::Smtp => inbox
+                .lock()
+                .unwrap()
+                .iter()
+                .map(|r| r.message.clone())
+                .collect(),
+            Then::Files => mail_files(&place.path("mail")),
+        }
+    };
+    for _ in 0..300 {
+        if sent().len() >= 4 && unsent(&db).await == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Anything sent twice would arrive meanwhile.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let sent = sent();
+    assert_eq!(unsent(&db).await, 0);
+    let mut recipients: Vec<String> = sent.iter().map(|e| e.to_all.join(",")).collect();
+    recipients.sort_unstable();
+    let addressees = format!("{MINISTER},{SECRETARY}");
+    let expected = [
+        "c0@example.org",
+        "c1@example.org",
+        "c2@example.org",
+        &addressees,
+    ];
+    assert_eq!(recipients, expected, "every email exactly once");
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let frozen = entity::letter_snapshot::Entity::find()
+        .filter(entity::letter_snapshot::Column::Format.eq("pdf"))
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    let letter = sent.iter().find(|e| !e.attachments.is_empty()).unwrap();
+    assert_eq!(sha256(&letter.attachments[0].1), frozen.sha256);
+}
+
+async fn a_restart_between_sending_sends_each_delivery_email_once_over_smtp(backend: Backend) {
+    restart_between_sending(backend, Then::Smtp).await
+}
+
+async fn a_restart_between_sending_writes_each_delivery_email_once_as_a_file(backend: Backend) {
+    restart_between_sending(backend, Then::Files).await
+}
+
+backend_test!(a_restart_between_sending_sends_each_delivery_email_once_over_smtp);
+backend_test!(a_restart_between_sending_writes_each_delivery_email_once_as_a_file);
