@@ -579,6 +579,33 @@ mod tests {
     }
 
     #[test]
+    fn every_message_of_the_delivery_settings_has_its_spanish_form() {
+        use crate::service::delivery::DeliveryFields;
+        use crate::service::letters::LetterFields;
+        let too_many: Vec<String> = (0..=crate::domain::AddresseeEmails::MAX)
+            .map(|n| format!("a{n}@example.org"))
+            .collect();
+        for addresses in [vec!["not an address".to_owned()], too_many] {
+            let wrong = LetterFields {
+                delivery: DeliveryFields {
+                    addressee_emails: Some(addresses),
+                    cover_note: Some("x".repeat(5001)),
+                },
+                ..Default::default()
+            };
+            let errors = wrong.parse().unwrap_err().into_map();
+            assert_eq!(errors.len(), 2, "{errors:?}");
+            for (field, message) in errors {
+                assert_ne!(
+                    field_error(&message, Language::Es),
+                    message,
+                    "{field}: {message} has a Spanish form"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn dates_read_naturally() {
         let date = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
         assert_eq!(long_date(date, Language::En), "23 November 2026");

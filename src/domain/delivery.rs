@@ -57,3 +57,35 @@ impl AddresseeEmails {
 
 /// The refusal of a list with an address that is not one.
 pub const EVERY_ADDRESS: &str = "Each address must be an email address such as name@example.org.";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn list(addresses: &[&str]) -> Vec<String> {
+        addresses.iter().map(|a| (*a).to_owned()).collect()
+    }
+
+    #[test]
+    fn an_address_given_twice_counts_once_and_the_list_keeps_its_order() {
+        let parsed =
+            AddresseeEmails::parse(&list(&["b@example.org", "a@example.org", "B@Example.org"]))
+                .unwrap();
+        let addresses: Vec<&str> = parsed.emails().iter().map(Email::as_str).collect();
+        assert_eq!(addresses, ["b@example.org", "a@example.org"]);
+        assert_eq!(AddresseeEmails::from_json(&parsed.to_json()), parsed);
+    }
+
+    #[test]
+    fn a_list_with_a_bad_address_or_too_many_is_refused() {
+        assert_eq!(
+            AddresseeEmails::parse(&list(&["a@example.org", "nobody"])),
+            Err(EVERY_ADDRESS.to_owned())
+        );
+        let many: Vec<String> = (0..=AddresseeEmails::MAX)
+            .map(|n| format!("a{n}@example.org"))
+            .collect();
+        assert!(AddresseeEmails::parse(&many).is_err());
+        assert!(AddresseeEmails::parse(&[]).unwrap().emails().is_empty());
+    }
+}
