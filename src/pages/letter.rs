@@ -143,8 +143,8 @@ pub async fn letter_page(
     })
 }
 
-/// How long browsers and caches may keep a delivered letter's PDF: it never changes, but a
-/// day lets a letter withdrawn by its coordinators (by database repair) disappear.
+/// How long browsers and caches may keep a delivered letter's PDF before asking again (a
+/// cheap `304` by its `ETag`): the file never changes.
 const FROZEN_MAX_AGE_SECONDS: u32 = 86_400;
 
 /// `GET /l/{slug}/letter.pdf?lang=`: the PDF frozen when the letter was delivered, byte for

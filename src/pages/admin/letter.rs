@@ -430,8 +430,8 @@ fn changed_notice(ctx: &Signed, to: LetterStatus) -> &'static str {
             "La carta está cerrada: su formulario ya no recibe firmas.",
         ),
         LetterStatus::Delivered => ctx.t(
-            "The letter is delivered; its PDF and lists are frozen.",
-            "La carta está entregada; su PDF y sus listas quedaron fijos.",
+            "The letter is delivered; its PDF and lists are frozen, and its emails are on their way.",
+            "La carta está entregada; su PDF y sus listas quedaron fijos, y sus correos van en camino.",
         ),
         LetterStatus::Draft => ctx.t(
             "The letter is a draft again.",
