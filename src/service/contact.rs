@@ -84,6 +84,27 @@ pub fn load(keys: &Keys, row: &signature::Model) -> AppResult<Option<Contact>> {
     }))
 }
 
+/// The contact person's name and email, without opening the other contact fields: for mail
+/// to many signers at once. `None` once the contact was erased.
+pub fn load_recipient(keys: &Keys, row: &signature::Model) -> AppResult<Option<(String, Email)>> {
+    let open = |column, value: &str| -> AppResult<String> {
+        keys.open(&place("signatures", row.id, column), value)
+            .with_context(|| format!("the {column} of signature {}", row.id))
+            .map_err(AppError::Internal)
+    };
+    let Some(email) = row.contact_email.as_deref() else {
+        return Ok(None);
+    };
+    let Ok(email) = Email::parse(&open("contact_email", email)?) else {
+        return Ok(None);
+    };
+    let name = match row.contact_name.as_deref() {
+        Some(name) => open("contact_name", name)?,
+        None => String::new(),
+    };
+    Ok(Some((name, email)))
+}
+
 /// Clears the contact fields of a row read for someone who may not see them; nothing is stored.
 pub fn hide(row: &mut signature::Model) {
     row.contact_name = None;

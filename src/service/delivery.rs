@@ -131,6 +131,7 @@ pub async fn queue(
     letter: &letter::Model,
 ) -> AppResult<()> {
     debug_assert_eq!(letter.status, LetterStatus::Delivered);
+    let started = std::time::Instant::now();
     let coordinators = coordinator_names(txn, letter.id).await?.join(", ");
     let addresses = addressee_emails(letter);
     let to_addressees = if addresses.emails().is_empty() {
@@ -140,6 +141,13 @@ pub async fn queue(
         1
     };
     let notices = queue_notices(txn, keys, base_url, letter, &coordinators).await?;
+    tracing::info!(
+        letter_id = letter.id,
+        to_addressees,
+        notices,
+        ms = started.elapsed().as_millis() as u64,
+        "delivery emails queued"
+    );
     audit::record(
         txn,
         Event {
@@ -226,13 +234,13 @@ async fn queue_notices(
         after = last.id;
         let mut contacts = Vec::with_capacity(rows.len());
         for row in &rows {
-            if let Some(contact) = contact::load(keys, row)? {
-                contacts.push((row, contact));
+            if let Some(recipient) = contact::load_recipient(keys, row)? {
+                contacts.push((row, recipient));
             }
         }
         let emails = contacts
             .iter()
-            .map(|(row, contact)| {
+            .map(|(row, (contact_name, address))| {
                 // The signer's language, and the letter's where it has no text in it.
                 let text = text_in(letter, row.language);
                 let email = delivery_emails::notice(&DeliveryNotice {
@@ -240,13 +248,13 @@ async fn queue_notices(
                     letter_title: &text.title,
                     coordinators,
                     signatory: &row.name,
-                    contact_name: &contact.name,
+                    contact_name,
                     pdf_url: &public_pdf_url(base_url, letter, text.language),
                 });
                 Queued {
                     signature_id: Some(row.id),
                     kind: NOTICE_KIND,
-                    recipient: &contact.email,
+                    recipient: address,
                     email,
                 }
             })
