@@ -10,10 +10,11 @@
 //!
 //! Options: `SIGNON_BENCH_SECONDS` (per scenario, default 10), `SIGNON_BENCH_CONNECTIONS`
 //! (default 32), `SIGNON_BENCH_SIGNATORIES` (approved signatories seeded, default 10000),
-//! `SIGNON_BENCH_ONLY` (comma-separated scenario names, e.g. `healthz,signing`).
+//! `SIGNON_BENCH_ONLY` (comma-separated scenario names, e.g. `healthz,signing`),
+//! `SIGNON_BENCH_SERVER` (another `signon` binary to measure instead of this build's, e.g. a copy
+//! of an earlier build, to compare two builds in turn under the same conditions).
 //! Requests go to 127.0.0.1 only, and every loop stops by itself.
 
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -22,6 +23,9 @@ use sea_orm::{ConnectionTrait, Database};
 use signon::config::KeySettings;
 use signon::service::signing::SigningContext;
 use signon::service::{import, key_store, letters};
+
+#[path = "support/server.rs"]
+mod server;
 
 /// The seeded letter (see `signon::demo`).
 const SLUG: &str = signon::demo::DEMO_SLUG;
@@ -129,44 +133,6 @@ async fn seed(url: &str, key_file: &std::path::Path, count: u64) -> u64 {
     (demo.signatories + report.imported()) as u64
 }
 
-/// Starts `signon serve` on a free loopback port; returns it once `/healthz` answers.
-async fn start_server(
-    url: &str,
-    dir: &std::path::Path,
-    key_file: &std::path::Path,
-) -> (Child, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
-    let log = std::fs::File::create(dir.join("server.log")).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_signon"))
-        .arg("serve")
-        .env("DATABASE_URL", url)
-        .env("SIGNON_KEY_FILE", key_file)
-        .env("SIGNON_BIND", format!("127.0.0.1:{port}"))
-        .env("SIGNON_MAIL_DIR", dir.join("mail"))
-        .env("SIGNON_SIGN_RATE", "0")
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .expect("signon serve starts");
-    let base = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::new();
-    for _ in 0..300 {
-        if client.get(format!("{base}/healthz")).send().await.is_ok() {
-            return (child, base);
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    panic!(
-        "signon serve did not answer within 30 s; see its log in {}",
-        dir.display()
-    );
-}
-
 /// A `/proc/PID/status` field of the server, in MiB.
 fn memory(pid: u32, field: &str) -> f64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
@@ -181,6 +147,13 @@ fn memory(pid: u32, field: &str) -> f64 {
                 .ok()
         })
         .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+/// The server's resident memory a quarter of the way through a scenario of `duration`: what
+/// it holds once caches, pools and buffers are warm, against which growth per request shows.
+async fn after_warm_up(pid: u32, duration: Duration) -> f64 {
+    tokio::time::sleep(duration / 4).await;
+    memory(pid, "VmRSS")
 }
 
 /// Runs one scenario with `connections` clients until `duration` has passed.
@@ -293,15 +266,72 @@ async fn main() {
         "SQLite (synchronous=FULL)"
     };
     let seeded = seed(&url, &key_file, signatories).await;
-    let (mut server, base) = start_server(&url, dir.path(), &key_file).await;
-    let pid = server.id();
+    let server = server::ChildServer::start(
+        &url,
+        &key_file,
+        &dir.path().join("mail"),
+        dir.path().join("server.log"),
+        &[],
+    )
+    .await;
+    let (base, pid) = (server.base.clone(), server.pid());
     println!(
         "signon load benchmark: {engine}, {seeded} approved signatories, {connections} connections, {seconds} s per scenario"
     );
+    let scenarios = scenarios();
+    let mut results = Vec::new();
+    let mut signing_memory = None;
+    for scenario in &scenarios {
+        let wanted = only
+            .as_deref()
+            .is_none_or(|o| o.split(',').any(|n| n.trim() == scenario.name));
+        if !wanted {
+            continue;
+        }
+        let duration = Duration::from_secs(seconds);
+        let sampling = matches!(scenario.load, Load::Sign).then(|| {
+            let before = memory(pid, "VmRSS");
+            (before, tokio::spawn(after_warm_up(pid, duration)))
+        });
+        let measured = drive(&base, scenario, connections, duration).await;
+        if let Some((before, warmed_up)) = sampling {
+            let warmed_up = warmed_up.await.unwrap_or(f64::NAN);
+            signing_memory = Some((before, warmed_up, memory(pid, "VmRSS"), measured.ok));
+        }
+        eprintln!("{}: {:.0} req/s", measured.name, measured.rate());
+        results.push(measured);
+    }
+    print_table(&results);
+    if let Some(signing) = signing_memory {
+        print_memory(pid, signing);
+    }
+    drop(server);
+    if let Some((server_url, name)) = drop_after
+        && let Ok(admin) = Database::connect(&server_url).await
+    {
+        let drop = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+        let _ = admin.execute_unprepared(&drop).await;
+    }
+}
+
+/// The server's memory around the signing scenario: resident before it, after its warm-up and
+/// at its end, and the signatures it took.
+fn print_memory(pid: u32, (before, warmed_up, after, signed): (f64, f64, f64, usize)) {
+    println!(
+        "\nserver memory while signing {signed} signatures: {before:.1} MiB resident before, \
+         {warmed_up:.1} MiB after the first quarter (warm-up), {after:.1} MiB at the end \
+         ({:+.1} MiB after warm-up), peak {:.1} MiB",
+        after - warmed_up,
+        memory(pid, "VmHWM")
+    );
+}
+
+/// The scenarios in the order they run: the ceiling first, signing last (it grows the list).
+fn scenarios() -> [Scenario; 5] {
     let letter_page = format!("/l/{SLUG}");
     let list_page = format!("/l/{SLUG}/signatories");
     let list_api = format!("/api/v1/public/letters/{SLUG}/signatories");
-    let scenarios = [
+    [
         Scenario {
             name: "healthz",
             load: Load::Get("/healthz"),
@@ -322,39 +352,7 @@ async fn main() {
             name: "signing",
             load: Load::Sign,
         },
-    ];
-    let mut results = Vec::new();
-    let (mut before_signing, mut after_signing) = (f64::NAN, f64::NAN);
-    for scenario in &scenarios {
-        let wanted = only
-            .as_deref()
-            .is_none_or(|o| o.split(',').any(|n| n.trim() == scenario.name));
-        if !wanted {
-            continue;
-        }
-        if matches!(scenario.load, Load::Sign) {
-            before_signing = memory(pid, "VmRSS");
-        }
-        let measured = drive(&base, scenario, connections, Duration::from_secs(seconds)).await;
-        if matches!(scenario.load, Load::Sign) {
-            after_signing = memory(pid, "VmRSS");
-        }
-        eprintln!("{}: {:.0} req/s", measured.name, measured.rate());
-        results.push(measured);
-    }
-    print_table(&results);
-    println!(
-        "\nserver memory: {before_signing:.1} MiB resident before signing, {after_signing:.1} MiB after, peak {:.1} MiB",
-        memory(pid, "VmHWM")
-    );
-    let _ = server.kill();
-    let _ = server.wait();
-    if let Some((server_url, name)) = drop_after
-        && let Ok(admin) = Database::connect(&server_url).await
-    {
-        let drop = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
-        let _ = admin.execute_unprepared(&drop).await;
-    }
+    ]
 }
 
 /// A path that lives as long as the benchmark.

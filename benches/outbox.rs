@@ -8,13 +8,13 @@
 
 use std::time::{Duration, Instant};
 
-use entity::Role;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::json;
 use signon::app::Application;
 use signon::config::Settings;
-use signon::domain::{Email, Password};
-use signon::service::accounts::{self, NewStaff};
+
+#[path = "support/server.rs"]
+mod server;
 
 fn env_number(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -29,50 +29,6 @@ async fn unsent(db: &DatabaseConnection) -> u64 {
         .count(db)
         .await
         .unwrap()
-}
-
-/// An owner account and an open letter `bench`.
-async fn open_letter(client: &reqwest::Client, base: &str, db: &DatabaseConnection) {
-    accounts::add_staff(
-        db,
-        NewStaff {
-            email: Email::parse("bench@example.org").unwrap(),
-            name: "Bench".into(),
-            organization: "Bench".into(),
-            role: Role::Owner,
-            password: Password::parse("a long bench password".into()).unwrap(),
-        },
-    )
-    .await
-    .unwrap();
-    let login: serde_json::Value = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({ "email": "bench@example.org", "password": "a long bench password" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = login["token"].as_str().unwrap().to_owned();
-    let letter: serde_json::Value = client
-        .post(format!("{base}/api/v1/letters"))
-        .bearer_auth(&token)
-        .json(&json!({ "slug": "bench", "title": "Bench", "body": "Text" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let opened = client
-        .post(format!("{base}/api/v1/letters/{}/status", letter["id"]))
-        .bearer_auth(&token)
-        .json(&json!({ "status": "open" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(opened.status(), 200);
 }
 
 /// Signs `total` times from `clients` concurrent clients; returns when all are acknowledged.
@@ -125,7 +81,8 @@ async fn main() {
     let db = app.state().db.clone();
     tokio::spawn(app.run_until(std::future::pending()));
     let client = reqwest::Client::new();
-    open_letter(&client, &base, &db).await;
+    let letter = json!({ "slug": "bench", "title": "Bench", "body": "Text" });
+    server::open_letter(&db, &base, &letter).await;
 
     let started = Instant::now();
     sign(&client, &base, clients, total).await;

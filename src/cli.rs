@@ -307,12 +307,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", api::spec::openapi_json());
             Ok(())
         }
-        Command::Migrate => {
-            let db = db::connect(&cli.database_url).await?;
-            db::migrate(&db).await?;
-            eprintln!("signon: the database is up to date");
-            Ok(())
-        }
+        Command::Migrate => migrate(&cli.database_url).await,
         Command::User(UserCommand::Add {
             email,
             name,
@@ -330,11 +325,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             lang,
             output,
         } => {
-            let kind = match (format, scope) {
-                (ExportFormat::Pdf, _) => ExportKind::Pdf,
-                (ExportFormat::Csv, ExportScope::Public) => ExportKind::PublicCsv,
-                (ExportFormat::Csv, ExportScope::Staff) => ExportKind::StaffCsv,
-            };
+            let kind = export_kind(format, scope);
             let language = lang.map(Into::into);
             export(
                 &cli.database_url,
@@ -375,6 +366,23 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             settings.max_import_rows = cli.max_import_rows as usize;
             serve(settings, args).await
         }
+    }
+}
+
+/// `signon migrate`: the database brought up to date, and nothing else.
+async fn migrate(database_url: &str) -> anyhow::Result<()> {
+    let db = db::connect(database_url).await?;
+    db::migrate(&db).await?;
+    eprintln!("signon: the database is up to date");
+    Ok(())
+}
+
+/// Which export the format and scope flags ask for; a PDF is public whatever the scope.
+fn export_kind(format: ExportFormat, scope: ExportScope) -> ExportKind {
+    match (format, scope) {
+        (ExportFormat::Pdf, _) => ExportKind::Pdf,
+        (ExportFormat::Csv, ExportScope::Public) => ExportKind::PublicCsv,
+        (ExportFormat::Csv, ExportScope::Staff) => ExportKind::StaffCsv,
     }
 }
 

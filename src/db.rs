@@ -13,6 +13,8 @@ use sea_orm::{
     DbErr, EntityTrait, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
 
+mod name_keys;
+
 /// Which engine a database URL names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
@@ -86,11 +88,16 @@ fn describe_connect_error(err: DbErr) -> anyhow::Error {
     anyhow::anyhow!("{err}")
 }
 
-/// Applies every pending migration.
+/// Applies every pending migration, then recomputes the stored values that the app derives
+/// under rules a migration cannot call (name keys).
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     Migrator::up(db, None)
         .await
-        .context("cannot apply the database migrations")
+        .context("cannot apply the database migrations")?;
+    name_keys::refresh(db)
+        .await
+        .context("cannot bring the stored name keys up to date")?;
+    Ok(())
 }
 
 /// Starts a transaction that will write. On SQLite it takes the write lock at once
@@ -127,6 +134,32 @@ pub async fn begin_letter_write(
             .await?;
     }
     Ok(txn)
+}
+
+/// Starts a transaction that adds signatures to the published letters of `slugs` (a batch of
+/// the signature writer), and returns those letters as read under their locks: the form of
+/// [`begin_letter_write`] for many letters known by slug, read and locked in one statement.
+/// On PostgreSQL each row is locked `FOR SHARE`, in the order of the ids so that two batches
+/// never wait on each other: concurrent signing batches go on together, while a transaction
+/// of [`begin_letter_write`] (closing or delivering the letter) waits for the batches in
+/// flight, and a batch that starts after it reads the letter as that one left it. So a
+/// signature never lands on a letter at the moment it is delivered.
+pub async fn begin_signing_write(
+    db: &DatabaseConnection,
+    slugs: impl IntoIterator<Item = String>,
+) -> Result<(DatabaseTransaction, Vec<entity::letter::Model>), DbErr> {
+    use entity::letter;
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::LockType};
+    let txn = begin_write(db).await?;
+    let mut query = letter::Entity::find()
+        .filter(letter::Column::Slug.is_in(slugs))
+        .filter(letter::Column::Status.ne(entity::LetterStatus::Draft))
+        .order_by_asc(letter::Column::Id);
+    if db.get_database_backend() == DbBackend::Postgres {
+        query = query.lock(LockType::Share);
+    }
+    let letters = query.all(&txn).await?;
+    Ok((txn, letters))
 }
 
 /// Keeps every other transaction from writing signatures until this one ends: for a bulk

@@ -102,6 +102,10 @@ pub struct Texts {
     pub email_withdraw: &'static str,
     pub email_expiry: &'static str,
     pub email_ignore: &'static str,
+    /// The embeddable form's link to the letter's own page.
+    pub read_full_letter: &'static str,
+    /// Said of a link that leaves the embeddable form's frame.
+    pub opens_in_new_tab: &'static str,
 }
 
 /// English.
@@ -200,6 +204,8 @@ pub const EN: Texts = Texts {
     email_withdraw: "To withdraw the signature at any time before the letter is delivered:",
     email_expiry: "The confirmation link works for {days} days.",
     email_ignore: "If you did not ask for this, ignore this email: nothing is published without confirmation.",
+    read_full_letter: "Read the full letter",
+    opens_in_new_tab: "opens in a new tab",
 };
 
 /// Spanish.
@@ -298,6 +304,8 @@ pub const ES: Texts = Texts {
     email_withdraw: "Para retirar la firma en cualquier momento antes de que se entregue la carta:",
     email_expiry: "El enlace de confirmación vale por {days} días.",
     email_ignore: "Si usted no lo pidió, ignore este correo: nada se publica sin confirmación.",
+    read_full_letter: "Leer la carta completa",
+    opens_in_new_tab: "se abre en otra pestaña",
 };
 
 /// The strings of a language.
@@ -373,6 +381,9 @@ pub fn field_error(message: &str, language: Language) -> String {
     {
         return format!("Debe tener como máximo {max} caracteres.");
     }
+    if let Some(spanish) = letter_setting_error(message) {
+        return spanish.to_owned();
+    }
     match message {
         "This field is required." => "Este campo es obligatorio.",
         "Must not contain control characters." => "No debe contener caracteres de control.",
@@ -414,6 +425,15 @@ pub fn field_error(message: &str, language: Language) -> String {
         "The deadline has passed: set a later one before reopening." => {
             "La fecha límite ya pasó: fije una posterior antes de reabrir."
         }
+        other => other,
+    }
+    .to_owned()
+}
+
+/// The Spanish of the refusals about a letter's settings (coordinators, delivery, embedding,
+/// partners), kept apart from [`field_error`]'s general ones.
+fn letter_setting_error(message: &str) -> Option<&'static str> {
+    let spanish = match message {
         "No organization with this name has an account here; its staff must be added first." => {
             "Ninguna organización con este nombre tiene cuenta aquí; primero hay que agregar a su personal."
         }
@@ -424,9 +444,19 @@ pub fn field_error(message: &str, language: Language) -> String {
             "Cada dirección debe ser un correo como nombre@ejemplo.org."
         }
         "At most 50 addresses." => "Como máximo 50 direcciones.",
-        other => other,
-    }
-    .to_owned()
+        crate::domain::EmbedOrigins::RULE => {
+            "Escriba cada origen como https:// y el nombre del sitio, con un puerto opcional y nada después, como https://www.ejemplo.org."
+        }
+        "At most 20 origins." => "Como máximo 20 orígenes.",
+        crate::domain::PartnerCode::RULE => {
+            "Use de 2 a 40 letras, cifras y guiones simples, como \"sin-fronteras\"."
+        }
+        "This letter already has a partner with this code." => {
+            "Esta carta ya tiene una organización aliada con este código."
+        }
+        _ => return None,
+    };
+    Some(spanish)
 }
 
 /// `en` or `es`.

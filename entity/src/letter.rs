@@ -52,12 +52,17 @@ pub struct Model {
     pub addressee_emails: String,
     /// The coordinators' note above the letter in the addressees' email; may be empty.
     pub cover_note: String,
+    /// A JSON array of the origins (`https://host[:port]`) whose pages may frame the letter's
+    /// embeddable form.
+    pub embed_origins: String,
     #[sea_orm(has_many)]
     pub coordinators: HasMany<super::letter_coordinator::Entity>,
     #[sea_orm(has_many)]
     pub signatures: HasMany<super::signature::Entity>,
     #[sea_orm(has_many)]
     pub invitations: HasMany<super::invitation::Entity>,
+    #[sea_orm(has_many)]
+    pub partners: HasMany<super::partner::Entity>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -14,6 +14,7 @@ pub mod letter_snapshot;
 pub mod membership;
 pub mod organization;
 pub mod outbox;
+pub mod partner;
 pub mod password_link;
 pub mod scheduled_job;
 pub mod server_secret;

@@ -1,6 +1,7 @@
 //! Values the server keeps about itself: the names (short digests) of the keys its data is
-//! written with, never the keys, which live in the key file or the environment. Databases from
-//! before encryption at rest kept the key of keyed hashes here; their first start moves it out.
+//! written with, never the keys, which live in the key file or the environment; the version of
+//! the name key rules its stored name keys follow. Databases from before encryption at rest
+//! kept the key of keyed hashes here; their first start moves it out.
 
 use sea_orm::entity::prelude::*;
 

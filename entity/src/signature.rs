@@ -56,6 +56,8 @@ pub struct Model {
     pub decided_at: Option<DateTimeUtc>,
     pub withdrawn_at: Option<DateTimeUtc>,
     pub contact_erased_at: Option<DateTimeUtc>,
+    /// The partner whose link brought the signature (`?ref=CODE`), if any.
+    pub partner_id: Option<i64>,
     #[sea_orm(belongs_to, from = "letter_id", to = "id")]
     pub letter: BelongsTo<super::letter::Entity>,
 }

@@ -14,57 +14,7 @@ impl MigrationTrait for Migration {
     }
 
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .create_table(
-                Table::create()
-                    .table(Invitations::Table)
-                    .col(big_pk_auto(Invitations::Id))
-                    .col(big_integer(Invitations::LetterId))
-                    .col(string_len(Invitations::Organization, 300))
-                    // Sealed by service::contact, like a signature's contact.
-                    .col(text(Invitations::ContactName))
-                    .col(text(Invitations::ContactEmail))
-                    .col(string_len(Invitations::ContactEmailKey, 64))
-                    .col(string_len(Invitations::Language, 2))
-                    .col(string_len_uniq(Invitations::TokenHash, 64))
-                    .col(big_integer_null(Invitations::SignatureId))
-                    .col(big_integer_null(Invitations::OutboxId))
-                    .col(big_integer_null(Invitations::CreatedBy))
-                    .col(timestamp_with_time_zone(Invitations::SentAt))
-                    .col(timestamp_with_time_zone_null(Invitations::OpenedAt))
-                    .col(timestamp_with_time_zone_null(Invitations::SignedAt))
-                    .col(timestamp_with_time_zone_null(Invitations::DeclinedAt))
-                    .col(timestamp_with_time_zone_null(Invitations::UnsubscribedAt))
-                    .col(timestamp_with_time_zone_null(Invitations::RemindedAt))
-                    .col(big_integer_null(Invitations::ReminderOutboxId))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(Invitations::Table, Invitations::LetterId)
-                            .to(Letters::Table, Letters::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(Invitations::Table, Invitations::SignatureId)
-                            .to(Signatures::Table, Signatures::Id)
-                            .on_delete(ForeignKeyAction::SetNull),
-                    )
-                    .to_owned(),
-            )
-            .await?;
-        // One invitation per address and letter: the same mailbox is never invited twice.
-        manager
-            .create_index(
-                Index::create()
-                    .name("ux_invitations_letter_email")
-                    .table(Invitations::Table)
-                    .col(Invitations::LetterId)
-                    .col(Invitations::ContactEmailKey)
-                    .unique()
-                    .to_owned(),
-            )
-            .await?;
-
+        create_invitations(manager).await?;
         manager
             .create_table(
                 Table::create()
@@ -137,6 +87,61 @@ impl MigrationTrait for Migration {
             .drop_table(Table::drop().table(Invitations::Table).to_owned())
             .await
     }
+}
+
+/// The `invitations` table, one invitation per address and letter.
+async fn create_invitations(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
+    manager
+        .create_table(
+            Table::create()
+                .table(Invitations::Table)
+                .col(big_pk_auto(Invitations::Id))
+                .col(big_integer(Invitations::LetterId))
+                .col(string_len(Invitations::Organization, 300))
+                // Sealed by service::contact, like a signature's contact.
+                .col(text(Invitations::ContactName))
+                .col(text(Invitations::ContactEmail))
+                .col(string_len(Invitations::ContactEmailKey, 64))
+                .col(string_len(Invitations::Language, 2))
+                .col(string_len_uniq(Invitations::TokenHash, 64))
+                .col(big_integer_null(Invitations::SignatureId))
+                .col(big_integer_null(Invitations::OutboxId))
+                .col(big_integer_null(Invitations::CreatedBy))
+                .col(timestamp_with_time_zone(Invitations::SentAt))
+                .col(timestamp_with_time_zone_null(Invitations::OpenedAt))
+                .col(timestamp_with_time_zone_null(Invitations::SignedAt))
+                .col(timestamp_with_time_zone_null(Invitations::DeclinedAt))
+                .col(timestamp_with_time_zone_null(Invitations::UnsubscribedAt))
+                .col(timestamp_with_time_zone_null(Invitations::RemindedAt))
+                .col(big_integer_null(Invitations::ReminderOutboxId))
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(Invitations::Table, Invitations::LetterId)
+                        .to(Letters::Table, Letters::Id)
+                        .on_delete(ForeignKeyAction::Cascade),
+                )
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(Invitations::Table, Invitations::SignatureId)
+                        .to(Signatures::Table, Signatures::Id)
+                        .on_delete(ForeignKeyAction::SetNull),
+                )
+                .to_owned(),
+        )
+        .await?;
+    // One invitation per address and letter: the same mailbox is never invited twice.
+    manager
+        .create_index(
+            Index::create()
+                .name("ux_invitations_letter_email")
+                .table(Invitations::Table)
+                .col(Invitations::LetterId)
+                .col(Invitations::ContactEmailKey)
+                .unique()
+                .to_owned(),
+        )
+        .await?;
+    Ok(())
 }
 
 #[derive(DeriveIden, Clone, Copy)]

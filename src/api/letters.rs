@@ -87,6 +87,10 @@ pub struct LetterChanges {
     /// The coordinators' note above the letter in the addressees' email, up to 5,000
     /// characters; blank for none.
     cover_note: Option<String>,
+    /// The origins (`https://host[:port]`, at most 20) whose pages may show the letter's form
+    /// in a frame, at `/l/{slug}/embed`; empty (the default): only signon's own pages. Replaces
+    /// the whole list.
+    embed_origins: Option<Vec<String>>,
 }
 
 /// How many signatures are in each state.
@@ -182,6 +186,8 @@ pub struct LetterDto {
     addressee_emails: Vec<String>,
     /// The coordinators' note above the letter in the addressees' email; empty for none.
     cover_note: String,
+    /// The origins whose pages may show the letter's form in a frame (`/l/{slug}/embed`).
+    embed_origins: Vec<String>,
     /// Where it is in its life.
     status: LetterStatus,
     /// Goes up when the text changes; each signature records the revision it signed.
@@ -211,6 +217,7 @@ impl From<LetterView> for LetterDto {
             .iter()
             .map(|email| email.as_str().to_owned())
             .collect();
+        let embed_origins = view.embed_origins().origins().to_vec();
         let LetterView {
             letter,
             coordinators,
@@ -236,6 +243,7 @@ impl From<LetterView> for LetterDto {
             translations,
             addressee_emails,
             cover_note: letter.cover_note,
+            embed_origins,
             status: letter.status,
             revision: letter.revision,
             accepting_signatures,
@@ -309,6 +317,7 @@ impl From<LetterChanges> for LetterFields {
                 addressee_emails: input.addressee_emails,
                 cover_note: input.cover_note,
             },
+            embed_origins: input.embed_origins,
         }
     }
 }

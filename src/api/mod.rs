@@ -12,6 +12,7 @@ mod letters;
 mod members;
 pub mod middleware;
 mod pagination;
+mod partners;
 pub mod public;
 mod rendered;
 mod signatures;
@@ -48,6 +49,7 @@ pub type Apis = (
     signatures::SignaturesApi,
     imports::ImportsApi,
     invitations::InvitationsApi,
+    partners::PartnersApi,
     public::PublicApi,
 );
 
@@ -63,6 +65,7 @@ pub fn openapi_service() -> OpenApiService<Apis, ()> {
             signatures::SignaturesApi,
             imports::ImportsApi,
             invitations::InvitationsApi,
+            partners::PartnersApi,
             public::PublicApi,
         ),
         "signon",

@@ -23,9 +23,9 @@ use crate::error::AppError;
 use crate::export::Signatory;
 use crate::http_cache;
 use crate::i18n;
-use crate::service::letters;
 use crate::service::signing::SignRequest;
 use crate::service::verification::{self, LinkProblem, LinkTarget};
+use crate::service::{letters, partners};
 use crate::state::AppState;
 
 /// A signature as submitted through the API: the same fields as the public form.
@@ -52,6 +52,19 @@ impl SubmissionDto {
             consent: self.consent.unwrap_or(false),
         }
     }
+}
+
+/// A signature as the public submits it: with a contact email and consent, and the partner
+/// link it came through, if any.
+#[derive(Object, Default)]
+#[oai(rename = "PublicSignatureSubmission")]
+pub struct PublicSubmissionDto {
+    #[oai(flatten)]
+    submission: SubmissionDto,
+    /// The code of the partner whose link brought the signer (the `ref` of
+    /// `/l/{slug}?ref=CODE`). A code the letter has no partner for is ignored, never refused.
+    #[oai(rename = "ref")]
+    partner_ref: Option<String>,
 }
 
 /// The answer to a submission: the same whether or not the email had signed before.
@@ -305,16 +318,18 @@ impl PublicApi {
         /// The language of the confirmation email, `en` or `es` (default: Accept-Language, then the letter's).
         lang: Query<Option<String>>,
         #[oai(name = "Accept-Language")] accept_language: Header<Option<String>>,
-        body: Json<Strict<SubmissionDto>>,
+        body: Json<Strict<PublicSubmissionDto>>,
     ) -> Result<SignResponse, ApiError> {
         let client = ClientInfo::of(req);
         state
             .sign_rate
             .check(client.ip)
             .map_err(ApiError::rate_limited)?;
-        let draft = body
-            .0
-            .0
+        let PublicSubmissionDto {
+            submission,
+            partner_ref,
+        } = body.0.0;
+        let draft = submission
             .into_input()
             .parse(Intake::Public)
             .map_err(AppError::invalid)?;
@@ -325,6 +340,7 @@ impl PublicApi {
                 .map(|h| i18n::negotiate(None, Some(h), Language::En))
         });
         let (network_hash, agent_hash) = client.hashes(&state.keys);
+        let partner_id = partners::resolve(&state.db, &slug.0, partner_ref.as_deref()).await?;
         state
             .writer
             .sign(SignRequest {
@@ -335,6 +351,7 @@ impl PublicApi {
                 agent_hash,
                 honeypot: false,
                 contact_verified: false,
+                partner_id,
             })
             .await?;
         Ok(SignResponse::Accepted(Json(Submitted {

@@ -11,8 +11,8 @@ use serde_json::{Map, Value, json};
 use super::{API_PREFIX, openapi_service};
 use crate::domain::signature::{MAX_COMMENT_CHARS, MAX_SHORT_CHARS};
 use crate::domain::{
-    AddresseeEmails, CountryCode, LeadSignatories, MAX_ADDRESSEES_CHARS, MAX_BODY_CHARS,
-    MAX_COVER_NOTE_CHARS, MAX_NAME_CHARS, Password,
+    AddresseeEmails, CountryCode, EmbedOrigins, LeadSignatories, MAX_ADDRESSEES_CHARS,
+    MAX_BODY_CHARS, MAX_COVER_NOTE_CHARS, MAX_NAME_CHARS, PartnerCode, Password,
 };
 use entity::Language;
 
@@ -40,7 +40,7 @@ pub fn openapi_document() -> Value {
     let mut doc: Value =
         serde_json::from_str(&openapi_service().spec()).expect("poem-openapi writes valid JSON");
     unwrap_described_refs(&mut doc);
-    split_public_submission(&mut doc);
+    require_public_fields(&mut doc);
     state_field_rules(&mut doc);
     close_request_bodies(&mut doc);
     document_unsupported_media_type(&mut doc);
@@ -50,31 +50,14 @@ pub fn openapi_document() -> Value {
 /// The schema of a public signature: the staff's, with what the public must also give.
 const PUBLIC_SUBMISSION: &str = "PublicSignatureSubmission";
 
-/// Public signing and staff adding a signature read one type, but the public must give a
-/// contact email and their consent (`Intake::Public`): the public operation gets its own copy of
-/// the schema, which says so.
-fn split_public_submission(doc: &mut Value) {
-    let schemas = &mut doc["components"]["schemas"];
-    let mut public = schemas["SignatureSubmission"].clone();
-    let Some(object) = public.as_object_mut() else {
-        return;
-    };
-    object.insert(
-        "required".into(),
-        json!(["name", "contact_email", "consent"]),
-    );
-    object.insert("title".into(), json!(PUBLIC_SUBMISSION));
-    object.insert(
-        "description".into(),
-        json!("A signature as the public submits it: with a contact email and consent."),
-    );
-    schemas[PUBLIC_SUBMISSION] = public;
-    let body = &mut doc["paths"]["/public/letters/{slug}/signatures"]["post"]["requestBody"];
-    if let Some(content) = body["content"].as_object_mut() {
-        for media in content.values_mut() {
-            media["schema"] =
-                json!({ "$ref": format!("#/components/schemas/{PUBLIC_SUBMISSION}") });
-        }
+/// Public signing reads the staff's signature fields and a partner's code, but the public must
+/// give a contact email and their consent (`Intake::Public`): its schema says so.
+fn require_public_fields(doc: &mut Value) {
+    if let Some(object) = doc["components"]["schemas"][PUBLIC_SUBMISSION].as_object_mut() {
+        object.insert(
+            "required".into(),
+            json!(["name", "contact_email", "consent"]),
+        );
     }
 }
 
@@ -120,6 +103,10 @@ enum Rule {
     Invitees,
     /// At most `AddresseeEmails::MAX` email addresses (`AddresseeEmails::parse`).
     AddresseeEmails,
+    /// A partner's code (`PartnerCode::parse`, which lowercases it).
+    PartnerCode,
+    /// Origins that may frame the embeddable form (`EmbedOrigins::parse`).
+    EmbedOrigins,
 }
 
 /// Every field rule the document states: (schema, field, rule). The handlers answer 422 with
@@ -172,6 +159,10 @@ const FIELD_RULES: &[(&str, &str, Rule)] = &[
     ("NewInvitations", "invitations", Rule::Invitees),
     ("ReminderSettings", "invitation_reminder_days_before_deadline", Rule::ReminderDays),
     ("ReminderSettings", "confirmation_reminder_days", Rule::ReminderDays),
+    ("NewPartner", "code", Rule::PartnerCode),
+    ("NewPartner", "name", Rule::Line(MAX_NAME_CHARS)),
+    ("LetterInput", "embed_origins", Rule::EmbedOrigins),
+    ("LetterChanges", "embed_origins", Rule::EmbedOrigins),
 ];
 
 /// The fields a request must give, beyond those poem-openapi marks required: (schema, fields).
@@ -226,6 +217,14 @@ impl Rule {
                 "maxLength": 80,
                 "pattern": format!("^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*{END}"),
             }),
+            Rule::LeadSignatories | Rule::Invitees | Rule::AddresseeEmails | Rule::EmbedOrigins => {
+                self.list_keywords()
+            }
+            Rule::PartnerCode => json!({
+                "minLength": PartnerCode::MIN_CHARS,
+                "maxLength": PartnerCode::MAX_CHARS,
+                "pattern": format!("^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*{END}"),
+            }),
             Rule::Email => json!({ "format": "email", "maxLength": 254 }),
             Rule::OptionalEmail => json!({ "maxLength": 254 }),
             Rule::Password => json!({
@@ -249,14 +248,6 @@ impl Rule {
                     "^(?:|(?:https?://)?[a-z0-9]+(?:-[a-z0-9]+)*(?:\\.[a-z0-9]+(?:-[a-z0-9]+)*)*\\.[a-z]{{2,}}(?:/[A-Za-z0-9._~/-]*)?){END}"
                 ),
             }),
-            Rule::LeadSignatories => json!({
-                "maxItems": LeadSignatories::MAX,
-                "items": {
-                    "type": "string",
-                    "maxLength": MAX_NAME_CHARS,
-                    "pattern": format!("^[^{CONTROLS}]*{END}"),
-                },
-            }),
             Rule::RetentionDays => json!({ "minimum": 0, "maximum": 3650 }),
             Rule::Translations => {
                 let translation = json!({ "$ref": "#/components/schemas/LetterTranslation" });
@@ -277,6 +268,20 @@ impl Rule {
                 "minimum": 1,
                 "maximum": crate::service::reminders::MAX_DAYS,
             }),
+        }
+    }
+
+    /// The schema keywords of the rules on lists.
+    fn list_keywords(self) -> Value {
+        match self {
+            Rule::LeadSignatories => json!({
+                "maxItems": LeadSignatories::MAX,
+                "items": {
+                    "type": "string",
+                    "maxLength": MAX_NAME_CHARS,
+                    "pattern": format!("^[^{CONTROLS}]*{END}"),
+                },
+            }),
             Rule::Invitees => json!({
                 "minItems": 1,
                 "maxItems": crate::service::invitations::MAX_PER_BATCH,
@@ -285,6 +290,19 @@ impl Rule {
                 "maxItems": AddresseeEmails::MAX,
                 "items": { "type": "string", "format": "email", "maxLength": 254 },
             }),
+            Rule::EmbedOrigins => {
+                let label = "[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?";
+                let port = "[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]";
+                json!({
+                    "maxItems": EmbedOrigins::MAX,
+                    "items": {
+                        "type": "string",
+                        "maxLength": EmbedOrigins::MAX_CHARS,
+                        "pattern": format!("^https://{label}(?:\\.{label})*(?::(?:{port}))?{END}"),
+                    },
+                })
+            }
+            _ => unreachable!("keywords() sends only list rules here"),
         }
     }
 }

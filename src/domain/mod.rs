@@ -8,6 +8,7 @@ mod fields;
 mod letter;
 pub mod mailbox;
 mod names;
+mod partner;
 mod password;
 pub mod signature;
 mod slug;
@@ -21,7 +22,8 @@ pub use letter::{
     DELIVERED_IS_FINAL, LeadSignatories, MAX_ADDRESSEES_CHARS, MAX_BODY_CHARS, MAX_NAME_CHARS,
     RetentionDays, Translation, Translations, check_changeable, check_transition,
 };
-pub use names::name_key;
+pub use names::{NAME_KEY_RULES, name_key};
+pub use partner::{EmbedOrigins, PartnerCode};
 pub use password::Password;
 pub use signature::{
     Contact, ContactChanges, ContactFields, Intake, PublicChanges, PublicDetails, PublicFields,

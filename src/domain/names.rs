@@ -23,6 +23,11 @@ const LEGAL_FORMS: [&[&str]; 16] = [
     &["ev"],
 ];
 
+/// The version of the rules of [`name_key`]. Raise it with any change of what a name's key is:
+/// on the next start, keys stored under earlier rules are recomputed (see `db::migrate`).
+/// 2: the rules repeat until the key is its own key.
+pub const NAME_KEY_RULES: u32 = 2;
+
 /// Lowercase words without accents or punctuation, legal forms such as "A.C.", "Inc." or
 /// "Asociación Civil" and a leading "the" removed: "Asociación Civil Sin Fronteras, A.C." and
 /// "Sin Fronteras" share the key "sin fronteras". A key is its own key, so a stored key can be

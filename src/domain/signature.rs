@@ -211,6 +211,18 @@ impl<T: FieldValue> ContactFields<T> {
     }
 }
 
+impl From<Contact> for ContactFields {
+    fn from(contact: Contact) -> Self {
+        Self {
+            contact_name: Some(contact.name),
+            contact_title: contact.title,
+            contact_email: Some(contact.email.as_str().to_owned()),
+            contact_phone: contact.phone,
+            comment: contact.comment,
+        }
+    }
+}
+
 impl From<&Contact> for ContactFields {
     fn from(contact: &Contact) -> Self {
         Self {

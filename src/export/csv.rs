@@ -25,7 +25,7 @@ pub const PUBLIC_HEADER: [&str; 8] = [
 ];
 
 /// Columns of the staff table.
-pub const STAFF_HEADER: [&str; 24] = [
+pub const STAFF_HEADER: [&str; 25] = [
     "id",
     "status",
     "source",
@@ -50,6 +50,7 @@ pub const STAFF_HEADER: [&str; 24] = [
     "decision_reason",
     "duplicate_of",
     "flags",
+    "partner",
 ];
 
 /// One signature with everything staff see, already formatted as text by the caller.
@@ -83,6 +84,8 @@ pub struct StaffRow {
     pub duplicate_of: Option<i64>,
     /// Moderation flags, as one string.
     pub flags: String,
+    /// The code of the partner whose link brought the signature.
+    pub partner: Option<String>,
 }
 
 /// The public signatory list, in the given order, with countries named in `language`.
@@ -171,6 +174,7 @@ impl Writer {
             text(&row.decision_reason),
             duplicate_of.as_deref().unwrap_or_default(),
             &row.flags,
+            text(&row.partner),
         ])
     }
 
@@ -337,6 +341,7 @@ mod tests {
             decision_reason: Some("=HYPERLINK(\"http://evil\")".into()),
             duplicate_of: Some(7),
             flags: "possible_duplicate".into(),
+            partner: Some("sin-fronteras".into()),
         };
         let bytes = staff(std::slice::from_ref(&row)).unwrap();
         let (header, rows) = read(&bytes);
@@ -368,6 +373,7 @@ mod tests {
                 "'=HYPERLINK(\"http://evil\")",
                 "7",
                 "possible_duplicate",
+                "sin-fronteras",
             ]]
         );
     }

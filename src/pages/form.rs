@@ -4,7 +4,7 @@ use entity::Language;
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use crate::domain::{CountryCode, FieldErrors, Intake, SignatureInput};
+use crate::domain::{CountryCode, FieldErrors, Intake, PartnerCode, SignatureInput};
 use crate::i18n::{Texts, fill, texts};
 
 /// A signature form's fields as the browser posts them: the public sign-on form, and the
@@ -18,6 +18,9 @@ pub struct SignForm {
     pub fax: Option<String>,
     /// Set when the signer was told about a likely typo and kept the address.
     pub email_checked: Option<String>,
+    /// The code of the partner whose link brought the signer (`?ref=` of the page).
+    #[serde(rename = "ref")]
+    pub partner_ref: Option<String>,
 }
 
 impl SignForm {
@@ -36,6 +39,15 @@ pub struct FormState {
     pub errors: FieldErrors,
     /// A likely correction of the email's domain.
     pub suggestion: Option<String>,
+    /// The partner code the form carries on to the signature, already well formed.
+    pub partner_ref: Option<String>,
+}
+
+/// A partner code from a link or a form, kept only when well formed: a code in any other shape
+/// names no partner, and so is dropped rather than carried into the page.
+pub fn partner_ref(raw: Option<&str>) -> Option<String> {
+    raw.and_then(|code| PartnerCode::parse(code.trim()).ok())
+        .map(|code| code.as_str().to_owned())
 }
 
 /// Everything the form needs to know about the letter.
@@ -110,6 +122,9 @@ pub fn render(ctx: &FormContext<'_>, state: &FormState) -> Markup {
         form method="post" action=(ctx.action) novalidate {
             (error_summary(ctx, state))
             (signature_fields(ctx, state))
+            @if let Some(code) = &state.partner_ref {
+                input type="hidden" name="ref" value=(code);
+            }
             div.trap aria-hidden="true" {
                 label for="fax" { (t.honeypot) }
                 input type="text" id="fax" name="fax" tabindex="-1" autocomplete="off" value="";

@@ -40,14 +40,40 @@ ol.signatories,ul.signatories{padding-left:1.4rem}
 @media (min-width:40rem){h1{font-size:2rem}}
 "#;
 
-/// A public page in `language`; `switch_path` is the page's own path, for the language switch.
+/// A public page in `language`; `switch_path` is the page's own address (a query included),
+/// for the language switch.
 pub fn page(language: Language, title: &str, switch_path: &str, content: Markup) -> Markup {
+    shell(language, title, switch_path, "", content)
+}
+
+/// What the embeddable form changes of the styles: less room around it, a smaller title, so
+/// that it fits a partner's page.
+const EMBED_STYLE: &str = r#"
+main{padding:.4rem .8rem 1rem}
+header.site{padding:.3rem .8rem}
+h1{font-size:1.3rem;margin:.3rem 0 .5rem}
+@media (min-width:40rem){h1{font-size:1.4rem}}
+"#;
+
+/// A page of the embeddable form, shown in a frame on a partner's site.
+pub fn embedded(language: Language, title: &str, switch_path: &str, content: Markup) -> Markup {
+    shell(language, title, switch_path, EMBED_STYLE, content)
+}
+
+fn shell(
+    language: Language,
+    title: &str,
+    switch_path: &str,
+    extra_style: &str,
+    content: Markup,
+) -> Markup {
     let t = texts(language);
     let other = match language {
         Language::En => Language::Es,
         Language::Es => Language::En,
     };
     let other_texts = texts(other);
+    let joiner = if switch_path.contains('?') { '&' } else { '?' };
     html! {
         (DOCTYPE)
         html lang=(t.code) {
@@ -55,12 +81,12 @@ pub fn page(language: Language, title: &str, switch_path: &str, content: Markup)
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) }
-                style { (PreEscaped(STYLE)) }
+                style { (PreEscaped(STYLE)) (PreEscaped(extra_style)) }
             }
             body {
                 header.site {
                     span { "signon" }
-                    a href=(format!("{switch_path}?lang={}", other_texts.code)) lang=(other_texts.code) hreflang=(other_texts.code) {
+                    a href=(format!("{switch_path}{joiner}lang={}", other_texts.code)) lang=(other_texts.code) hreflang=(other_texts.code) {
                         (other_texts.language_name)
                     }
                 }

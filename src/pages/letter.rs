@@ -20,6 +20,7 @@ use crate::http_cache;
 use crate::i18n::{self, fill, long_date, texts};
 use crate::service::exports;
 use crate::service::letters::{self, text_in};
+use crate::service::partners;
 use crate::service::public_view::{Listed, PublicView};
 use crate::service::signing::SignRequest;
 use crate::state::AppState;
@@ -88,7 +89,11 @@ fn render_letter(
             p.notice { (t.letter_closed) }
         }
     };
-    page(lang, &text.title, &format!("/l/{slug}"), content)
+    let switch_path = match form_state.and_then(|f| f.partner_ref.as_deref()) {
+        Some(code) => format!("/l/{slug}?ref={code}"),
+        None => format!("/l/{slug}"),
+    };
+    page(lang, &text.title, &switch_path, content)
 }
 
 /// The letter's text, who leads it and its count of signatories: the top of its page.
@@ -116,30 +121,70 @@ pub(super) fn letter_article(view: &PublicView, lang: Language) -> maud::Markup 
     }
 }
 
+/// `?lang=&ref=` on a page with the sign-on form.
+#[derive(Debug, Default, Deserialize)]
+pub struct FormQuery {
+    /// `en` or `es`.
+    pub lang: Option<String>,
+    /// The code of the partner whose link this is.
+    #[serde(rename = "ref")]
+    pub partner_ref: Option<String>,
+}
+
+impl FormQuery {
+    /// The language part.
+    pub fn lang(&self) -> LangQuery {
+        LangQuery {
+            lang: self.lang.clone(),
+        }
+    }
+
+    /// The form as it starts: empty, carrying the partner's code when the link has a well
+    /// formed one.
+    pub fn form(&self) -> FormState {
+        FormState {
+            partner_ref: form::partner_ref(self.partner_ref.as_deref()),
+            ..Default::default()
+        }
+    }
+}
+
 /// `GET /l/{slug}`: the letter, and its form while it takes signatures. The page holds
 /// nothing particular to the visitor (the form's trap field is the same for everyone), so it
-/// is rendered once per version, language and state of the form, and may be cached.
+/// is rendered once per version, language and state of the form, and may be cached; a
+/// partner's link (`?ref=`) adds its code to the form, and is rendered each time.
 #[handler]
 pub async fn letter_page(
     state: Data<&AppState>,
     req: &Request,
     Path(slug): Path<String>,
-    Query(query): Query<LangQuery>,
+    Query(query): Query<FormQuery>,
 ) -> Response {
     let path = format!("/l/{slug}");
+    let lang_query = query.lang();
     let view = match state.public_views.get(&state.db, &slug).await {
         Ok(view) => view,
-        Err(AppError::NotFound(_)) => return not_found(language(req, &query, Language::En), &path),
-        Err(err) => return server_error(err, language(req, &query, Language::En), &path),
+        Err(AppError::NotFound(_)) => {
+            return not_found(language(req, &lang_query, Language::En), &path);
+        }
+        Err(err) => return server_error(err, language(req, &lang_query, Language::En), &path),
     };
-    let lang = language(req, &query, view.letter.language);
+    let lang = language(req, &lang_query, view.letter.language);
     // The deadline closes the form without a change to the letter: the tag names the state.
     let accepting = letters::accepting_signatures(&view.letter, Utc::now());
-    let etag = http_cache::etag(&view, lang, if accepting { "open" } else { "shut" });
+    let form = query.form();
+    let mut detail = String::from(if accepting { "open" } else { "shut" });
+    if let Some(code) = &form.partner_ref {
+        detail = format!("{detail}-ref-{code}");
+    }
+    let etag = http_cache::etag(&view, lang, &detail);
     cacheable(req, &etag, || {
-        view.rendered(&etag, || {
-            render_letter(&view, lang, accepting, None).into_string()
-        })
+        let render = || render_letter(&view, lang, accepting, Some(&form)).into_string();
+        // Partners' links are many and each is rare: only the plain page is kept.
+        match form.partner_ref {
+            Some(_) => render(),
+            None => view.rendered(&etag, render),
+        }
     })
 }
 
@@ -184,13 +229,32 @@ pub async fn delivered_pdf(
 }
 
 /// A public page marked for caches, or `304` when the visitor already holds it.
-fn cacheable(req: &Request, etag: &str, render: impl FnOnce() -> String) -> Response {
+pub(super) fn cacheable(req: &Request, etag: &str, render: impl FnOnce() -> String) -> Response {
     if http_cache::client_has(http_cache::if_none_match(req.headers()), etag) {
         return http_cache::not_modified(etag);
     }
     let mut response = (StatusCode::OK, Html(render())).into_response();
     http_cache::mark(&mut response, etag);
     response
+}
+
+/// What became of a submission of the sign-on form, for the page that answers it: the letter's
+/// own page, or the embeddable form's.
+pub(super) enum Submitted {
+    /// Recorded: the signer is told to check their email.
+    Signed(entity::letter::Model, Language),
+    /// The form again with `status`: the letter closed meanwhile (no form), or the values kept
+    /// and each bad field marked.
+    Again {
+        /// The reader's language.
+        lang: Language,
+        /// 409 (closed) or 422 (invalid).
+        status: StatusCode,
+        /// What was typed, with its errors.
+        form: Option<FormState>,
+    },
+    /// A page already made: too many submissions, no such letter, a failure.
+    Page(Response),
 }
 
 /// `POST /l/{slug}/sign`: records the signature and says to check the email, or shows the form
@@ -204,61 +268,99 @@ pub async fn sign(
     Form(submitted): Form<SignForm>,
 ) -> Response {
     let path = format!("/l/{slug}");
+    match submit(&state, req, &slug, &query, &submitted).await {
+        Submitted::Signed(letter, lang) => {
+            check_email_page(&letter, lang, state.settings.token_lifetime.num_days())
+        }
+        Submitted::Again { lang, status, form } => {
+            letter_again(&state, &slug, lang, status, form.as_ref(), &path).await
+        }
+        Submitted::Page(page) => page,
+    }
+}
+
+/// Checks and records a submission of the sign-on form, wherever the form was shown.
+pub(super) async fn submit(
+    state: &AppState,
+    req: &Request,
+    slug: &str,
+    query: &LangQuery,
+    submitted: &SignForm,
+) -> Submitted {
+    let path = format!("/l/{slug}");
     // The limit comes before any database work, so a flood costs nothing but this check.
     let client = ClientInfo::of(req);
     if let Err(wait) = state.sign_rate.check(client.ip) {
-        return rate_limited(language(req, &query, Language::En), wait, &path);
+        return Submitted::Page(rate_limited(
+            language(req, query, Language::En),
+            wait,
+            &path,
+        ));
     }
     // Only the letter is needed to sign; its coordinators and counts are loaded just when the
     // page has to be shown again.
-    let letter = match letters::published(&state.db, &slug).await {
+    let letter = match letters::published(&state.db, slug).await {
         Ok(letter) => letter,
-        Err(AppError::NotFound(_)) => return not_found(language(req, &query, Language::En), &path),
-        Err(err) => return server_error(err, language(req, &query, Language::En), &path),
+        Err(AppError::NotFound(_)) => {
+            return Submitted::Page(not_found(language(req, query, Language::En), &path));
+        }
+        Err(err) => {
+            return Submitted::Page(server_error(err, language(req, query, Language::En), &path));
+        }
     };
-    let lang = language(req, &query, letter.language);
+    let lang = language(req, query, letter.language);
+    let again = |status, form| Submitted::Again { lang, status, form };
     if !letters::accepting_signatures(&letter, Utc::now()) {
-        return letter_again(&state, &slug, lang, StatusCode::CONFLICT, None, &path).await;
+        return again(StatusCode::CONFLICT, None);
     }
     let mut form_state = FormState {
         input: submitted.input.clone(),
+        partner_ref: form::partner_ref(submitted.partner_ref.as_deref()),
         ..Default::default()
     };
-    let errors = match checked_draft(&submitted, &letter, lang, &mut form_state) {
-        Ok(draft) => {
-            let (network_hash, agent_hash) = client.hashes(&state.keys);
-            let request = SignRequest {
-                slug: slug.clone(),
-                draft,
-                language: Some(lang),
-                network_hash,
-                agent_hash,
-                honeypot: submitted.honeypot_filled(),
-                contact_verified: false,
-            };
-            match state.writer.sign(request).await {
-                Ok(()) => {
-                    let days = state.settings.token_lifetime.num_days();
-                    return check_email_page(&letter, lang, days);
-                }
-                Err(AppError::Invalid { fields, .. }) => fields,
-                Err(AppError::Conflict { .. }) => {
-                    return letter_again(&state, &slug, lang, StatusCode::CONFLICT, None, &path)
-                        .await;
-                }
-                Err(AppError::NotFound(_)) => return not_found(lang, &path),
-                Err(err) => return server_error(err, lang, &path),
-            }
-        }
-        Err(errors) => errors,
+    let errors = match checked_draft(submitted, &letter, lang, &mut form_state) {
+        Ok(draft) => match record(state, &client, &letter, lang, draft, submitted).await {
+            Ok(()) => return Submitted::Signed(letter, lang),
+            Err(AppError::Invalid { fields, .. }) => fields.into_map(),
+            Err(AppError::Conflict { .. }) => return again(StatusCode::CONFLICT, None),
+            Err(AppError::NotFound(_)) => return Submitted::Page(not_found(lang, &path)),
+            Err(err) => return Submitted::Page(server_error(err, lang, &path)),
+        },
+        Err(errors) => errors.into_map(),
     };
-    for (field, message) in errors.into_map() {
+    for (field, message) in errors {
         form_state
             .errors
             .add(&field, i18n::field_error(&message, lang));
     }
-    let status = StatusCode::UNPROCESSABLE_ENTITY;
-    letter_again(&state, &slug, lang, status, Some(&form_state), &path).await
+    again(StatusCode::UNPROCESSABLE_ENTITY, Some(form_state))
+}
+
+/// Hands a checked submission to the writer, with the partner its link names, if any.
+async fn record(
+    state: &AppState,
+    client: &ClientInfo,
+    letter: &entity::letter::Model,
+    lang: Language,
+    draft: SignatureDraft,
+    submitted: &SignForm,
+) -> Result<(), AppError> {
+    let partner_id =
+        partners::resolve(&state.db, &letter.slug, submitted.partner_ref.as_deref()).await?;
+    let (network_hash, agent_hash) = client.hashes(&state.keys);
+    state
+        .writer
+        .sign(SignRequest {
+            slug: letter.slug.clone(),
+            draft,
+            language: Some(lang),
+            network_hash,
+            agent_hash,
+            honeypot: submitted.honeypot_filled(),
+            contact_verified: false,
+            partner_id,
+        })
+        .await
 }
 
 /// The "too many submissions" page, with when to try again.

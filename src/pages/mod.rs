@@ -3,6 +3,7 @@
 
 pub mod admin;
 mod badge;
+mod embed;
 mod form;
 mod invitation;
 mod layout;
@@ -20,7 +21,8 @@ use serde::Deserialize;
 use crate::i18n::{self, texts};
 
 /// The public page routes, with headers that keep them from being framed, sniffed or leaking
-/// the tokens in their addresses through the Referer header.
+/// the tokens in their addresses through the Referer header. The embeddable form alone may be
+/// framed, by the origins its letter lists, and sets its own headers (see [`embed`]).
 pub fn routes() -> impl poem::Endpoint {
     let security = SetHeader::new()
         .overriding("X-Content-Type-Options", "nosniff")
@@ -30,7 +32,7 @@ pub fn routes() -> impl poem::Endpoint {
             "Content-Security-Policy",
             "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
         );
-    Route::new()
+    let unframed = Route::new()
         .at("/", get(letter::home))
         .at("/l/:slug", get(letter::letter_page))
         .at("/l/:slug/sign", poem::post(letter::sign))
@@ -54,7 +56,13 @@ pub fn routes() -> impl poem::Endpoint {
             "/unsubscribe/:token",
             get(invitation::unsubscribe_page).post(invitation::unsubscribe),
         )
-        .with(security)
+        .with(security);
+    Route::new()
+        .at(
+            "/l/:slug/embed",
+            get(embed::embed_page).post(embed::embed_sign),
+        )
+        .nest("/", unframed)
 }
 
 /// `?lang=` on any page.

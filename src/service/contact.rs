@@ -61,26 +61,53 @@ pub fn store(contact: &Contact, keys: &Keys, row: &mut signature::ActiveModel) -
 
 /// Reads the contact fields; `None` once they were erased (or for imported rows without them).
 pub fn load(keys: &Keys, row: &signature::Model) -> AppResult<Option<Contact>> {
-    let open = |column, value: &Option<String>| -> AppResult<Option<String>> {
+    let sealed = Sealed {
+        contact_name: row.contact_name.as_deref(),
+        contact_title: row.contact_title.as_deref(),
+        contact_email: row.contact_email.as_deref(),
+        contact_phone: row.contact_phone.as_deref(),
+        comment: row.comment.as_deref(),
+    };
+    open_sealed(keys, row.id, &sealed)
+}
+
+/// A signature's contact columns as stored, borrowed from wherever they were read: a long
+/// export reads only the columns it writes rather than whole rows.
+#[derive(Clone, Copy, Default)]
+pub struct Sealed<'a> {
+    /// The sealed `contact_name`.
+    pub contact_name: Option<&'a str>,
+    /// The sealed `contact_title`.
+    pub contact_title: Option<&'a str>,
+    /// The sealed `contact_email`.
+    pub contact_email: Option<&'a str>,
+    /// The sealed `contact_phone`.
+    pub contact_phone: Option<&'a str>,
+    /// The sealed `comment`.
+    pub comment: Option<&'a str>,
+}
+
+/// [`load`] for the contact columns of the signature `id`, read apart from its row.
+pub fn open_sealed(keys: &Keys, id: i64, sealed: &Sealed<'_>) -> AppResult<Option<Contact>> {
+    let open = |column, value: Option<&str>| -> AppResult<Option<String>> {
         value
-            .as_deref()
-            .map(|v| keys.open(&place("signatures", row.id, column), v))
+            .map(|v| keys.open(&place("signatures", id, column), v))
             .transpose()
-            .with_context(|| format!("the {column} of signature {}", row.id))
+            .with_context(|| format!("the {column} of signature {id}"))
             .map_err(AppError::Internal)
     };
-    let Some(email) = open("contact_email", &row.contact_email)? else {
+    let Some(email) = open("contact_email", sealed.contact_email)? else {
         return Ok(None);
     };
     let Ok(email) = Email::parse(&email) else {
         return Ok(None);
     };
     Ok(Some(Contact {
-        name: open("contact_name", &row.contact_name)?.unwrap_or_default(),
-        title: open("contact_title", &row.contact_title)?,
+        name: open("contact_name", sealed.contact_name)?.unwrap_or_default(),
+        title: open("contact_title", sealed.contact_title)?,
         email,
-        phone: open("contact_phone", &row.contact_phone)?,
-        comment: open("comment", &row.comment)?,
+        phone: open("contact_phone", sealed.contact_phone)?,
+        comment: open("comment", sealed.comment)?,
     }))
 }
 
@@ -289,33 +316,29 @@ pub async fn reseal_all(
     progress: &dyn Fn(u64),
 ) -> anyhow::Result<u64> {
     let mut done = 0;
-    loop {
-        let batch = reseal_signatures(db, keys).await?;
-        if batch == 0 {
-            break;
-        }
-        done += batch;
-        progress(done);
-    }
-    loop {
-        let batch = reseal_invitations(db, keys).await?;
-        if batch == 0 {
-            break;
-        }
-        done += batch;
-        progress(done);
-    }
-    loop {
-        let batch = reseal_outbox(db, keys).await?;
-        if batch == 0 {
-            break;
-        }
-        done += batch;
-        progress(done);
-    }
+    in_batches(|| reseal_signatures(db, keys), &mut done, progress).await?;
+    in_batches(|| reseal_invitations(db, keys), &mut done, progress).await?;
+    in_batches(|| reseal_outbox(db, keys), &mut done, progress).await?;
     done += reseal_files(db, keys).await?;
     progress(done);
     Ok(done)
+}
+
+/// Runs `batch` until a run finds nothing left to do, adding the rows of each run to `done`
+/// and telling `progress` the total.
+async fn in_batches<F: Future<Output = anyhow::Result<u64>>>(
+    mut batch: impl FnMut() -> F,
+    done: &mut u64,
+    progress: &dyn Fn(u64),
+) -> anyhow::Result<()> {
+    loop {
+        let rows = batch().await?;
+        if rows == 0 {
+            return Ok(());
+        }
+        *done += rows;
+        progress(*done);
+    }
 }
 
 /// A stored value under the current key as it is, or sealed anew; plain text is what rows from
@@ -561,6 +584,7 @@ mod tests {
             decided_at: None,
             withdrawn_at: None,
             contact_erased_at: None,
+            partner_id: None,
             changes_confirmed_at: None,
         }
     }

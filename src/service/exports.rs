@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use chrono::Utc;
 
 use entity::{
-    Language, LetterStatus, ListOrder, Role, SignatureKind, SignatureStatus, letter,
-    letter_snapshot, signature,
+    Language, LetterStatus, ListOrder, Role, SignatureKind, SignatureSource, SignatureStatus,
+    letter, letter_snapshot, signature,
 };
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
@@ -20,7 +20,6 @@ use sha2::{Digest, Sha256};
 use super::accounts::Staff;
 use super::keys::Keys;
 use super::letters::text_in;
-use super::signing::public_of;
 use super::{access, contact};
 use crate::domain::{ContactFields, LeadSignatories, PublicDetails, Translations};
 use crate::error::{AppError, AppResult};
@@ -248,7 +247,8 @@ async fn export(
         }
         ExportKind::StaffCsv => {
             let keys = keys.ok_or_else(|| anyhow::anyhow!("the staff CSV needs the keys"))?;
-            streamed(db, CsvPages::staff(letter.id, keys.clone())?).await?
+            let partners = super::partners::codes(db, letter.id).await?;
+            streamed(db, CsvPages::staff(db, letter.id, keys.clone(), partners)?).await?
         }
     };
     Ok(file(letter, kind, language, body, false))
@@ -306,9 +306,13 @@ enum Rows {
         ids: std::vec::IntoIter<i64>,
         language: Language,
     },
-    /// Every signature of the letter, by id, with its contact decrypted; `after` is the id
-    /// of the last one written.
-    Staff { keys: Keys, after: i64 },
+    /// Every signature of the letter, by id, with its contact decrypted; `partners` names the
+    /// letter's partners by id.
+    Staff {
+        keys: Keys,
+        pages: StaffPages,
+        partners: HashMap<i64, String>,
+    },
 }
 
 /// A CSV export being written a page of rows at a time.
@@ -329,13 +333,24 @@ impl CsvPages {
         Self::new(letter_id, rows, &csv::PUBLIC_HEADER)
     }
 
-    /// The staff table of every signature of the letter.
-    fn staff(letter_id: i64, keys: Keys) -> AppResult<Self> {
-        Self::new(
+    /// The staff table of every signature of the letter, `partners` naming its partners.
+    fn staff(
+        db: &DatabaseConnection,
+        letter_id: i64,
+        keys: Keys,
+        partners: HashMap<i64, String>,
+    ) -> AppResult<Self> {
+        let pages = StaffPages {
+            db: db.clone(),
             letter_id,
-            Rows::Staff { keys, after: 0 },
-            &csv::STAFF_HEADER,
-        )
+            ahead: None,
+        };
+        let rows = Rows::Staff {
+            keys,
+            pages,
+            partners,
+        };
+        Self::new(letter_id, rows, &csv::STAFF_HEADER)
     }
 
     fn new(letter_id: i64, rows: Rows, header: &[&str]) -> AppResult<Self> {
@@ -378,19 +393,16 @@ impl CsvPages {
                 }
                 Ok(page.len() == PAGE)
             }
-            Rows::Staff { keys, after } => {
-                let rows = signature::Entity::find()
-                    .filter(signature::Column::LetterId.eq(self.letter_id))
-                    .filter(signature::Column::Id.gt(*after))
-                    .order_by_asc(signature::Column::Id)
-                    .limit(PAGE as u64)
-                    .all(db)
-                    .await?;
+            Rows::Staff {
+                keys,
+                pages,
+                partners,
+            } => {
+                let rows = pages.next().await?;
                 let count = rows.len();
                 for row in rows {
-                    *after = row.id;
                     self.writer
-                        .staff_row(&staff_row(keys, row)?)
+                        .staff_row(&staff_row(keys, partners, row)?)
                         .map_err(internal)?;
                 }
                 Ok(count == PAGE)
@@ -406,6 +418,125 @@ impl CsvPages {
         }
         Ok(content)
     }
+}
+
+/// The staff table's rows, a page at a time by id. The next page is read while the current one
+/// is decrypted and written, so that the database's work and ours share the cores.
+struct StaffPages {
+    db: DatabaseConnection,
+    letter_id: i64,
+    /// The page after the one last returned, being read.
+    ahead: Option<tokio::task::JoinHandle<AppResult<Vec<StaffColumns>>>>,
+}
+
+impl StaffPages {
+    /// The next page (empty at the end), once it is read; starts reading the one after it.
+    async fn next(&mut self) -> AppResult<Vec<StaffColumns>> {
+        let rows = match self.ahead.take() {
+            Some(reading) => reading
+                .await
+                .map_err(|e| anyhow::anyhow!("reading a page of the staff table failed: {e}"))??,
+            None => staff_page(self.db.clone(), self.letter_id, 0).await?,
+        };
+        if rows.len() == PAGE
+            && let Some(last) = rows.last()
+        {
+            let reading = staff_page(self.db.clone(), self.letter_id, last.id);
+            self.ahead = Some(tokio::spawn(reading));
+        }
+        Ok(rows)
+    }
+}
+
+impl Drop for StaffPages {
+    /// A download stopped halfway reads no further.
+    fn drop(&mut self) {
+        if let Some(reading) = &self.ahead {
+            reading.abort();
+        }
+    }
+}
+
+/// The columns of the staff table, for the signatures of a letter after the id `after`.
+async fn staff_page(
+    db: DatabaseConnection,
+    letter_id: i64,
+    after: i64,
+) -> AppResult<Vec<StaffColumns>> {
+    use signature::Column as C;
+    Ok(signature::Entity::find()
+        .select_only()
+        .columns(STAFF_COLUMNS)
+        .filter(C::LetterId.eq(letter_id))
+        .filter(C::Id.gt(after))
+        .order_by_asc(C::Id)
+        .limit(PAGE as u64)
+        .into_model::<StaffColumns>()
+        .all(&db)
+        .await?)
+}
+
+/// What the staff table reads of a signature: [`StaffColumns`]' fields, and nothing of the
+/// hashes, search keys or pending changes a whole row would bring along.
+const STAFF_COLUMNS: [signature::Column; 25] = {
+    use signature::Column as C;
+    [
+        C::Id,
+        C::Status,
+        C::Source,
+        C::Kind,
+        C::Name,
+        C::Affiliation,
+        C::OrgType,
+        C::City,
+        C::Region,
+        C::Country,
+        C::Website,
+        C::ContactName,
+        C::ContactTitle,
+        C::ContactEmail,
+        C::ContactPhone,
+        C::Comment,
+        C::Consent,
+        C::CreatedAt,
+        C::VerifiedAt,
+        C::DecidedAt,
+        C::VerificationNote,
+        C::DecisionReason,
+        C::DuplicateOf,
+        C::Flags,
+        C::PartnerId,
+    ]
+};
+
+/// A signature's columns of the staff table, its contact still sealed.
+#[derive(FromQueryResult)]
+struct StaffColumns {
+    id: i64,
+    status: SignatureStatus,
+    source: SignatureSource,
+    kind: SignatureKind,
+    name: String,
+    affiliation: Option<String>,
+    org_type: Option<String>,
+    city: Option<String>,
+    region: Option<String>,
+    country: Option<String>,
+    website: Option<String>,
+    contact_name: Option<String>,
+    contact_title: Option<String>,
+    contact_email: Option<String>,
+    contact_phone: Option<String>,
+    comment: Option<String>,
+    consent: bool,
+    created_at: chrono::DateTime<Utc>,
+    verified_at: Option<chrono::DateTime<Utc>>,
+    decided_at: Option<chrono::DateTime<Utc>>,
+    verification_note: Option<String>,
+    decision_reason: Option<String>,
+    duplicate_of: Option<i64>,
+    flags: String,
+    partner_id: Option<i64>,
 }
 
 /// The CSV as a stream that reads its pages as it is sent. The first piece is made before it
@@ -595,11 +726,22 @@ async fn render(
     }
 }
 
-/// A signature as the staff table shows it, its contact decrypted.
-fn staff_row(keys: &Keys, row: signature::Model) -> AppResult<csv::StaffRow> {
+/// A signature as the staff table shows it, its contact decrypted, its partner named by code;
+/// its text is moved, not copied.
+fn staff_row(
+    keys: &Keys,
+    partners: &HashMap<i64, String>,
+    row: StaffColumns,
+) -> AppResult<csv::StaffRow> {
     let time = |t: Option<chrono::DateTime<Utc>>| t.map(|t| t.to_rfc3339());
-    let contact = contact::load(keys, &row)?
-        .as_ref()
+    let sealed = contact::Sealed {
+        contact_name: row.contact_name.as_deref(),
+        contact_title: row.contact_title.as_deref(),
+        contact_email: row.contact_email.as_deref(),
+        contact_phone: row.contact_phone.as_deref(),
+        comment: row.comment.as_deref(),
+    };
+    let contact = contact::open_sealed(keys, row.id, &sealed)?
         .map(ContactFields::from)
         .unwrap_or_default();
     Ok(csv::StaffRow {
@@ -613,10 +755,19 @@ fn staff_row(keys: &Keys, row: signature::Model) -> AppResult<csv::StaffRow> {
         verified_at: time(row.verified_at),
         decided_at: time(row.decided_at),
         duplicate_of: row.duplicate_of,
-        public: public_of(&row),
+        public: PublicDetails {
+            name: row.name,
+            affiliation: row.affiliation,
+            org_type: row.org_type,
+            city: row.city,
+            region: row.region,
+            country: row.country,
+            website: row.website,
+        },
         verification_note: row.verification_note,
         decision_reason: row.decision_reason,
         flags: row.flags,
+        partner: row.partner_id.and_then(|id| partners.get(&id).cloned()),
     })
 }
 

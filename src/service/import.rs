@@ -786,6 +786,7 @@ mod properties {
             list_version: 0,
             addressee_emails: "[]".into(),
             cover_note: String::new(),
+            embed_origins: "[]".into(),
         }
     }
 

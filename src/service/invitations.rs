@@ -669,6 +669,8 @@ pub async fn sign(
                 agent_hash: submission.agent_hash,
                 honeypot: submission.honeypot,
                 contact_verified: true,
+                // The personal link already says who brought the signer: the invitation.
+                partner_id: None,
             })
             .await;
         match outcome {

@@ -295,41 +295,65 @@ pub async fn rotate(
 ) -> anyhow::Result<Rotation> {
     let mut configured = configured(database_url, settings, LockMode::Exclusive)?;
     let recorded = read_ids(db).await?;
-    let mut file = configured.file.take();
     let data_from_env = configured.env_data.is_some();
-    let data = match configured.env_data.take() {
-        Some(keys) => {
-            if keys.len() < 2 {
-                bail!(
-                    "the data key comes from SIGNON_DATA_KEY: put a new key before the current one (SIGNON_DATA_KEY=NEW,OLD; make one with `openssl rand -hex 32`), run rotate-key, then remove the old one"
-                );
-            }
-            keys
-        }
-        None => {
-            let path = configured
-                .path
-                .as_ref()
-                .context("the data key is neither in SIGNON_DATA_KEY nor in a key file")?;
-            let contents = file
-                .as_mut()
-                .filter(|f| !f.data_keys.is_empty())
-                .with_context(|| format!("there is no key file at {} to rotate", path.display()))?;
-            if contents.data_keys.len() == 1 {
-                contents.data_keys.insert(0, generate_data_key());
-                key_file::write(path, contents)?;
-            }
-            contents.data_keys.iter().map(copy_key).collect()
-        }
-    };
+    let data = new_key_first(&mut configured)?;
     let secret = configured
         .env_secret
         .clone()
-        .or(file.as_ref().and_then(|f| f.secret_key.clone()))
+        .or(configured.file.as_ref().and_then(|f| f.secret_key.clone()))
         .context("the lookup key is neither in SIGNON_SECRET_KEY nor in the key file")?;
     let keys = Keys::new(secret.expose_secret(), &data)?.holding(configured.lock.take());
     let ids = check_ids(db, &keys, recorded).await?;
-    // From here on, a process holding only the old key refuses to start.
+    let resealed = reseal_under_first_key(db, &keys, ids, progress).await?;
+    let retired: Vec<String> = keys.data_key_ids()[1..]
+        .iter()
+        .map(|id| (*id).to_owned())
+        .collect();
+    let removed_from_key_file = !data_from_env && remove_retired_keys(&mut configured)?;
+    Ok(Rotation {
+        to: keys.data_key_id().to_owned(),
+        retired,
+        resealed,
+        removed_from_key_file,
+    })
+}
+
+/// The data keys of a rotation, the new one first: the environment's, which must name a new
+/// key before the current one; or the key file's, where a new key is written before the
+/// current one unless a rotation that stopped halfway left one there.
+fn new_key_first(configured: &mut Configured) -> anyhow::Result<Vec<DataKeyBytes>> {
+    if let Some(keys) = configured.env_data.take() {
+        if keys.len() < 2 {
+            bail!(
+                "the data key comes from SIGNON_DATA_KEY: put a new key before the current one (SIGNON_DATA_KEY=NEW,OLD; make one with `openssl rand -hex 32`), run rotate-key, then remove the old one"
+            );
+        }
+        return Ok(keys);
+    }
+    let path = configured
+        .path
+        .as_ref()
+        .context("the data key is neither in SIGNON_DATA_KEY nor in a key file")?;
+    let contents = configured
+        .file
+        .as_mut()
+        .filter(|f| !f.data_keys.is_empty())
+        .with_context(|| format!("there is no key file at {} to rotate", path.display()))?;
+    if contents.data_keys.len() == 1 {
+        contents.data_keys.insert(0, generate_data_key());
+        key_file::write(path, contents)?;
+    }
+    Ok(contents.data_keys.iter().map(copy_key).collect())
+}
+
+/// Re-encrypts everything under the first of `keys`, recording that key's name first so that
+/// a process holding only the old key refuses to start; returns how many rows changed.
+async fn reseal_under_first_key(
+    db: &DatabaseConnection,
+    keys: &Keys,
+    ids: KeyIds,
+    progress: &dyn Fn(u64),
+) -> anyhow::Result<u64> {
     write_ids(
         db,
         &KeyIds {
@@ -338,7 +362,7 @@ pub async fn rotate(
         },
     )
     .await?;
-    let resealed = contact::reseal_all(db, &keys, progress).await?;
+    let resealed = contact::reseal_all(db, keys, progress).await?;
     // Before the old key goes: no row, free page or WAL frame may still need it.
     crate::db::compact(db).await?;
     write_ids(
@@ -350,24 +374,17 @@ pub async fn rotate(
         },
     )
     .await?;
-    let retired: Vec<String> = keys.data_key_ids()[1..]
-        .iter()
-        .map(|id| (*id).to_owned())
-        .collect();
-    let removed_from_key_file = match (&configured.path, file.as_mut()) {
-        (Some(path), Some(contents)) if !data_from_env => {
-            contents.data_keys.truncate(1);
-            key_file::write(path, contents)?;
-            true
-        }
-        _ => false,
+    Ok(resealed)
+}
+
+/// Leaves only the new data key in the key file; whether there was a key file to do it in.
+fn remove_retired_keys(configured: &mut Configured) -> anyhow::Result<bool> {
+    let (Some(path), Some(contents)) = (&configured.path, configured.file.as_mut()) else {
+        return Ok(false);
     };
-    Ok(Rotation {
-        to: keys.data_key_id().to_owned(),
-        retired,
-        resealed,
-        removed_from_key_file,
-    })
+    contents.data_keys.truncate(1);
+    key_file::write(path, contents)?;
+    Ok(true)
 }
 
 async fn legacy_lookup_key(db: &DatabaseConnection) -> anyhow::Result<Option<SecretString>> {

@@ -23,8 +23,8 @@ use super::delivery::{DeliveryChanges, DeliveryFields};
 use super::signing::SigningContext;
 use super::{access, public_view};
 use crate::domain::{
-    FieldErrors, LeadSignatories, MAX_ADDRESSEES_CHARS, MAX_BODY_CHARS, MAX_NAME_CHARS,
-    RetentionDays, Slug, Translation, Translations, bounded_text, check_changeable,
+    EmbedOrigins, FieldErrors, LeadSignatories, MAX_ADDRESSEES_CHARS, MAX_BODY_CHARS,
+    MAX_NAME_CHARS, RetentionDays, Slug, Translation, Translations, bounded_text, check_changeable,
     check_transition, optional_text,
 };
 use crate::error::{AppError, AppResult};
@@ -60,6 +60,8 @@ pub struct LetterChanges {
     pub translations: Option<BTreeMap<Language, Translation>>,
     /// Who delivery emails and what it says to them.
     pub delivery: DeliveryChanges,
+    /// The origins that may frame the embeddable form, replacing the current ones.
+    pub embed_origins: Option<EmbedOrigins>,
 }
 
 /// A letter to create.
@@ -108,6 +110,8 @@ pub struct LetterFields {
     pub translations: Option<BTreeMap<String, TranslationFields>>,
     /// Who delivery emails and what it says to them.
     pub delivery: DeliveryFields,
+    /// The origins that may frame the embeddable form, replacing the current ones.
+    pub embed_origins: Option<Vec<String>>,
 }
 
 /// A translation as given, before any check.
@@ -185,6 +189,10 @@ impl LetterFields {
             .translations
             .map(|entries| check_translations(entries, errors));
         let delivery = self.delivery.check(errors);
+        let embed_origins = self
+            .embed_origins
+            .as_deref()
+            .and_then(|origins| errors.check("embed_origins", EmbedOrigins::parse(origins)));
         LetterChanges {
             slug,
             title,
@@ -200,6 +208,7 @@ impl LetterFields {
             retention_days,
             translations,
             delivery,
+            embed_origins,
         }
     }
 }
@@ -257,7 +266,8 @@ pub struct Counts {
 }
 
 impl Counts {
-    fn add(&mut self, status: SignatureStatus, n: u64) {
+    /// Counts `n` more signatures in `status`.
+    pub(crate) fn add(&mut self, status: SignatureStatus, n: u64) {
         match status {
             SignatureStatus::PendingVerification => self.pending_verification += n,
             SignatureStatus::Verified => self.verified += n,
@@ -298,6 +308,11 @@ impl LetterView {
     /// The letter in other languages.
     pub fn translations(&self) -> Translations {
         Translations::from_json(&self.letter.translations)
+    }
+
+    /// The origins that may frame the letter's embeddable form.
+    pub fn embed_origins(&self) -> EmbedOrigins {
+        EmbedOrigins::from_json(&self.letter.embed_origins)
     }
 
     /// The staff member's highest role in the letter's coordinating organizations.
@@ -467,6 +482,9 @@ fn apply_changes(
         letter.retention_days = Set(days.days());
     }
     changes.delivery.apply(letter);
+    if let Some(origins) = changes.embed_origins {
+        letter.embed_origins = Set(origins.to_json());
+    }
     let language = *letter.language.as_ref();
     let translations = match changes.translations {
         Some(entries) => Translations::new(language, entries),
@@ -761,11 +779,17 @@ pub async fn list(
     Ok((views(db, letters).await?, total))
 }
 
+/// A slug as letters are stored under it: lowercase, so an address typed in capitals still
+/// finds its letter.
+pub fn slug_key(slug: &str) -> String {
+    slug.trim().to_ascii_lowercase()
+}
+
 /// A published letter (open, closed or delivered) by slug; a draft does not exist for the
 /// public. Slugs are lowercase, so an address typed in capitals still finds its letter.
 pub async fn published(db: &impl ConnectionTrait, slug: &str) -> AppResult<letter::Model> {
     letter::Entity::find()
-        .filter(letter::Column::Slug.eq(slug.trim().to_ascii_lowercase()))
+        .filter(letter::Column::Slug.eq(slug_key(slug)))
         .filter(letter::Column::Status.ne(LetterStatus::Draft))
         .one(db)
         .await?
@@ -880,6 +904,7 @@ fn audit_snapshot(letter: &letter::Model) -> serde_json::Value {
         "translations": Translations::from_json(&letter.translations).entries(),
         "addressee_emails": super::delivery::addressee_emails(letter).emails().iter().map(|e| e.as_str()).collect::<Vec<_>>(),
         "cover_note": letter.cover_note,
+        "embed_origins": EmbedOrigins::from_json(&letter.embed_origins).origins(),
         "status": letter.status,
         "revision": letter.revision,
     })

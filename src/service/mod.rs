@@ -22,6 +22,7 @@ pub mod keys;
 pub mod letters;
 pub mod members;
 pub mod outbox;
+pub mod partners;
 pub mod password_links;
 pub mod public_view;
 pub mod reminders;

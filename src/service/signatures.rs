@@ -413,46 +413,19 @@ pub async fn edit(
     let before = find(&txn, letter_id, signature_id).await?;
     let now = Utc::now();
     let mut row = before.clone().into_active_model();
-    let mut lead = LeadSignatories::from_json(&letter.lead_signatories);
-    let was_lead = lead.names().contains(&before.name);
     let mut public = public_of(&before);
     public.apply(changes.public);
-    if was_lead {
-        lead = lead.renamed(&before.name, &public.name);
-    }
     write_public(&mut row, changes.kind.unwrap_or(before.kind), &public);
     if changes.contact.any() {
-        let contact = changes
-            .contact
-            .apply(contact::load(keys, &before)?, &public.name)
-            .map_err(AppError::invalid)?;
-        let key = keys.email_key(&contact.email);
-        if before.contact_email_key.as_deref() != Some(key.as_str()) {
-            ensure_contact_free(&txn, letter_id, &key).await?;
-        }
-        contact::store(&contact, keys, &mut row)?;
+        change_contact(&txn, keys, &before, changes.contact, &public.name, &mut row).await?;
     }
     if let Some(note) = changes.verification_note {
         verify_by_other_means(&mut row, &before, &letter, note, now);
     }
     row.updated_at = Set(now);
     let after = row.update(&txn).await?;
-    if let Some(make_lead) = changes.lead {
-        lead = if make_lead {
-            lead.with(&after.name)
-        } else {
-            lead.without(&after.name)
-        };
-    }
-    if lead.names() != LeadSignatories::from_json(&letter.lead_signatories).names() {
-        letter::ActiveModel {
-            id: Set(letter.id),
-            lead_signatories: Set(lead.to_json()),
-            updated_at: Set(now),
-            ..Default::default()
-        }
-        .update(&txn)
-        .await?;
+    let lead = leads_after_edit(&letter, &before, &after, changes.lead);
+    if save_leads(&txn, &letter, &lead, now).await? {
         public_view::touch(&txn, letter_id).await?;
     } else {
         public_view::touch_if_listed(&txn, &before, &after).await?;
@@ -462,24 +435,98 @@ pub async fn edit(
     if after.verification_note != before.verification_note {
         after_audit["verification_note"] = json!(after.verification_note);
     }
-    audit::record(
-        &txn,
-        Event {
-            actor: &Actor::from(staff),
-            action: "signature.edited",
-            letter_id: Some(letter_id),
-            signature_id: Some(signature_id),
-            before: Some(audit_public(&before)),
-            after: Some(after_audit),
-        },
-    )
-    .await?;
+    record_staff_action(&txn, staff, "signature.edited", &before, after_audit).await?;
     txn.commit().await?;
+    // Read again: the edit may have changed its lead signatories.
     let letter = letter::Entity::find_by_id(letter_id)
         .one(db)
         .await?
         .unwrap_or(letter);
     one(db, keys, &letter, after, reader).await
+}
+
+/// Applies a contact edit to the stored contact; an email that changes must be one no other
+/// signature on the letter has.
+async fn change_contact(
+    txn: &impl ConnectionTrait,
+    keys: &Keys,
+    before: &signature::Model,
+    changes: ContactChanges,
+    signatory: &str,
+    row: &mut signature::ActiveModel,
+) -> AppResult<()> {
+    let contact = changes
+        .apply(contact::load(keys, before)?, signatory)
+        .map_err(AppError::invalid)?;
+    let key = keys.email_key(&contact.email);
+    if before.contact_email_key.as_deref() != Some(key.as_str()) {
+        ensure_contact_free(txn, before.letter_id, &key).await?;
+    }
+    contact::store(&contact, keys, row)?;
+    Ok(())
+}
+
+/// The letter's lead signatories after an edit: a lead signatory renamed stays one under its
+/// new name; `make_lead` adds or removes it.
+fn leads_after_edit(
+    letter: &letter::Model,
+    before: &signature::Model,
+    after: &signature::Model,
+    make_lead: Option<bool>,
+) -> LeadSignatories {
+    let mut lead = LeadSignatories::from_json(&letter.lead_signatories);
+    if lead.names().contains(&before.name) {
+        lead = lead.renamed(&before.name, &after.name);
+    }
+    match make_lead {
+        Some(true) => lead.with(&after.name),
+        Some(false) => lead.without(&after.name),
+        None => lead,
+    }
+}
+
+/// Stores the letter's lead signatories when they differ from its own; whether they did.
+async fn save_leads(
+    txn: &impl ConnectionTrait,
+    letter: &letter::Model,
+    lead: &LeadSignatories,
+    now: chrono::DateTime<Utc>,
+) -> AppResult<bool> {
+    if lead.names() == LeadSignatories::from_json(&letter.lead_signatories).names() {
+        return Ok(false);
+    }
+    letter::ActiveModel {
+        id: Set(letter.id),
+        lead_signatories: Set(lead.to_json()),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .update(txn)
+    .await?;
+    Ok(true)
+}
+
+/// Records a staff member's action on a signature, with its public part before and after (never
+/// its contact).
+async fn record_staff_action(
+    txn: &impl ConnectionTrait,
+    staff: &Staff,
+    action: &str,
+    before: &signature::Model,
+    after: serde_json::Value,
+) -> AppResult<()> {
+    audit::record(
+        txn,
+        Event {
+            actor: &Actor::from(staff),
+            action,
+            letter_id: Some(before.letter_id),
+            signature_id: Some(before.id),
+            before: Some(audit_public(before)),
+            after: Some(after),
+        },
+    )
+    .await
 }
 
 /// A coordinator's decision.
@@ -620,21 +667,11 @@ async fn decide_in(
     public_view::touch_if_listed(txn, &before, &after).await?;
     let mut after_audit = audit_public(&after);
     after_audit["reason"] = json!(reason);
-    audit::record(
-        txn,
-        Event {
-            actor: &Actor::from(staff),
-            action: change_decided.unwrap_or(match decision {
-                Decision::Approve => "signature.approved",
-                Decision::Reject => "signature.rejected",
-            }),
-            letter_id: Some(letter_id),
-            signature_id: Some(signature_id),
-            before: Some(audit_public(&before)),
-            after: Some(after_audit),
-        },
-    )
-    .await?;
+    let action = change_decided.unwrap_or(match decision {
+        Decision::Approve => "signature.approved",
+        Decision::Reject => "signature.rejected",
+    });
+    record_staff_action(txn, staff, action, &before, after_audit).await?;
     Ok(after)
 }
 
@@ -652,14 +689,44 @@ pub async fn merge(
     let txn = crate::db::begin_letter_write(db, letter_id).await?;
     let (letter, reader) = access::letter_and_role(&txn, staff, letter_id, Role::Editor).await?;
     check_changeable(letter.status).map_err(AppError::conflict)?;
+    let (duplicate, kept) = mergeable_pair(&txn, letter_id, duplicate_id, into_id).await?;
+    let now = Utc::now();
+    let kept_after = kept_with_duplicate(&kept, &duplicate, now)
+        .update(&txn)
+        .await?;
+    let mut duplicate_row = duplicate.clone().into_active_model();
+    duplicate_row.status = Set(SignatureStatus::Rejected);
+    duplicate_row.duplicate_of = Set(Some(into_id));
+    duplicate_row.decision_reason = Set(Some(format!("Merged into signature {into_id}.")));
+    duplicate_row.decided_at = Set(Some(now));
+    duplicate_row.updated_at = Set(now);
+    let duplicate_after = duplicate_row.update(&txn).await?;
+    for (before, after) in [(&duplicate, &duplicate_after), (&kept, &kept_after)] {
+        public_view::touch_if_listed(&txn, before, after).await?;
+        let mut after_audit = audit_public(after);
+        after_audit["merged"] = json!({ "duplicate": duplicate_id, "into": into_id });
+        record_staff_action(&txn, staff, "signature.merged", before, after_audit).await?;
+    }
+    txn.commit().await?;
+    one(db, keys, &letter, kept_after, reader).await
+}
+
+/// The duplicate and the signature it is to be merged into, both on the letter and neither
+/// merged already.
+async fn mergeable_pair(
+    txn: &impl ConnectionTrait,
+    letter_id: i64,
+    duplicate_id: i64,
+    into_id: i64,
+) -> AppResult<(signature::Model, signature::Model)> {
     if duplicate_id == into_id {
         return Err(AppError::invalid_field(
             "into",
             "A signature cannot be merged into itself.",
         ));
     }
-    let duplicate = find(&txn, letter_id, duplicate_id).await?;
-    let kept = find(&txn, letter_id, into_id).await.map_err(|_| {
+    let duplicate = find(txn, letter_id, duplicate_id).await?;
+    let kept = find(txn, letter_id, into_id).await.map_err(|_| {
         AppError::invalid_field("into", "There is no such signature on this letter.")
     })?;
     if duplicate.duplicate_of.is_some() {
@@ -671,56 +738,39 @@ pub async fn merge(
             "That signature was itself merged into another; merge into that one.",
         ));
     }
-    let now = Utc::now();
-    let mut public = public_of(&kept);
-    public.fill_from(public_of(&duplicate));
-    let mut kept_row = kept.clone().into_active_model();
-    write_public(&mut kept_row, kept.kind, &public);
-    let progress = |status: SignatureStatus| match status {
+    Ok((duplicate, kept))
+}
+
+/// The signature kept by a merge: its public details completed from the duplicate's, and the
+/// duplicate's state when that one got further (a withdrawn signature stays withdrawn).
+fn kept_with_duplicate(
+    kept: &signature::Model,
+    duplicate: &signature::Model,
+    now: chrono::DateTime<Utc>,
+) -> signature::ActiveModel {
+    let mut public = public_of(kept);
+    public.fill_from(public_of(duplicate));
+    let mut row = kept.clone().into_active_model();
+    write_public(&mut row, kept.kind, &public);
+    if progress(duplicate.status) > progress(kept.status)
+        && kept.status != SignatureStatus::Withdrawn
+    {
+        row.status = Set(duplicate.status);
+        row.verified_at = Set(kept.verified_at.or(duplicate.verified_at));
+        row.decided_at = Set(kept.decided_at.or(duplicate.decided_at));
+    }
+    row.updated_at = Set(now);
+    row
+}
+
+/// How far a signature got towards the public list.
+fn progress(status: SignatureStatus) -> u8 {
+    match status {
         SignatureStatus::Approved => 3,
         SignatureStatus::Verified => 2,
         SignatureStatus::PendingVerification => 1,
         SignatureStatus::Rejected | SignatureStatus::Withdrawn => 0,
-    };
-    if progress(duplicate.status) > progress(kept.status)
-        && kept.status != SignatureStatus::Withdrawn
-    {
-        kept_row.status = Set(duplicate.status);
-        kept_row.verified_at = Set(kept.verified_at.or(duplicate.verified_at));
-        kept_row.decided_at = Set(kept.decided_at.or(duplicate.decided_at));
     }
-    kept_row.updated_at = Set(now);
-    let kept_after = kept_row.update(&txn).await?;
-    let mut duplicate_row = duplicate.clone().into_active_model();
-    duplicate_row.status = Set(SignatureStatus::Rejected);
-    duplicate_row.duplicate_of = Set(Some(into_id));
-    duplicate_row.decision_reason = Set(Some(format!("Merged into signature {into_id}.")));
-    duplicate_row.decided_at = Set(Some(now));
-    duplicate_row.updated_at = Set(now);
-    let duplicate_after = duplicate_row.update(&txn).await?;
-    public_view::touch_if_listed(&txn, &kept, &kept_after).await?;
-    public_view::touch_if_listed(&txn, &duplicate, &duplicate_after).await?;
-    for (id, before, after) in [
-        (duplicate_id, &duplicate, &duplicate_after),
-        (into_id, &kept, &kept_after),
-    ] {
-        let mut after_audit = audit_public(after);
-        after_audit["merged"] = json!({ "duplicate": duplicate_id, "into": into_id });
-        audit::record(
-            &txn,
-            Event {
-                actor: &Actor::from(staff),
-                action: "signature.merged",
-                letter_id: Some(letter_id),
-                signature_id: Some(id),
-                before: Some(audit_public(before)),
-                after: Some(after_audit),
-            },
-        )
-        .await?;
-    }
-    txn.commit().await?;
-    one(db, keys, &letter, kept_after, reader).await
 }
 
 /// The approved signatures of a letter, in no particular order.

@@ -58,10 +58,13 @@ pub struct SignRequest {
     /// The contact's email is proven already (the signer followed a personal invitation sent
     /// to it): the signature is confirmed at once and no confirmation email goes out.
     pub contact_verified: bool,
+    /// The partner whose link brought the signer (see `service::partners::resolve`).
+    pub partner_id: Option<i64>,
 }
 
-/// Published letters by slug, looked up once per batch of submissions (a batch is one
-/// transaction, so the letter cannot change under it).
+/// Published letters by slug (as [`super::letters::slug_key`] writes it), read once per batch of submissions
+/// under their locks (see [`crate::db::begin_signing_write`]): a batch is one transaction, so a
+/// letter cannot change under it.
 pub type LetterCache = std::collections::HashMap<String, letter::Model>;
 
 /// A submission with the work that needs neither the database nor the writer done beforehand,
@@ -100,11 +103,12 @@ async fn letter_for(
     slug: &str,
     letters: &mut LetterCache,
 ) -> AppResult<letter::Model> {
-    if let Some(found) = letters.get(slug) {
+    let key = super::letters::slug_key(slug);
+    if let Some(found) = letters.get(&key) {
         return Ok(found.clone());
     }
-    let found = super::letters::published(db, slug).await?;
-    letters.insert(slug.to_owned(), found.clone());
+    let found = super::letters::published(db, &key).await?;
+    letters.insert(key, found.clone());
     Ok(found)
 }
 
@@ -164,6 +168,7 @@ fn new_row(
         decided_at: Set(None),
         withdrawn_at: Set(None),
         contact_erased_at: Set(None),
+        partner_id: Set(request.partner_id),
         ..Default::default()
     };
     write_public(&mut row, request.draft.kind, &request.draft.public);
@@ -284,6 +289,10 @@ async fn resubmit(
     }
     if request.honeypot {
         row.flags = Set(flags_json(true));
+    }
+    // The first partner to bring a signer keeps the credit.
+    if current.partner_id.is_none() && request.partner_id.is_some() {
+        row.partner_id = Set(request.partner_id);
     }
     let sending = !request.honeypot && current.emails_sent < MAX_EMAILS_PER_SIGNATURE;
     if sending {

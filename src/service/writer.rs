@@ -3,7 +3,9 @@
 //! written together, a few multi-row statements for the whole batch; the rest (a signer signing
 //! again, a refused submission) each in a savepoint of its own, so that one bad submission does
 //! not undo the others. What needs no database (hashing the email, drawing the links' tokens)
-//! is done before a submission queues, on its request's task.
+//! is done before a submission queues, on its request's task. A batch reads the letters it
+//! signs under their locks ([`crate::db::begin_signing_write`]), so that closing or delivering a
+//! letter and a batch signing it take turns.
 
 use std::sync::Arc;
 
@@ -128,8 +130,15 @@ async fn write_batch(
     ctx: &SigningContext,
     jobs: &[Job],
 ) -> anyhow::Result<Vec<AppResult<()>>> {
-    let txn = crate::db::begin_write(db).await?;
-    let mut letters = LetterCache::new();
+    let slugs: std::collections::HashSet<String> = jobs
+        .iter()
+        .map(|job| super::letters::slug_key(&job.prepared.request.slug))
+        .collect();
+    let (txn, locked) = crate::db::begin_signing_write(db, slugs).await?;
+    let mut letters: LetterCache = locked
+        .into_iter()
+        .map(|letter| (letter.slug.clone(), letter))
+        .collect();
     let prepared: Vec<&Prepared> = jobs.iter().map(|job| &job.prepared).collect();
     let recorded = new_signers(&txn, ctx, &prepared, &mut letters).await?;
     let mut outcomes = Vec::with_capacity(jobs.len());

@@ -384,7 +384,7 @@ fn contact_keys(value: &Value, found: &mut BTreeSet<String>) {
 
 /// How many rows the tables a staff call may write hold: a refused call leaves them as they
 /// were (every change of a letter, a signature or a membership is also an audit event).
-async fn footprint(app: &TestApp) -> [u64; 6] {
+async fn footprint(app: &TestApp) -> [u64; 7] {
     use sea_orm::{EntityTrait, PaginatorTrait};
     let db = &app.db;
     [
@@ -397,14 +397,15 @@ async fn footprint(app: &TestApp) -> [u64; 6] {
         entity::signature::Entity::find().count(db).await.unwrap(),
         entity::membership::Entity::find().count(db).await.unwrap(),
         entity::user::Entity::find().count(db).await.unwrap(),
+        entity::partner::Entity::find().count(db).await.unwrap(),
     ]
 }
 
 /// What a refused call changed, if anything.
-async fn unchanged(app: &TestApp, before: [u64; 6]) -> Option<String> {
+async fn unchanged(app: &TestApp, before: [u64; 7]) -> Option<String> {
     let after = footprint(app).await;
     (after != before).then(|| {
-        format!("a refused call changed the database: rows (audit events, letters, coordinators, signatures, memberships, users) {before:?} became {after:?}")
+        format!("a refused call changed the database: rows (audit events, letters, coordinators, signatures, memberships, users, partners) {before:?} became {after:?}")
     })
 }
 
@@ -502,6 +503,12 @@ fn api_rows() -> Vec<ApiRow> {
             "set_reminders",
             Letter(EDITOR),
             Json(|_| json!({ "confirmation_reminder_days": 3 })),
+        ),
+        row("list_partners", Letter(VIEWER), Empty),
+        row(
+            "create_partner",
+            Letter(EDITOR),
+            Json(|f| json!({ "code": format!("partner-{}", f.n), "name": "A Partner" })),
         ),
         row(
             "update_letter",
@@ -987,6 +994,7 @@ fn page_rows() -> Vec<PageRow> {
     ]
     .into_iter()
     .chain(letter_file_rows())
+    .chain(invitation_rows())
     .chain(member_page_rows())
     .chain(moderation_rows())
     .chain(signature_page_rows())
@@ -1050,6 +1058,13 @@ fn letter_file_rows() -> Vec<PageRow> {
             "/letters/{letter}/audit",
             Letter(VIEWER),
         ),
+    ]
+}
+
+/// A letter's invitations and reminders.
+fn invitation_rows() -> Vec<PageRow> {
+    use Needs::Letter;
+    vec![
         page(
             "/letters/:id/invitations",
             "/letters/{letter}/invitations",
@@ -1077,6 +1092,19 @@ fn letter_file_rows() -> Vec<PageRow> {
             "/letters/{letter}/invitations/reminders",
             Letter(EDITOR),
             Sending::Form(|_| pairs(&[("confirmation_reminder_days", "3")])),
+        ),
+        page(
+            "/letters/:id/partners",
+            "/letters/{letter}/partners",
+            Letter(VIEWER),
+        ),
+        form(
+            "/letters/:id/partners",
+            "/letters/{letter}/partners",
+            Letter(EDITOR),
+            Sending::Form(|f| {
+                pairs(&[("code", &format!("partner-{}", f.n)), ("name", "A Partner")])
+            }),
         ),
     ]
 }

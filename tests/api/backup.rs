@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use signon::app::Application;
 use signon::config::Settings;
 
-use crate::cli::signon;
+use crate::child_server::signon;
 use crate::helpers::{Backend, PASSWORD, TestApp, organization};
 
 /// Concurrent signers, each signing with fresh addresses until told to stop.

@@ -7,29 +7,8 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+use crate::child_server::{free_port, login, signon, wait_until_ready};
 use crate::helpers::{Backend, EmptyDatabase, PASSWORD, TestApp};
-
-/// A `signon` command with none of the caller's configuration leaking in.
-pub(crate) fn signon() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_signon"));
-    for var in [
-        "DATABASE_URL",
-        "SIGNON_BIND",
-        "SIGNON_BASE_URL",
-        "SIGNON_SMTP_URL",
-        "SIGNON_MAIL_DIR",
-        "SIGNON_MAIL_FROM",
-        "SIGNON_LOG",
-        "SIGNON_LOG_FORMAT",
-        "SIGNON_SECRET_KEY",
-        "SIGNON_DATA_KEY",
-        "SIGNON_KEY_FILE",
-        "RUST_LOG",
-    ] {
-        command.env_remove(var);
-    }
-    command
-}
 
 pub(crate) fn run_with_stdin(mut command: Command, stdin: &str) -> Output {
     let mut child = command
@@ -47,7 +26,8 @@ pub(crate) fn run_with_stdin(mut command: Command, stdin: &str) -> Output {
     child.wait_with_output().unwrap()
 }
 
-fn user_add(database_url: &str, email: &str, org: &str, password: &str) -> Output {
+/// `signon user add` of an owner named Ana Pérez, the password given on standard input.
+pub(crate) fn user_add(database_url: &str, email: &str, org: &str, password: &str) -> Output {
     let mut command = signon();
     command.args([
         "user",
@@ -242,79 +222,35 @@ fn a_port_in_use_fails_with_one_line() {
     assert_clear_failure(&output, "cannot listen on");
 }
 
-pub(crate) fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-pub(crate) async fn wait_until_ready(base: &str) {
-    let client = reqwest::Client::new();
-    for _ in 0..200 {
-        if let Ok(response) = client.get(format!("{base}/readyz")).send().await
-            && response.status() == StatusCode::OK
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("signon did not become ready");
-}
-
-#[tokio::test]
-async fn serve_creates_its_database_logs_no_secrets_and_stops_on_sigterm() {
-    let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let added = {
-        let mut command = signon();
-        command
-            .args([
-                "user",
-                "add",
-                "--email",
-                "ana@wola.org",
-                "--name",
-                "Ana",
-                "--org",
-                "WOLA",
-                "--password-stdin",
-            ])
-            .current_dir(dir.path());
-        run_with_stdin(command, &format!("{PASSWORD}\n"))
-    };
+/// `signon user add` for `ana@wola.org`, in `dir` with no database named.
+fn add_user_in(dir: &std::path::Path) {
+    let mut command = signon();
+    command
+        .args([
+            "user",
+            "add",
+            "--email",
+            "ana@wola.org",
+            "--name",
+            "Ana",
+            "--org",
+            "WOLA",
+            "--password-stdin",
+        ])
+        .current_dir(dir);
+    let added = run_with_stdin(command, &format!("{PASSWORD}\n"));
     assert!(
         added.status.success(),
         "{}",
         String::from_utf8_lossy(&added.stderr)
     );
-    assert!(
-        dir.path().join("signon.db").exists(),
-        "./signon.db is the default database"
-    );
+}
 
-    let server = signon()
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
-        .current_dir(dir.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    wait_until_ready(&base).await;
-
+/// What leaves traces in a log: a login, a letter created and opened, a wrong password, a
+/// signature with its contact. Returns the token.
+async fn log_worthy_requests(base: &str) -> String {
+    let token = login(base, "ana@wola.org", PASSWORD).await;
     let client = reqwest::Client::new();
-    let login: Value = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({ "email": "ana@wola.org", "password": PASSWORD }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = login["token"].as_str().unwrap().to_owned();
     let created = client
         .post(format!("{base}/api/v1/letters"))
         .bearer_auth(&token)
@@ -348,6 +284,29 @@ async fn serve_creates_its_database_logs_no_secrets_and_stops_on_sigterm() {
         .await
         .unwrap();
     assert_eq!(signed.status(), StatusCode::ACCEPTED);
+    token
+}
+
+#[tokio::test]
+async fn serve_creates_its_database_logs_no_secrets_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    add_user_in(dir.path());
+    assert!(
+        dir.path().join("signon.db").exists(),
+        "./signon.db is the default database"
+    );
+
+    let server = signon()
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .current_dir(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    wait_until_ready(&base).await;
+    let token = log_worthy_requests(&base).await;
     for _ in 0..100 {
         if dir
             .path()

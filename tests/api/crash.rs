@@ -3,79 +3,17 @@
 //! or two of them on one PostgreSQL database at once.
 
 use std::collections::{HashMap, HashSet};
+use std::future::Future;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use entity::Role;
 use reqwest::StatusCode;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
-use signon::domain::{Email, Password};
-use signon::service::accounts::{self, NewStaff};
 
-use crate::cli::{free_port, signon, wait_until_ready};
-use crate::helpers::{Backend, EmptyDatabase, PASSWORD, organization};
-
-/// A `signon serve` child process writing its log to a file.
-pub(crate) struct Server {
-    child: Child,
-    pub(crate) base: String,
-    log: PathBuf,
-}
-
-impl Server {
-    /// Starts `signon serve` on `database_url` with the given key file and mail folder, and
-    /// waits until it answers.
-    async fn start(
-        database_url: &str,
-        key_file: &Path,
-        mail_dir: &Path,
-        log: PathBuf,
-        env: &[(&str, &str)],
-    ) -> Self {
-        let port = free_port();
-        let out = std::fs::File::create(&log).unwrap();
-        let mut command = signon();
-        command
-            .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
-            .env("DATABASE_URL", database_url)
-            .env("SIGNON_KEY_FILE", key_file)
-            .env("SIGNON_MAIL_DIR", mail_dir)
-            .env("SIGNON_SIGN_RATE", "0")
-            .envs(env.iter().copied())
-            .stdout(Stdio::from(out.try_clone().unwrap()))
-            .stderr(Stdio::from(out));
-        let child = command.spawn().expect("signon serve starts");
-        let base = format!("http://127.0.0.1:{port}");
-        wait_until_ready(&base).await;
-        Self { child, base, log }
-    }
-
-    /// Ends the process at once, as a crash or `kill -9` would.
-    pub(crate) fn kill(&mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-    }
-
-    /// The lines of its log that contain `needle`.
-    fn log_lines(&self, needle: &str) -> Vec<String> {
-        std::fs::read_to_string(&self.log)
-            .unwrap_or_default()
-            .lines()
-            .filter(|line| line.contains(needle))
-            .map(str::to_owned)
-            .collect()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use crate::child_server::{self, ChildServer};
+use crate::helpers::{Backend, EmptyDatabase, organization};
 
 /// An editor's token and an open letter `slug` (with the given retention period) on `base`.
 pub(crate) async fn open_letter(
@@ -84,51 +22,9 @@ pub(crate) async fn open_letter(
     slug: &str,
     retention: i32,
 ) -> String {
-    accounts::add_staff(
-        db,
-        NewStaff {
-            email: Email::parse("coord@wola.org").unwrap(),
-            name: "Coordinator".into(),
-            organization: "WOLA".into(),
-            role: Role::Editor,
-            password: Password::parse(PASSWORD.into()).unwrap(),
-        },
-    )
-    .await
-    .unwrap();
-    let client = reqwest::Client::new();
-    let login: Value = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({ "email": "coord@wola.org", "password": PASSWORD }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = login["token"].as_str().unwrap().to_owned();
-    let letter: Value = client
-        .post(format!("{base}/api/v1/letters"))
-        .bearer_auth(&token)
-        .json(
-            &json!({ "slug": slug, "title": "A letter", "body": "We ask you to act.",
-                       "retention_days": retention }),
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let opened = client
-        .post(format!("{base}/api/v1/letters/{}/status", letter["id"]))
-        .bearer_auth(&token)
-        .json(&json!({ "status": "open" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(opened.status(), StatusCode::OK);
-    token
+    let letter = json!({ "slug": slug, "title": "A letter", "body": "We ask you to act.",
+                         "retention_days": retention });
+    child_server::open_letter(db, base, &letter).await
 }
 
 /// Signs `slug` as `name` through the public API of `base`; whether it was acknowledged.
@@ -222,8 +118,8 @@ impl Place {
         self.dir.path().join(name)
     }
 
-    pub(crate) async fn start(&self, mail: &str, log: &str, env: &[(&str, &str)]) -> Server {
-        Server::start(
+    pub(crate) async fn start(&self, mail: &str, log: &str, env: &[(&str, &str)]) -> ChildServer {
+        ChildServer::start(
             &self.url,
             &self.path("signon.key"),
             &self.path(mail),
@@ -388,52 +284,24 @@ async fn events(base: &str, token: &str, letter_id: i64) -> Vec<Value> {
     }
 }
 
-#[tokio::test]
-#[ignore = "PostgreSQL: set SIGNON_TEST_POSTGRES and run with --include-ignored"]
-async fn two_instances_on_one_postgres_send_each_email_once_and_run_retention_once() {
-    let place = Place::new(Backend::Postgres).await;
-    let test_started = Instant::now();
-    let every = [("SIGNON_RETENTION_EVERY_SECS", "2")];
-    let mut first = place.start("mail-a", "a.log", &every).await;
-    let mut second = place.start("mail-b", "b.log", &every).await;
-    let db = signon::db::connect(&place.url).await.unwrap();
-    let token = open_letter(&db, &first.base, "shared", 1).await;
-    let letter_id = entity::letter::Entity::find()
-        .one(&db)
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
-
-    // 400 signers through either instance, and 20 more who submit through both at once.
+/// Signs 400 signers through either of `bases`, and 20 more through both at once; asserts that
+/// every submission was acknowledged.
+async fn sign_through_both(bases: [&str; 2]) {
     let client = reqwest::Client::new();
-    let bases = [first.base.as_str(), second.base.as_str()];
     let distinct = (0..400).map(|n| {
         let client = &client;
         let base = bases[n % 2];
         async move {
-            sign_answer(
-                client,
-                base,
-                "shared",
-                &format!("Org {n}"),
-                &format!("o{n}@example.org"),
-            )
-            .await
+            let (name, email) = (format!("Org {n}"), format!("o{n}@example.org"));
+            sign_answer(client, base, "shared", &name, &email).await
         }
     });
     let twice = (0..20).flat_map(|n| {
         bases.map(|base| {
             let client = &client;
             async move {
-                sign_answer(
-                    client,
-                    base,
-                    "shared",
-                    &format!("Both {n}"),
-                    &format!("b{n}@example.org"),
-                )
-                .await
+                let (name, email) = (format!("Both {n}"), format!("b{n}@example.org"));
+                sign_answer(client, base, "shared", &name, &email).await
             }
         })
     });
@@ -451,18 +319,26 @@ async fn two_instances_on_one_postgres_send_each_email_once_and_run_retention_on
         refused.is_empty(),
         "every submission is acknowledged: {refused:?}"
     );
-    let started = Instant::now();
-    while unsent(&db).await > 0 {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "the outbox does not empty"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+}
 
-    let stored = signatures_by_name(&db).await;
+/// Waits up to a minute for `done` to hold, checking every `every`; panics with `what` after.
+async fn within_a_minute<F: Future<Output = bool>>(
+    every: Duration,
+    what: &str,
+    mut done: impl FnMut() -> F,
+) {
+    let started = Instant::now();
+    while !done().await {
+        assert!(started.elapsed() < Duration::from_secs(60), "{what}");
+        tokio::time::sleep(every).await;
+    }
+}
+
+/// Asserts one row per signer and one email per outbox row, written by one instance only;
+/// returns how many emails there are and how many the first instance wrote.
+async fn one_email_each(db: &DatabaseConnection, place: &Place) -> (usize, usize) {
     let rows = entity::signature::Entity::find()
-        .all(&db)
+        .all(db)
         .await
         .unwrap()
         .len();
@@ -470,8 +346,8 @@ async fn two_instances_on_one_postgres_send_each_email_once_and_run_retention_on
         rows, 420,
         "one row per signer, however many instances they wrote to"
     );
-    assert_eq!(stored.len(), 420);
-    let outbox = entity::outbox::Entity::find().all(&db).await.unwrap();
+    assert_eq!(signatures_by_name(db).await.len(), 420);
+    let outbox = entity::outbox::Entity::find().all(db).await.unwrap();
     let (per_signature, files) =
         emails_per_signature(&[&place.path("mail-a"), &place.path("mail-b")]);
     let distinct_files: HashSet<&String> = files.iter().collect();
@@ -487,11 +363,20 @@ async fn two_instances_on_one_postgres_send_each_email_once_and_run_retention_on
     );
     assert_eq!(per_signature.len(), 420, "every signer has an email");
     let from_first = std::fs::read_dir(place.path("mail-a")).map_or(0, |d| d.count());
+    (files.len(), from_first)
+}
 
-    // The letter ended long enough ago that the retention job erases every contact.
-    let closed = client
-        .post(format!("{}/api/v1/letters/{letter_id}/status", second.base))
-        .bearer_auth(&token)
+/// Closes the letter through `base`, backdates its closing past the retention period, and
+/// waits for the retention job to erase every contact.
+async fn close_and_wait_for_erasure(
+    db: &DatabaseConnection,
+    base: &str,
+    token: &str,
+    letter_id: i64,
+) {
+    let closed = reqwest::Client::new()
+        .post(format!("{base}/api/v1/letters/{letter_id}/status"))
+        .bearer_auth(token)
         .json(&json!({ "status": "closed" }))
         .send()
         .await
@@ -502,28 +387,25 @@ async fn two_instances_on_one_postgres_send_each_email_once_and_run_retention_on
     ))
     .await
     .unwrap();
-    let started = Instant::now();
-    loop {
-        let left = entity::signature::Entity::find()
-            .filter(entity::signature::Column::ContactEmailKey.is_not_null())
-            .all(&db)
-            .await
-            .unwrap()
-            .len();
-        if left == 0 {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "{left} contacts not erased"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    // A few more periods, in which either instance could run the job again.
-    tokio::time::sleep(Duration::from_secs(5)).await;
+    within_a_minute(
+        Duration::from_millis(200),
+        "contacts not erased",
+        || async {
+            entity::signature::Entity::find()
+                .filter(entity::signature::Column::ContactEmailKey.is_not_null())
+                .all(db)
+                .await
+                .unwrap()
+                .is_empty()
+        },
+    )
+    .await;
+}
 
+/// Asserts that the audit trail erases each of the 420 contacts once; returns how many.
+async fn each_contact_erased_once(base: &str, token: &str, letter_id: i64) -> usize {
     let mut erased: HashMap<i64, usize> = HashMap::new();
-    for event in events(&first.base, &token, letter_id).await {
+    for event in events(base, token, letter_id).await {
         if event["action"] == "signature.contact_erased" {
             *erased
                 .entry(event["signature_id"].as_i64().unwrap())
@@ -535,19 +417,22 @@ async fn two_instances_on_one_postgres_send_each_email_once_and_run_retention_on
         erased.values().all(|n| *n == 1),
         "each contact erased by one run of one instance"
     );
-    // Stopped, so that no run starts between counting it here and in the logs.
-    let elapsed = test_started.elapsed();
-    first.kill();
-    second.kill();
+    erased.len()
+}
+
+/// Asserts that the retention job's runs, as counted in the database, are those the two
+/// stopped instances logged, at most one per period of 2 s; returns the runs of each.
+async fn retention_ran_once_per_period(
+    db: &DatabaseConnection,
+    servers: [&ChildServer; 2],
+    elapsed: Duration,
+) -> (i64, usize, usize) {
     let job = entity::scheduled_job::Entity::find_by_id("retention")
-        .one(&db)
+        .one(db)
         .await
         .unwrap()
         .unwrap();
-    let (runs_a, runs_b) = (
-        first.log_lines("the retention job runs").len(),
-        second.log_lines("the retention job runs").len(),
-    );
+    let [runs_a, runs_b] = servers.map(|server| server.log_lines("the retention job runs").len());
     // A run taken in the instant before the kill may be counted without its log line.
     assert!(
         (job.runs as usize).abs_diff(runs_a + runs_b) <= 1,
@@ -560,13 +445,51 @@ async fn two_instances_on_one_postgres_send_each_email_once_and_run_retention_on
         "{} runs in {elapsed:?}: more than one per period",
         job.runs
     );
+    (job.runs, runs_a, runs_b)
+}
+
+#[tokio::test]
+#[ignore = "PostgreSQL: set SIGNON_TEST_POSTGRES and run with --include-ignored"]
+async fn two_instances_on_one_postgres_send_each_email_once_and_run_retention_once() {
+    let place = Place::new(Backend::Postgres).await;
+    let test_started = Instant::now();
+    let every = [("SIGNON_RETENTION_EVERY_SECS", "2")];
+    let mut first = place.start("mail-a", "a.log", &every).await;
+    let mut second = place.start("mail-b", "b.log", &every).await;
+    let db = signon::db::connect(&place.url).await.unwrap();
+    let token = open_letter(&db, &first.base, "shared", 1).await;
+    let letter_id = entity::letter::Entity::find()
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+
+    sign_through_both([first.base.as_str(), second.base.as_str()]).await;
+    within_a_minute(
+        Duration::from_millis(100),
+        "the outbox does not empty",
+        || async { unsent(&db).await == 0 },
+    )
+    .await;
+    let (emails, from_first) = one_email_each(&db, &place).await;
+
+    // The letter ended long enough ago that the retention job erases every contact.
+    close_and_wait_for_erasure(&db, &second.base, &token, letter_id).await;
+    // A few more periods, in which either instance could run the job again.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let erased = each_contact_erased_once(&first.base, &token, letter_id).await;
+
+    // Stopped, so that no run starts between counting it here and in the logs.
+    let elapsed = test_started.elapsed();
+    first.kill();
+    second.kill();
+    let (runs, runs_a, runs_b) =
+        retention_ran_once_per_period(&db, [&first, &second], elapsed).await;
     println!(
-        "two instances: 440 submissions, {rows} signers, {} emails ({from_first} by the first \
-         instance), each once; the retention job ran {} times in {:.0} s at most every 2 s \
-         ({runs_a} by the first, {runs_b} by the second), erasing each of {} contacts once",
-        files.len(),
-        job.runs,
+        "two instances: 440 submissions, 420 signers, {emails} emails ({from_first} by the first \
+         instance), each once; the retention job ran {runs} times in {:.0} s at most every 2 s \
+         ({runs_a} by the first, {runs_b} by the second), erasing each of {erased} contacts once",
         elapsed.as_secs_f64(),
-        erased.len()
     );
 }

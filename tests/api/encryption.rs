@@ -3,14 +3,15 @@
 //! rotation; upgrading a database from before encryption.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::Output;
 
 use entity::Role;
 use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
 use serde_json::{Value, json};
 
-use crate::cli::{assert_clear_failure, free_port, signon, wait_until_ready};
+use crate::child_server::{self, ChildServer, signon};
+use crate::cli::assert_clear_failure;
 use crate::helpers::{Backend, EmptyDatabase, PASSWORD, TestApp, organization};
 
 /// A contact no other test uses: whatever of it is found in the database was leaked.
@@ -392,33 +393,19 @@ async fn refuses_to_start_without_the_keys_of_its_contact_data(backend: Backend)
 backend_test!(refuses_to_start_without_the_keys_of_its_contact_data);
 
 /// `signon serve` as a separate process on a database and key file.
-struct Server {
-    child: Child,
-    base: String,
-}
+/// `signon serve` as a child process, with requests as staff make them.
+struct Server(ChildServer);
 
 impl Server {
     async fn start(database_url: &str, key_file: &Path) -> Self {
-        let port = free_port();
-        let child = signon()
-            .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
-            .args(["--database-url", database_url])
-            .arg("--key-file")
-            .arg(key_file)
-            .env("SIGNON_MAIL_DIR", key_file.parent().unwrap().join("mail"))
-            .env("SIGNON_SIGN_RATE", "0")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let base = format!("http://127.0.0.1:{port}");
-        wait_until_ready(&base).await;
-        Self { child, base }
+        let dir = key_file.parent().unwrap();
+        let log = dir.join("server.log");
+        Self(ChildServer::start(database_url, key_file, &dir.join("mail"), log, &[]).await)
     }
 
     async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> reqwest::Response {
         let mut request = reqwest::Client::new()
-            .post(format!("{}{path}", self.base))
+            .post(format!("{}{path}", self.0.base))
             .json(body);
         if let Some(token) = token {
             request = request.bearer_auth(token);
@@ -428,7 +415,7 @@ impl Server {
 
     async fn get(&self, path: &str, token: &str) -> String {
         let response = reqwest::Client::new()
-            .get(format!("{}{path}", self.base))
+            .get(format!("{}{path}", self.0.base))
             .bearer_auth(token)
             .send()
             .await
@@ -438,17 +425,7 @@ impl Server {
     }
 
     async fn login(&self, email: &str) -> String {
-        let answer: Value = self
-            .post(
-                "/api/v1/auth/login",
-                None,
-                &json!({ "email": email, "password": PASSWORD }),
-            )
-            .await
-            .json()
-            .await
-            .unwrap();
-        answer["token"].as_str().unwrap().to_owned()
+        child_server::login(&self.0.base, email, PASSWORD).await
     }
 
     /// Everything staff see of a letter's signatures: the list and the staff CSV.
@@ -468,13 +445,8 @@ impl Server {
         )
     }
 
-    fn stop(mut self) {
-        let status = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-        assert!(self.child.wait().unwrap().success(), "signon stops cleanly");
+    fn stop(self) {
+        self.0.stop();
     }
 }
 
@@ -507,44 +479,18 @@ async fn stored_values(db: &DatabaseConnection, table: &str) -> Vec<String> {
         .collect()
 }
 
-async fn rotate_key_keeps_every_contact_readable_and_no_old_ciphertext(backend: Backend) {
-    let dir = tempfile::tempdir().unwrap();
-    let empty = EmptyDatabase::new(backend).await;
-    let key_file = dir.path().join("signon.key");
-    let added = {
-        let mut command = signon();
-        command.args([
-            "user",
-            "add",
-            "--email",
-            "ana@wola.org",
-            "--name",
-            "Ana",
-            "--org",
-            "WOLA",
-        ]);
-        command.args([
-            "--role",
-            "editor",
-            "--password-stdin",
-            "--database-url",
-            &empty.url,
-        ]);
-        crate::cli::run_with_stdin(command, &format!("{PASSWORD}\n"))
-    };
-    assert!(
-        added.status.success(),
-        "{}",
-        String::from_utf8_lossy(&added.stderr)
-    );
-    let markers: Vec<Marker> = (0..4).map(|_| Marker::new()).collect();
-
-    let server = Server::start(&empty.url, &key_file).await;
-    let token = server.login("ana@wola.org").await;
+/// An open letter `rotating` with a contact of each of `signed` signed through the form and
+/// one of `imported` from a CSV file; returns its id.
+async fn letter_with_contacts(
+    server: &Server,
+    token: &str,
+    signed: &[Marker],
+    imported: &Marker,
+) -> i64 {
     let letter: Value = server
         .post(
             "/api/v1/letters",
-            Some(&token),
+            Some(token),
             &json!({ "slug": "rotating", "title": "T", "body": "We ask you to act." }),
         )
         .await
@@ -555,11 +501,11 @@ async fn rotate_key_keeps_every_contact_readable_and_no_old_ciphertext(backend: 
     server
         .post(
             &format!("/api/v1/letters/{id}/status"),
-            Some(&token),
+            Some(token),
             &json!({ "status": "open" }),
         )
         .await;
-    for (n, marker) in markers[..2].iter().enumerate() {
+    for (n, marker) in signed.iter().enumerate() {
         let signed = server
             .post(
                 "/api/v1/public/letters/rotating/signatures",
@@ -570,32 +516,94 @@ async fn rotate_key_keeps_every_contact_readable_and_no_old_ciphertext(backend: 
         assert_eq!(signed.status(), StatusCode::ACCEPTED);
     }
     let imported = reqwest::Client::new()
-        .post(format!("{}/api/v1/letters/{id}/imports", server.base))
-        .bearer_auth(&token)
+        .post(format!("{}/api/v1/letters/{id}/imports", server.0.base))
+        .bearer_auth(token)
         .header("content-type", "text/csv")
-        .body(csv_with(&[(&markers[2], "Imported Organization")]))
+        .body(csv_with(&[(imported, "Imported Organization")]))
         .send()
         .await
         .unwrap();
     assert_eq!(imported.status(), StatusCode::OK);
-    server.stop();
-    let db = Database::connect(&empty.url).await.unwrap();
-    let before = stored_values(&db, "signatures").await;
-    let before_outbox = stored_values(&db, "outbox").await;
-    assert!(before.len() >= 9, "{before:?}");
-    let old_key = data_keys(&key_file).remove(0);
+    id
+}
 
-    // As a rotation that stopped halfway leaves it: the new key first, the old one still read.
+/// Puts a new data key before `old_key` in the key file, as a rotation that stopped halfway
+/// leaves it; returns the new key.
+fn put_a_new_key_first(key_file: &Path, old_key: &str) -> String {
     let new_key = hex::encode(uuid::Uuid::new_v4().as_bytes().repeat(2));
-    let text = std::fs::read_to_string(&key_file).unwrap();
+    let text = std::fs::read_to_string(key_file).unwrap();
     std::fs::write(
-        &key_file,
+        key_file,
         text.replace(
             &format!("data_key={old_key}"),
             &format!("data_key={new_key}\ndata_key={old_key}"),
         ),
     )
     .unwrap();
+    new_key
+}
+
+/// `signon rotate-key` on the database with the key file.
+fn rotate_key(database_url: &str, key_file: &Path) -> Output {
+    signon()
+        .args(["rotate-key", "--database-url", database_url])
+        .arg("--key-file")
+        .arg(key_file)
+        .output()
+        .unwrap()
+}
+
+/// Asserts that every stored contact value is under one key, that none of the ciphertexts
+/// `before` is left anywhere in the database's files, and none of the markers in clear.
+async fn assert_resealed(
+    database_url: &str,
+    db: &DatabaseConnection,
+    before: &[String],
+    markers: &[Marker],
+) {
+    let mut after = stored_values(db, "signatures").await;
+    after.extend(stored_values(db, "outbox").await);
+    let prefix = &after[0][..12];
+    assert!(
+        after.iter().all(|value| value.starts_with(prefix)),
+        "{after:?}"
+    );
+    let raw = String::from_utf8_lossy(&stored_bytes(database_url, db).await).into_owned();
+    for old in before {
+        let payload = old.rsplit(':').next().unwrap();
+        assert!(!raw.contains(payload), "an old ciphertext remains: {old}");
+    }
+    assert_holds_none(
+        raw.as_bytes(),
+        &markers.iter().collect::<Vec<_>>(),
+        "the database",
+    );
+}
+
+async fn rotate_key_keeps_every_contact_readable_and_no_old_ciphertext(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = EmptyDatabase::new(backend).await;
+    let key_file = dir.path().join("signon.key");
+    let added = crate::cli::user_add(&empty.url, "ana@wola.org", "WOLA", PASSWORD);
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let markers: Vec<Marker> = (0..4).map(|_| Marker::new()).collect();
+
+    let server = Server::start(&empty.url, &key_file).await;
+    let token = server.login("ana@wola.org").await;
+    let id = letter_with_contacts(&server, &token, &markers[..2], &markers[2]).await;
+    server.stop();
+    let db = Database::connect(&empty.url).await.unwrap();
+    let mut before = stored_values(&db, "signatures").await;
+    let signature_values = before.len();
+    assert!(signature_values >= 9, "{before:?}");
+    before.extend(stored_values(&db, "outbox").await);
+    let old_key = data_keys(&key_file).remove(0);
+
+    let new_key = put_a_new_key_first(&key_file, &old_key);
     let server = Server::start(&empty.url, &key_file).await;
     let signed = server
         .post(
@@ -609,21 +617,10 @@ async fn rotate_key_keeps_every_contact_readable_and_no_old_ciphertext(backend: 
     for value in markers.iter().flat_map(Marker::texts) {
         assert!(seen.contains(value), "halfway, {value:?} is readable");
     }
-    let refused = signon()
-        .args(["rotate-key", "--database-url", &empty.url])
-        .arg("--key-file")
-        .arg(&key_file)
-        .output()
-        .unwrap();
-    assert_clear_failure(&refused, "stop it first");
+    assert_clear_failure(&rotate_key(&empty.url, &key_file), "stop it first");
     server.stop();
 
-    let rotated = signon()
-        .args(["rotate-key", "--database-url", &empty.url])
-        .arg("--key-file")
-        .arg(&key_file)
-        .output()
-        .unwrap();
+    let rotated = rotate_key(&empty.url, &key_file);
 
     let stderr = String::from_utf8_lossy(&rotated.stderr);
     assert!(rotated.status.success(), "{stderr}");
@@ -636,24 +633,9 @@ async fn rotate_key_keeps_every_contact_readable_and_no_old_ciphertext(backend: 
         "the rotation finished with the key it had started"
     );
     assert_private(&key_file);
-    let mut after = stored_values(&db, "signatures").await;
-    assert_eq!(after.len(), before.len() + 3, "{after:?}");
-    after.extend(stored_values(&db, "outbox").await);
-    let prefix = &after[0][..12];
-    assert!(
-        after.iter().all(|value| value.starts_with(prefix)),
-        "{after:?}"
-    );
-    let raw = String::from_utf8_lossy(&stored_bytes(&empty.url, &db).await).into_owned();
-    for old in before.iter().chain(&before_outbox) {
-        let payload = old.rsplit(':').next().unwrap();
-        assert!(!raw.contains(payload), "an old ciphertext remains: {old}");
-    }
-    assert_holds_none(
-        raw.as_bytes(),
-        &markers.iter().collect::<Vec<_>>(),
-        "the database",
-    );
+    let after = stored_values(&db, "signatures").await;
+    assert_eq!(after.len(), signature_values + 3, "{after:?}");
+    assert_resealed(&empty.url, &db, &before, &markers).await;
     drop(db);
 
     let server = Server::start(&empty.url, &key_file).await;
@@ -676,20 +658,9 @@ fn base64_url(text: &str) -> Vec<u8> {
 
 backend_test!(rotate_key_keeps_every_contact_readable_and_no_old_ciphertext);
 
-async fn a_database_from_before_encryption_moves_its_key_out_and_encrypts_its_contacts(
-    backend: Backend,
-) {
-    // A database as earlier versions left it: the lookup key in `server_secrets`, contacts in
-    // clear, no key file.
-    let app = TestApp::spawn(backend).await;
-    let staff = app
-        .staff_token("coord@wola.org", "WOLA", Role::Editor)
-        .await;
-    let id = app.open_letter(&staff, "upgrade").await;
-    let old = Marker::new();
-    let signed = app.sign("upgrade", &json_with(&old, "Sin Fronteras")).await;
-    assert_eq!(signed.status(), StatusCode::ACCEPTED);
-    app.delivered_emails().await;
+/// Turns the app's database into one as versions before encryption at rest left it: the
+/// contact `old` in clear, the lookup key in `server_secrets`; returns that key.
+async fn as_before_encryption(app: &TestApp, old: &Marker) -> String {
     let secret = std::fs::read_to_string(&app.key_file)
         .unwrap()
         .lines()
@@ -711,6 +682,25 @@ async fn a_database_from_before_encryption_moves_its_key_out_and_encrypts_its_co
             .await
             .unwrap();
     }
+    secret
+}
+
+async fn a_database_from_before_encryption_moves_its_key_out_and_encrypts_its_contacts(
+    backend: Backend,
+) {
+    // A database as earlier versions left it: the lookup key in `server_secrets`, contacts in
+    // clear, no key file.
+    let app = TestApp::spawn(backend).await;
+    let staff = app
+        .staff_token("coord@wola.org", "WOLA", Role::Editor)
+        .await;
+    let id = app.open_letter(&staff, "upgrade").await;
+    let old = Marker::new();
+    let signed = app.sign("upgrade", &json_with(&old, "Sin Fronteras")).await;
+    assert_eq!(signed.status(), StatusCode::ACCEPTED);
+    app.delivered_emails().await;
+    let secret = as_before_encryption(&app, &old).await;
+    let backend_kind = app.db.get_database_backend();
     let dir = tempfile::tempdir().unwrap();
     let key_file = dir.path().join("signon.key");
 

@@ -17,6 +17,9 @@ mod auth;
 mod backup;
 mod browser;
 mod changes;
+// Shared with the benchmarks: see its header.
+#[path = "../../benches/support/server.rs"]
+mod child_server;
 mod cli;
 mod crash;
 mod delivery;
@@ -35,6 +38,7 @@ mod moderation;
 mod openapi;
 mod outbox;
 mod pages;
+mod partners;
 mod public;
 mod public_cache;
 mod races;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use entity::{Role, letter_snapshot, signature};
 use reqwest::StatusCode;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 use tokio::sync::Barrier;
 
@@ -164,6 +164,44 @@ db_test!(
         let rows = signature_rows(&app, id).await;
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].status, entity::SignatureStatus::Approved);
+    }
+);
+
+db_test!(
+    a_submission_while_the_letter_is_being_closed_waits_for_it_and_is_refused,
+    |app| {
+        let (_, id) = editor_and_letter(&app, "closing-now").await;
+        // Closing or delivering a letter holds its lock until it commits.
+        let closing = signon::db::begin_letter_write(&app.db, id).await.unwrap();
+        let app = Arc::new(app);
+        let signing = tokio::spawn({
+            let app = app.clone();
+            async move {
+                let submission = organization("Sin Fronteras", "ana@sinfronteras.org.mx");
+                answer(app.sign("closing-now", &submission).await).await
+            }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+        assert!(
+            !signing.is_finished(),
+            "the submission waits for the change of the letter"
+        );
+        entity::letter::ActiveModel {
+            id: sea_orm::ActiveValue::Set(id),
+            status: sea_orm::ActiveValue::Set(entity::LetterStatus::Closed),
+            ..Default::default()
+        }
+        .update(&closing)
+        .await
+        .unwrap();
+        closing.commit().await.unwrap();
+
+        let (status, body) = signing.await.unwrap();
+        assert_eq!(status, StatusCode::CONFLICT, "{body}");
+        assert!(
+            signature_rows(&app, id).await.is_empty(),
+            "no signature landed on the closed letter"
+        );
     }
 );
 

@@ -455,7 +455,7 @@ async fn an_import_over_the_row_cap_is_refused_naming_the_cap() {
 
     let file = app.mail_dir.with_file_name("four.csv");
     std::fs::write(&file, csv_of(4)).unwrap();
-    let output = crate::cli::signon()
+    let output = crate::child_server::signon()
         .args([
             "import",
             "capped",

@@ -9,7 +9,7 @@ use serde_json::json;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
-use crate::cli::{free_port, signon, wait_until_ready};
+use crate::child_server::{free_port, signon, wait_until_ready};
 use crate::helpers::{Backend, SentEmail, TestApp, organization};
 
 /// What the SMTP server received: envelope recipients and the message.

@@ -196,23 +196,7 @@ fn write(pdf: &[u8], dir: &tempfile::TempDir, name: &str) -> std::path::PathBuf 
 
 #[test]
 fn the_400_name_letter_prints_every_name_exactly_in_order_with_embedded_fonts() {
-    let mut list = fixture::organizations();
-    let tricky = tricky_names();
-    assert!(tricky.iter().any(|name| name.chars().count() >= 270));
-    for (index, name) in tricky.iter().enumerate() {
-        list.push(organization(
-            1000 + index as i64,
-            name,
-            Some("Ciudad de México"),
-            Some("MX"),
-        ));
-    }
-    list.push(individual(
-        2000,
-        "Dra. María-José Ñúñez",
-        Some("Universidad Nacional Autónoma de México (UNAM)"),
-    ));
-    list.push(individual(2001, "Jean-Baptiste N'Diaye", None));
+    let list = the_400_names();
     let leads = [
         "Our World Is Not for Sale (OWINFS)",
         "Public Services International (PSI)",
@@ -274,8 +258,36 @@ fn the_400_name_letter_prints_every_name_exactly_in_order_with_embedded_fonts() 
         );
     }
 
-    // Fonts: all embedded (and subset).
-    let fonts = String::from_utf8(poppler("pdffonts", &[path(&file)])).expect("UTF-8");
+    assert_fonts_embedded(&file);
+    assert_page_one_has_ink(&file, &dir);
+}
+
+/// The fixture's organizations, the tricky names (one of 270 characters or more) and two
+/// individuals, one without an affiliation.
+fn the_400_names() -> Vec<Signatory> {
+    let mut list = fixture::organizations();
+    let tricky = tricky_names();
+    assert!(tricky.iter().any(|name| name.chars().count() >= 270));
+    for (index, name) in tricky.iter().enumerate() {
+        list.push(organization(
+            1000 + index as i64,
+            name,
+            Some("Ciudad de México"),
+            Some("MX"),
+        ));
+    }
+    list.push(individual(
+        2000,
+        "Dra. María-José Ñúñez",
+        Some("Universidad Nacional Autónoma de México (UNAM)"),
+    ));
+    list.push(individual(2001, "Jean-Baptiste N'Diaye", None));
+    list
+}
+
+/// All four fonts of the PDF are embedded (and subset) DejaVu Sans.
+fn assert_fonts_embedded(file: &Path) {
+    let fonts = String::from_utf8(poppler("pdffonts", &[path(file)])).expect("UTF-8");
     let rows: Vec<&str> = fonts
         .lines()
         .skip(2)
@@ -288,8 +300,10 @@ fn the_400_name_letter_prints_every_name_exactly_in_order_with_embedded_fonts() 
         assert_eq!(embedded, Some(&"yes"), "not embedded: {row}");
         assert!(row.contains("DejaVuSans"), "{row}");
     }
+}
 
-    // The first page, as an image, has ink on it.
+/// The first page, as an image, has ink on it.
+fn assert_page_one_has_ink(file: &Path, dir: &tempfile::TempDir) {
     let png = dir.path().join("page");
     poppler(
         "pdftoppm",
@@ -302,14 +316,14 @@ fn the_400_name_letter_prints_every_name_exactly_in_order_with_embedded_fonts() 
             "-l",
             "1",
             "-singlefile",
-            path(&file),
+            path(file),
             path(&png),
         ],
     );
     let png = std::fs::read(png.with_extension("png")).expect("pdftoppm wrote the PNG");
     assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
     assert!(png.len() > 5_000, "a {} byte PNG looks blank", png.len());
-    let dark = dark_fraction(&file);
+    let dark = dark_fraction(file);
     assert!(
         (0.01..0.5).contains(&dark),
         "{:.1}% of page 1 is ink",

@@ -208,14 +208,17 @@ pub enum LetterTab {
     Share,
     /// Personal invitations and reminders.
     Invitations,
+    /// Partner links, their counts and the embeddable form.
+    Partners,
 }
 
 impl LetterTab {
-    const ALL: [LetterTab; 8] = [
+    const ALL: [LetterTab; 9] = [
         Self::Overview,
         Self::Edit,
         Self::Signatures,
         Self::Invitations,
+        Self::Partners,
         Self::Import,
         Self::Exports,
         Self::Audit,
@@ -233,6 +236,7 @@ impl LetterTab {
             Self::Audit => "/audit",
             Self::Share => "/share",
             Self::Invitations => "/invitations",
+            Self::Partners => "/partners",
         };
         format!("/admin/letters/{letter_id}{suffix}")
     }
@@ -247,6 +251,7 @@ impl LetterTab {
             Self::Audit => ctx.t("History", "Historial"),
             Self::Share => ctx.t("Share", "Compartir"),
             Self::Invitations => ctx.t("Invitations", "Invitaciones"),
+            Self::Partners => ctx.t("Partners", "Aliadas"),
         }
     }
 }

@@ -50,6 +50,8 @@ pub struct LetterForm {
     /// The addressees' email addresses, one a line.
     addressee_emails: String,
     cover_note: String,
+    /// The origins that may frame the embeddable form, one per line.
+    embed_origins: String,
     /// Which button was pressed: `preview` or `save`.
     action: String,
 }
@@ -77,6 +79,7 @@ impl Default for LetterForm {
             translation_addressees: String::new(),
             addressee_emails: String::new(),
             cover_note: String::new(),
+            embed_origins: String::new(),
             action: String::new(),
         }
     }
@@ -149,6 +152,7 @@ impl LetterForm {
                 .collect::<Vec<_>>()
                 .join("\n"),
             cover_note: letter.cover_note.clone(),
+            embed_origins: view.embed_origins().origins().join("\n"),
             action: String::new(),
         }
     }
@@ -195,6 +199,14 @@ impl LetterForm {
                 ),
                 cover_note: Some(self.cover_note.clone()),
             },
+            embed_origins: Some(
+                self.embed_origins
+                    .lines()
+                    .map(str::trim)
+                    .filter(|line| !line.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+            ),
         };
         (fields, errors)
     }
@@ -321,6 +333,7 @@ fn form_page(
             (settings_section(ctx, &marks, form))
             (translation_section(ctx, &marks, form))
             (delivery_section(ctx, &marks, form))
+            (embed_section(ctx, &marks, form))
             div.actions {
                 button.secondary type="submit" name="action" value="preview" { (ctx.t("Preview", "Vista previa")) }
                 button type="submit" name="action" value="save" { (ctx.t("Save", "Guardar")) }
@@ -579,6 +592,17 @@ fn delivery_section(ctx: &Signed, marks: &Marks<'_>, form: &LetterForm) -> Marku
             "Optional: the coordinators' words above the letter in that email.",
             "Opcional: las palabras de quienes coordinan, antes de la carta, en ese correo.",
         )), &form.cover_note, 5))
+    }
+}
+
+/// Which partner sites may show the sign-on form in a frame (`/l/{slug}/embed`).
+fn embed_section(ctx: &Signed, marks: &Marks<'_>, form: &LetterForm) -> Markup {
+    html! {
+        h2 { (ctx.t("Form on partner sites", "Formulario en sitios aliados")) }
+        (marks.textarea("embed_origins", ctx.t("Sites that may embed the form", "Sitios que pueden insertar el formulario"), Some(ctx.t(
+            "One per line, as https:// and the site's host name, with a port if it has one and nothing after: https://www.example.org. Only these sites can show the form in a frame; leave it empty to allow none. The code to paste is on the Partners tab.",
+            "Uno por línea, como https:// y el nombre del sitio, con un puerto si lo tiene y nada después: https://www.ejemplo.org. Solo estos sitios pueden mostrar el formulario en un marco; déjelo vacío para no permitir ninguno. El código para pegar está en la pestaña Aliados.",
+        )), &form.embed_origins, 3))
     }
 }
 

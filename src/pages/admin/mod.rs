@@ -17,6 +17,7 @@ mod letter;
 mod letter_form;
 mod letters;
 mod members;
+mod partners;
 pub mod session;
 mod share;
 mod signature_actions;
@@ -106,6 +107,11 @@ fn letter_routes(routes: Route) -> Route {
         .at(
             "/letters/:id/invitations/reminders",
             post(invitations::set_reminders),
+        )
+        // Partner links and the embeddable form.
+        .at(
+            "/letters/:id/partners",
+            get(partners::partners_page).post(partners::create),
         )
 }
 
