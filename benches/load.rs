@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 
 use sea_orm::{ConnectionTrait, Database};
 use signon::config::KeySettings;
+use signon::service::signing::SigningContext;
 use signon::service::{import, key_store, letters};
 
 #[path = "support/server.rs"]
@@ -95,7 +96,13 @@ async fn seed(url: &str, key_file: &std::path::Path, count: u64) -> u64 {
     let keys = key_store::load(&db, url, &settings)
         .await
         .expect("keys load");
-    let demo = signon::demo::seed(&db, &keys)
+    // The demo only opens its letter, which emails nobody: any address does for links.
+    let ctx = SigningContext {
+        keys: Arc::new(keys.clone()),
+        base_url: "http://127.0.0.1/".parse().expect("a valid literal URL"),
+        token_lifetime: chrono::Duration::days(7),
+    };
+    let demo = signon::demo::seed(&db, &ctx)
         .await
         .expect("the demo letter is created")
         .expect("the database was empty");

@@ -736,7 +736,7 @@ async fn backup(
 async fn print_demo(app: &Application) -> anyhow::Result<()> {
     let state = app.state();
     let base = state.base_url.as_str().trim_end_matches('/').to_owned();
-    match crate::demo::seed(&state.db, &state.keys)
+    match crate::demo::seed(&state.db, &state.signing_context())
         .await
         .map_err(describe)?
     {

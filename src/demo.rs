@@ -8,8 +8,8 @@ use crate::domain::{Email, Password, Slug, Token, Translation};
 use crate::error::AppResult;
 use crate::service::accounts::{self, NewStaff};
 use crate::service::import;
-use crate::service::keys::Keys;
 use crate::service::letters::{self, LetterChanges, NewLetter};
+use crate::service::signing::SigningContext;
 
 /// The demo coordinator's login email.
 pub const DEMO_EMAIL: &str = "demo@example.org";
@@ -83,7 +83,7 @@ const PEOPLE: [&str; 10] = [
 const TYPES: [&str; 4] = ["Shelter", "Legal aid", "Faith-based", "Network"];
 
 /// Creates the demo data when the database has no staff account yet; `None` when it has.
-pub async fn seed(db: &DatabaseConnection, keys: &Keys) -> AppResult<Option<DemoLogin>> {
+pub async fn seed(db: &DatabaseConnection, ctx: &SigningContext) -> AppResult<Option<DemoLogin>> {
     if user::Entity::find().count(db).await? > 0 {
         return Ok(None);
     }
@@ -128,7 +128,7 @@ pub async fn seed(db: &DatabaseConnection, keys: &Keys) -> AppResult<Option<Demo
         },
     })
     .await?;
-    letters::set_status(db, &staff, view.letter.id, LetterStatus::Open).await?;
+    letters::set_status(db, ctx, &staff, view.letter.id, LetterStatus::Open).await?;
     let csv = signatories_csv();
     let letter = letters::find_by_slug(db, DEMO_SLUG).await?;
     let options = import::ImportOptions {
@@ -137,7 +137,7 @@ pub async fn seed(db: &DatabaseConnection, keys: &Keys) -> AppResult<Option<Demo
     };
     let report = import::import(
         db,
-        keys,
+        &ctx.keys,
         Some(&staff),
         &letter,
         csv.into_bytes(),

@@ -17,6 +17,8 @@ pub struct Texts {
     pub sign_heading: &'static str,
     pub letter_closed: &'static str,
     pub letter_delivered: &'static str,
+    /// The link to a delivered letter's frozen PDF.
+    pub delivered_pdf: &'static str,
     pub deadline_label: &'static str,
     pub not_in_your_language: &'static str,
     pub who_signs: &'static str,
@@ -118,6 +120,7 @@ pub const EN: Texts = Texts {
     sign_heading: "Sign this letter",
     letter_closed: "This letter is closed to new signatures.",
     letter_delivered: "This letter was delivered to its addressees.",
+    delivered_pdf: "The letter as delivered, with every signatory (PDF)",
     deadline_label: "Signatures close on",
     not_in_your_language: "This letter is not available in English; it is shown in its original language.",
     who_signs: "Who is signing?",
@@ -217,6 +220,7 @@ pub const ES: Texts = Texts {
     sign_heading: "Firmar esta carta",
     letter_closed: "Esta carta ya no recibe firmas.",
     letter_delivered: "Esta carta fue entregada a sus destinatarios.",
+    delivered_pdf: "La carta tal como se entregó, con todas las firmas (PDF)",
     deadline_label: "Se reciben firmas hasta el",
     not_in_your_language: "Esta carta no está disponible en español; se muestra en su idioma original.",
     who_signs: "¿Quién firma?",
@@ -377,7 +381,7 @@ pub fn field_error(message: &str, language: Language) -> String {
     {
         return format!("Debe tener como máximo {max} caracteres.");
     }
-    if let Some(spanish) = partner_field_error(message) {
+    if let Some(spanish) = letter_setting_error(message) {
         return spanish.to_owned();
     }
     match message {
@@ -421,6 +425,15 @@ pub fn field_error(message: &str, language: Language) -> String {
         "The deadline has passed: set a later one before reopening." => {
             "La fecha límite ya pasó: fije una posterior antes de reabrir."
         }
+        other => other,
+    }
+    .to_owned()
+}
+
+/// The Spanish of the refusals about a letter's settings (coordinators, delivery, embedding,
+/// partners), kept apart from [`field_error`]'s general ones.
+fn letter_setting_error(message: &str) -> Option<&'static str> {
+    let spanish = match message {
         "No organization with this name has an account here; its staff must be added first." => {
             "Ninguna organización con este nombre tiene cuenta aquí; primero hay que agregar a su personal."
         }
@@ -430,14 +443,10 @@ pub fn field_error(message: &str, language: Language) -> String {
         "This organization already coordinates this letter." => {
             "Esta organización ya coordina esta carta."
         }
-        other => other,
-    }
-    .to_owned()
-}
-
-/// The Spanish of the partner links' and embedded form's field errors.
-fn partner_field_error(message: &str) -> Option<&'static str> {
-    Some(match message {
+        "Each address must be an email address such as name@example.org." => {
+            "Cada dirección debe ser un correo como nombre@ejemplo.org."
+        }
+        "At most 50 addresses." => "Como máximo 50 direcciones.",
         crate::domain::EmbedOrigins::RULE => {
             "Escriba cada origen como https:// y el nombre del sitio, con un puerto opcional y nada después, como https://www.ejemplo.org."
         }
@@ -449,7 +458,8 @@ fn partner_field_error(message: &str) -> Option<&'static str> {
             "Esta carta ya tiene una organización aliada con este código."
         }
         _ => return None,
-    })
+    };
+    Some(spanish)
 }
 
 /// `en` or `es`.
@@ -598,6 +608,33 @@ mod tests {
                 message,
                 "{field}: {message} has a Spanish form"
             );
+        }
+    }
+
+    #[test]
+    fn every_message_of_the_delivery_settings_has_its_spanish_form() {
+        use crate::service::delivery::DeliveryFields;
+        use crate::service::letters::LetterFields;
+        let too_many: Vec<String> = (0..=crate::domain::AddresseeEmails::MAX)
+            .map(|n| format!("a{n}@example.org"))
+            .collect();
+        for addresses in [vec!["not an address".to_owned()], too_many] {
+            let wrong = LetterFields {
+                delivery: DeliveryFields {
+                    addressee_emails: Some(addresses),
+                    cover_note: Some("x".repeat(5001)),
+                },
+                ..Default::default()
+            };
+            let errors = wrong.parse().unwrap_err().into_map();
+            assert_eq!(errors.len(), 2, "{errors:?}");
+            for (field, message) in errors {
+                assert_ne!(
+                    field_error(&message, Language::Es),
+                    message,
+                    "{field}: {message} has a Spanish form"
+                );
+            }
         }
     }
 

@@ -47,6 +47,11 @@ pub struct Model {
     /// letter (text, settings, status, coordinators, approved signatories): the key of the
     /// public pages' cache and of their `ETag`.
     pub list_version: i64,
+    /// A JSON array of the addressees' email addresses, to which delivery sends the frozen
+    /// PDF; never shown on a public page.
+    pub addressee_emails: String,
+    /// The coordinators' note above the letter in the addressees' email; may be empty.
+    pub cover_note: String,
     /// A JSON array of the origins (`https://host[:port]`) whose pages may frame the letter's
     /// embeddable form.
     pub embed_origins: String,

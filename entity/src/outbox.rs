@@ -29,6 +29,9 @@ pub struct Model {
     /// The `List-Unsubscribe` address of a bulk email (an invitation or a reminder): it only
     /// stops further email about one letter, so it is stored in the clear.
     pub list_unsubscribe: Option<String>,
+    /// A frozen export (a `letter_snapshots` row) attached when the email is sent: the row
+    /// names it, so thousands of emails do not each carry a copy of the file.
+    pub attachment_snapshot_id: Option<i64>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -12,6 +12,7 @@ mod m20261204_000010_add_outbox_claims_and_scheduled_jobs;
 mod m20261204_000020_add_letter_list_version;
 mod m20261204_000040_add_invitations;
 mod m20261205_000010_add_partners;
+mod m20261205_000020_add_delivery_emails;
 mod m20261205_000030_add_staff_digests;
 mod m20261205_000031_add_outbox_failed_at;
 mod m20261205_000050_add_signatures_letter_id_index;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000020_add_letter_list_version::Migration),
             Box::new(m20261204_000040_add_invitations::Migration),
             Box::new(m20261205_000010_add_partners::Migration),
+            Box::new(m20261205_000020_add_delivery_emails::Migration),
             Box::new(m20261205_000030_add_staff_digests::Migration),
             Box::new(m20261205_000031_add_outbox_failed_at::Migration),
             Box::new(m20261205_000050_add_signatures_letter_id_index::Migration),

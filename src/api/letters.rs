@@ -17,6 +17,7 @@ use super::pagination::page;
 use super::strict::Strict;
 use crate::domain::Translations;
 use crate::error::AppError;
+use crate::service::delivery::DeliveryFields;
 use crate::service::letters::{self, Counts, LetterFields, LetterView, TranslationFields};
 use crate::state::AppState;
 
@@ -79,6 +80,13 @@ pub struct LetterChanges {
     /// The letter in other languages, by language code: `{"es": {"title", "body", "addressees"}}`.
     /// Replaces the whole set.
     translations: Option<BTreeMap<String, TranslationDto>>,
+    /// The addressees' email addresses (at most 50; the same one twice counts once). When the
+    /// letter is delivered, one email goes to all of them with the frozen PDF attached; an
+    /// empty list sends none. Never shown on public pages.
+    addressee_emails: Option<Vec<String>>,
+    /// The coordinators' note above the letter in the addressees' email, up to 5,000
+    /// characters; blank for none.
+    cover_note: Option<String>,
     /// The origins (`https://host[:port]`, at most 20) whose pages may show the letter's form
     /// in a frame, at `/l/{slug}/embed`; empty (the default): only signon's own pages. Replaces
     /// the whole list.
@@ -174,6 +182,10 @@ pub struct LetterDto {
     confirmation_reminder_days: Option<i32>,
     /// The letter in other languages.
     translations: BTreeMap<String, TranslationDto>,
+    /// The addressees' email addresses, which delivery emails the frozen PDF to.
+    addressee_emails: Vec<String>,
+    /// The coordinators' note above the letter in the addressees' email; empty for none.
+    cover_note: String,
     /// The origins whose pages may show the letter's form in a frame (`/l/{slug}/embed`).
     embed_origins: Vec<String>,
     /// Where it is in its life.
@@ -200,6 +212,11 @@ impl From<LetterView> for LetterDto {
         let accepting_signatures = view.accepting_signatures(Utc::now());
         let lead_signatories = view.lead_signatories().names().to_vec();
         let translations = translations_dto(&view.translations());
+        let addressee_emails = crate::service::delivery::addressee_emails(&view.letter)
+            .emails()
+            .iter()
+            .map(|email| email.as_str().to_owned())
+            .collect();
         let embed_origins = view.embed_origins().origins().to_vec();
         let LetterView {
             letter,
@@ -224,6 +241,8 @@ impl From<LetterView> for LetterDto {
                 .invitation_reminder_days_before_deadline,
             confirmation_reminder_days: letter.confirmation_reminder_days,
             translations,
+            addressee_emails,
+            cover_note: letter.cover_note,
             embed_origins,
             status: letter.status,
             revision: letter.revision,
@@ -294,6 +313,10 @@ impl From<LetterChanges> for LetterFields {
                     })
                     .collect()
             }),
+            delivery: DeliveryFields {
+                addressee_emails: input.addressee_emails,
+                cover_note: input.cover_note,
+            },
             embed_origins: input.embed_origins,
         }
     }
@@ -509,7 +532,14 @@ impl LettersApi {
         id: Path<i64>,
         body: Json<StatusChange>,
     ) -> Result<LetterResponse, ApiError> {
-        let view = letters::set_status(&state.db, &auth.0, id.0, body.0.status).await?;
+        let view = letters::set_status(
+            &state.db,
+            &state.signing_context(),
+            &auth.0,
+            id.0,
+            body.0.status,
+        )
+        .await?;
         Ok(LetterResponse::Ok(Json(view.into())))
     }
 

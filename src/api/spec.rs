@@ -11,8 +11,8 @@ use serde_json::{Map, Value, json};
 use super::{API_PREFIX, openapi_service};
 use crate::domain::signature::{MAX_COMMENT_CHARS, MAX_SHORT_CHARS};
 use crate::domain::{
-    CountryCode, EmbedOrigins, LeadSignatories, MAX_ADDRESSEES_CHARS, MAX_BODY_CHARS,
-    MAX_NAME_CHARS, PartnerCode, Password,
+    AddresseeEmails, CountryCode, EmbedOrigins, LeadSignatories, MAX_ADDRESSEES_CHARS,
+    MAX_BODY_CHARS, MAX_COVER_NOTE_CHARS, MAX_NAME_CHARS, PartnerCode, Password,
 };
 use entity::Language;
 
@@ -101,6 +101,8 @@ enum Rule {
     ReminderDays,
     /// From one to `invitations::MAX_PER_BATCH` invitees (`parse_invitees`).
     Invitees,
+    /// At most `AddresseeEmails::MAX` email addresses (`AddresseeEmails::parse`).
+    AddresseeEmails,
     /// A partner's code (`PartnerCode::parse`, which lowercases it).
     PartnerCode,
     /// Origins that may frame the embeddable form (`EmbedOrigins::parse`).
@@ -119,6 +121,8 @@ const FIELD_RULES: &[(&str, &str, Rule)] = &[
     ("LetterInput", "lead_signatories", Rule::LeadSignatories),
     ("LetterInput", "retention_days", Rule::RetentionDays),
     ("LetterInput", "translations", Rule::Translations),
+    ("LetterInput", "addressee_emails", Rule::AddresseeEmails),
+    ("LetterInput", "cover_note", Rule::Text(MAX_COVER_NOTE_CHARS)),
     ("LetterChanges", "slug", Rule::Slug),
     ("LetterChanges", "title", Rule::Line(MAX_NAME_CHARS)),
     ("LetterChanges", "body", Rule::Text(MAX_BODY_CHARS)),
@@ -126,6 +130,8 @@ const FIELD_RULES: &[(&str, &str, Rule)] = &[
     ("LetterChanges", "lead_signatories", Rule::LeadSignatories),
     ("LetterChanges", "retention_days", Rule::RetentionDays),
     ("LetterChanges", "translations", Rule::Translations),
+    ("LetterChanges", "addressee_emails", Rule::AddresseeEmails),
+    ("LetterChanges", "cover_note", Rule::Text(MAX_COVER_NOTE_CHARS)),
     ("LetterTranslation", "title", Rule::Line(MAX_NAME_CHARS)),
     ("LetterTranslation", "body", Rule::Text(MAX_BODY_CHARS)),
     ("LetterTranslation", "addressees", Rule::Text(MAX_ADDRESSEES_CHARS)),
@@ -211,6 +217,14 @@ impl Rule {
                 "maxLength": 80,
                 "pattern": format!("^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*{END}"),
             }),
+            Rule::LeadSignatories | Rule::Invitees | Rule::AddresseeEmails | Rule::EmbedOrigins => {
+                self.list_keywords().unwrap_or_default()
+            }
+            Rule::PartnerCode => json!({
+                "minLength": PartnerCode::MIN_CHARS,
+                "maxLength": PartnerCode::MAX_CHARS,
+                "pattern": format!("^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*{END}"),
+            }),
             Rule::Email => json!({ "format": "email", "maxLength": 254 }),
             Rule::OptionalEmail => json!({ "maxLength": 254 }),
             Rule::Password => json!({
@@ -218,7 +232,10 @@ impl Rule {
                 "maxLength": Password::MAX_CHARS,
             }),
             Rule::True => json!({ "enum": [true] }),
-            Rule::Country => country_keywords(),
+            Rule::Country => {
+                let codes: Vec<String> = CountryCode::all().map(|c| c.to_string()).collect();
+                json!({ "pattern": format!("^(?:{})?{END}", codes.join("|")) })
+            }
             Rule::Phone => json!({
                 "maxLength": 40,
                 "pattern": format!(
@@ -231,6 +248,32 @@ impl Rule {
                     "^(?:|(?:https?://)?[a-z0-9]+(?:-[a-z0-9]+)*(?:\\.[a-z0-9]+(?:-[a-z0-9]+)*)*\\.[a-z]{{2,}}(?:/[A-Za-z0-9._~/-]*)?){END}"
                 ),
             }),
+            Rule::RetentionDays => json!({ "minimum": 0, "maximum": 3650 }),
+            Rule::Translations => {
+                let translation = json!({ "$ref": "#/components/schemas/LetterTranslation" });
+                let properties: Map<String, Value> = [Language::En, Language::Es]
+                    .into_iter()
+                    .map(|language| (crate::i18n::code(language).to_owned(), translation.clone()))
+                    .collect();
+                json!({ "properties": properties, "additionalProperties": false })
+            }
+            Rule::OptionalLanguage => {
+                let codes: Vec<&str> = [Language::En, Language::Es]
+                    .into_iter()
+                    .map(crate::i18n::code)
+                    .collect();
+                json!({ "pattern": format!("^(?:{})?{END}", codes.join("|")) })
+            }
+            Rule::ReminderDays => json!({
+                "minimum": 1,
+                "maximum": crate::service::reminders::MAX_DAYS,
+            }),
+        }
+    }
+
+    /// The schema keywords of the rules on lists; none for the other rules.
+    fn list_keywords(self) -> Option<Value> {
+        let keywords = match self {
             Rule::LeadSignatories => json!({
                 "maxItems": LeadSignatories::MAX,
                 "items": {
@@ -239,65 +282,30 @@ impl Rule {
                     "pattern": format!("^[^{CONTROLS}]*{END}"),
                 },
             }),
-            Rule::RetentionDays => json!({ "minimum": 0, "maximum": 3650 }),
-            Rule::Translations => translations_keywords(),
-            Rule::OptionalLanguage => optional_language_keywords(),
-            Rule::ReminderDays => json!({
-                "minimum": 1,
-                "maximum": crate::service::reminders::MAX_DAYS,
-            }),
             Rule::Invitees => json!({
                 "minItems": 1,
                 "maxItems": crate::service::invitations::MAX_PER_BATCH,
             }),
-            Rule::PartnerCode => json!({
-                "minLength": PartnerCode::MIN_CHARS,
-                "maxLength": PartnerCode::MAX_CHARS,
-                "pattern": format!("^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*{END}"),
+            Rule::AddresseeEmails => json!({
+                "maxItems": AddresseeEmails::MAX,
+                "items": { "type": "string", "format": "email", "maxLength": 254 },
             }),
-            Rule::EmbedOrigins => embed_origins_keywords(),
-        }
+            Rule::EmbedOrigins => {
+                let label = "[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?";
+                let port = "[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]";
+                json!({
+                    "maxItems": EmbedOrigins::MAX,
+                    "items": {
+                        "type": "string",
+                        "maxLength": EmbedOrigins::MAX_CHARS,
+                        "pattern": format!("^https://{label}(?:\\.{label})*(?::(?:{port}))?{END}"),
+                    },
+                })
+            }
+            _ => return None,
+        };
+        Some(keywords)
     }
-}
-
-/// A country: one of the ISO codes the domain knows, or nothing.
-fn country_keywords() -> Value {
-    let codes: Vec<String> = CountryCode::all().map(|c| c.to_string()).collect();
-    json!({ "pattern": format!("^(?:{})?{END}", codes.join("|")) })
-}
-
-/// A letter's translations: at most one per language the service speaks.
-fn translations_keywords() -> Value {
-    let translation = json!({ "$ref": "#/components/schemas/LetterTranslation" });
-    let properties: Map<String, Value> = [Language::En, Language::Es]
-        .into_iter()
-        .map(|language| (crate::i18n::code(language).to_owned(), translation.clone()))
-        .collect();
-    json!({ "properties": properties, "additionalProperties": false })
-}
-
-/// A language code the service speaks, or nothing.
-fn optional_language_keywords() -> Value {
-    let codes: Vec<&str> = [Language::En, Language::Es]
-        .into_iter()
-        .map(crate::i18n::code)
-        .collect();
-    json!({ "pattern": format!("^(?:{})?{END}", codes.join("|")) })
-}
-
-/// The sites allowed to frame the embedded form: `https://host[:port]`, nothing after.
-fn embed_origins_keywords() -> Value {
-    let label = "[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?";
-    let port =
-        "[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]";
-    json!({
-        "maxItems": EmbedOrigins::MAX,
-        "items": {
-            "type": "string",
-            "maxLength": EmbedOrigins::MAX_CHARS,
-            "pattern": format!("^https://{label}(?:\\.{label})*(?::(?:{port}))?{END}"),
-        },
-    })
 }
 
 /// Writes [`FIELD_RULES`] and [`SIGNATURE_FIELD_RULES`] into the schemas.

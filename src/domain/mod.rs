@@ -2,6 +2,7 @@
 
 pub mod countries;
 mod country;
+mod delivery;
 mod email;
 mod fields;
 mod letter;
@@ -14,6 +15,7 @@ mod slug;
 mod token;
 
 pub use country::CountryCode;
+pub use delivery::{AddresseeEmails, MAX_COVER_NOTE_CHARS};
 pub use email::Email;
 pub use fields::{FieldErrors, bounded_text, optional_text};
 pub use letter::{

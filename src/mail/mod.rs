@@ -10,11 +10,12 @@
 
 mod transport;
 
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use entity::outbox;
+use entity::{letter, letter_snapshot, outbox};
 use futures_util::StreamExt;
 use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, Query};
 use sea_orm::{
@@ -22,7 +23,7 @@ use sea_orm::{
 };
 use tokio::sync::Notify;
 
-pub use transport::{SendError, Transport};
+pub use transport::{Attachment, SendError, Transport};
 
 use crate::service::contact;
 use crate::service::keys::Keys;
@@ -119,8 +120,9 @@ impl Worker {
             return Ok(0);
         }
         let ids: Vec<i64> = claimed.iter().map(|email| email.id).collect();
+        let attachments = attachments(db, &claimed).await?;
         let held = Mutex::new(claimed_at + self.safe_hold());
-        let sending = send_all(&claimed, transport, keys, &held);
+        let sending = send_all(&claimed, transport, keys, &attachments, &held);
         let outcomes = self.renewing(db, &ids, &held, sending).await;
         let mut sent = Vec::with_capacity(outcomes.len());
         let mut failed = Vec::new();
@@ -226,13 +228,14 @@ async fn send_all<'a>(
     claimed: &'a [outbox::Model],
     transport: &Transport,
     keys: &Keys,
+    attachments: &HashMap<i64, Attachment>,
     held: &Mutex<Instant>,
 ) -> Vec<(&'a outbox::Model, Outcome)> {
     // Built before streaming: a closure over borrowed emails inside the stream would make the
     // worker's future too general for `tokio::spawn`.
     let sends: Vec<_> = claimed
         .iter()
-        .map(|email| send_one(email, transport, keys, held))
+        .map(|email| send_one(email, transport, keys, attachments, held))
         .collect();
     futures_util::stream::iter(sends)
         .buffer_unordered(transport.parallelism())
@@ -244,19 +247,67 @@ async fn send_one<'a>(
     email: &'a outbox::Model,
     transport: &Transport,
     keys: &Keys,
+    attachments: &HashMap<i64, Attachment>,
     held: &Mutex<Instant>,
 ) -> (&'a outbox::Model, Outcome) {
     if Instant::now() >= *held.lock().unwrap_or_else(|e| e.into_inner()) {
         return (email, Outcome::Left);
     }
+    let attachment = match email.attachment_snapshot_id {
+        Some(id) => match attachments.get(&id) {
+            Some(file) => Some(file),
+            None => {
+                let err = anyhow::anyhow!("the frozen export {id} to attach is not there");
+                return (email, Outcome::Failed(err.into()));
+            }
+        },
+        None => None,
+    };
     let result = match contact::open_email(keys, email) {
-        Ok((recipient, opened)) => transport.send(&opened, &recipient).await,
+        Ok((recipients, opened)) => transport.send(&opened, &recipients, attachment).await,
         Err(err) => Err(err.into()),
     };
     match result {
         Ok(()) => (email, Outcome::Sent),
         Err(err) => (email, Outcome::Failed(err)),
     }
+}
+
+/// The frozen exports the claimed emails attach, each read once however many emails name it.
+async fn attachments(
+    db: &DatabaseConnection,
+    claimed: &[outbox::Model],
+) -> anyhow::Result<HashMap<i64, Attachment>> {
+    let ids: HashSet<i64> = claimed
+        .iter()
+        .filter_map(|email| email.attachment_snapshot_id)
+        .collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows = letter_snapshot::Entity::find()
+        .filter(letter_snapshot::Column::Id.is_in(ids))
+        .find_also_related(letter::Entity)
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(snapshot, letter)| {
+            let slug = letter
+                .map(|l| l.slug)
+                .unwrap_or_else(|| "letter".to_owned());
+            let (extension, content_type) = match snapshot.format.as_str() {
+                "pdf" => ("pdf", "application/pdf"),
+                _ => ("csv", "text/csv; charset=utf-8"),
+            };
+            let file = Attachment {
+                file_name: format!("{slug}-{}.{extension}", snapshot.language),
+                content_type,
+                content: snapshot.content,
+            };
+            (snapshot.id, file)
+        })
+        .collect())
 }
 
 /// Records emails as sent, in one statement; the copy of each recipient and of the links is no

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use entity::outbox;
-use lettre::message::header::{HeaderName, HeaderValue};
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -19,6 +19,17 @@ use crate::service::outbox::copy_file_name;
 const SMTP_CONNECTIONS: u32 = 4;
 /// Files written at once: writing goes through tokio's blocking threads.
 const FILES_AT_ONCE: usize = 4;
+
+/// A file sent with an email: a frozen export, read once per batch of emails that name it.
+#[derive(Debug, Clone)]
+pub struct Attachment {
+    /// The name the recipient sees.
+    pub file_name: String,
+    /// `application/pdf` or `text/csv; charset=utf-8`.
+    pub content_type: &'static str,
+    /// The bytes, exactly as frozen.
+    pub content: Vec<u8>,
+}
 
 /// A configured way to send email.
 pub enum Transport {
@@ -75,13 +86,19 @@ impl Transport {
         }
     }
 
-    /// Sends one outbox email to its recipient. A refusal for good (an SMTP 5xx reply, to the
-    /// recipient or to the message) is told apart from a failure worth trying again.
-    pub async fn send(&self, email: &outbox::Model, recipient: &Email) -> Result<(), SendError> {
+    /// Sends one outbox email to its recipients, with its attachment if it has one. A refusal
+    /// for good (an SMTP 5xx reply, to a recipient or to the message) is told apart from a
+    /// failure worth trying again.
+    pub async fn send(
+        &self,
+        email: &outbox::Model,
+        recipients: &[Email],
+        attachment: Option<&Attachment>,
+    ) -> Result<(), SendError> {
         let from = match self {
             Self::Smtp { from, .. } | Self::Files { from, .. } => from.clone(),
         };
-        let message = build(email, from, recipient)?;
+        let message = build(email, from, recipients, attachment)?;
         match self {
             Self::Smtp { mailer, .. } => {
                 mailer.send(message).await.map_err(|err| SendError {
@@ -170,18 +187,25 @@ fn smtp_failure(err: &lettre::transport::smtp::Error) -> String {
     format!("the email could not be sent over SMTP ({class})")
 }
 
-fn build(email: &outbox::Model, from: Mailbox, recipient: &Email) -> anyhow::Result<Message> {
-    let to: Mailbox = recipient
-        .as_str()
-        .parse()
-        .context("the recipient address is not valid")?;
+fn build(
+    email: &outbox::Model,
+    from: Mailbox,
+    recipients: &[Email],
+    attachment: Option<&Attachment>,
+) -> anyhow::Result<Message> {
     let domain = from.email.domain().to_owned();
     let mut builder = Message::builder()
         .from(from)
-        .to(to)
         .subject(email.subject.clone())
         // Stable per outbox row, so a receiver can tell a resend after a crash from a new email.
         .message_id(Some(format!("<outbox-{}@{domain}>", email.id)));
+    for recipient in recipients {
+        let to: Mailbox = recipient
+            .as_str()
+            .parse()
+            .context("the recipient address is not valid")?;
+        builder = builder.to(to);
+    }
     if let Some(url) = &email.list_unsubscribe {
         // RFC 8058: the mail client offers "unsubscribe" and posts to the address in one click.
         builder = builder
@@ -194,10 +218,17 @@ fn build(email: &outbox::Model, from: Mailbox, recipient: &Email) -> anyhow::Res
                 "List-Unsubscribe=One-Click".to_owned(),
             ));
     }
-    builder
-        .multipart(MultiPart::alternative_plain_html(
-            email.body_text.clone(),
-            email.body_html.clone(),
-        ))
-        .map_err(|e| anyhow::anyhow!("cannot build the email: {e}"))
+    let bodies =
+        MultiPart::alternative_plain_html(email.body_text.clone(), email.body_html.clone());
+    let message = match attachment {
+        None => builder.multipart(bodies),
+        Some(file) => {
+            let content_type = ContentType::parse(file.content_type)
+                .map_err(|e| anyhow::anyhow!("bad attachment type: {e}"))?;
+            let part = lettre::message::Attachment::new(file.file_name.clone())
+                .body(file.content.clone(), content_type);
+            builder.multipart(MultiPart::mixed().multipart(bodies).singlepart(part))
+        }
+    };
+    message.map_err(|e| anyhow::anyhow!("cannot build the email: {e}"))
 }

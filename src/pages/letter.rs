@@ -3,7 +3,7 @@
 use chrono::Utc;
 use entity::{Language, LetterStatus, SignatureKind};
 use maud::{Markup, PreEscaped, html};
-use poem::http::StatusCode;
+use poem::http::{StatusCode, header};
 use poem::web::{Data, Form, Html, Path, Query};
 use poem::{IntoResponse, Request, Response, handler};
 use serde::Deserialize;
@@ -18,6 +18,7 @@ use crate::domain::{FieldErrors, Intake, SignatureDraft};
 use crate::error::AppError;
 use crate::http_cache;
 use crate::i18n::{self, fill, long_date, texts};
+use crate::service::exports;
 use crate::service::letters::{self, text_in};
 use crate::service::partners;
 use crate::service::public_view::{Listed, PublicView};
@@ -83,6 +84,7 @@ fn render_letter(
             }, form_state.unwrap_or(&empty)))
         } @else if letter.status == LetterStatus::Delivered {
             p.notice { (t.letter_delivered) }
+            p { a href=(format!("/l/{slug}/letter.pdf?lang={}", i18n::code(text.language))) { (t.delivered_pdf) } }
         } @else {
             p.notice { (t.letter_closed) }
         }
@@ -184,6 +186,46 @@ pub async fn letter_page(
             None => view.rendered(&etag, render),
         }
     })
+}
+
+/// How long browsers and caches may keep a delivered letter's PDF before asking again (a
+/// cheap `304` by its `ETag`): the file never changes.
+const FROZEN_MAX_AGE_SECONDS: u32 = 86_400;
+
+/// `GET /l/{slug}/letter.pdf?lang=`: the PDF frozen when the letter was delivered, byte for
+/// byte, in the language asked for when the letter has it (else its own); no letter until
+/// it is delivered. Its `ETag` is the file's SHA-256.
+#[handler]
+pub async fn delivered_pdf(
+    state: Data<&AppState>,
+    req: &Request,
+    Path(slug): Path<String>,
+    Query(query): Query<LangQuery>,
+) -> Response {
+    let path = format!("/l/{slug}/letter.pdf");
+    let asked = query.lang.as_deref().and_then(i18n::parse_code);
+    let pdf = match exports::public_pdf(&state.db, &slug, asked).await {
+        Ok(pdf) => pdf,
+        Err(AppError::NotFound(_)) => return not_found(language(req, &query, Language::En), &path),
+        Err(err) => return server_error(err, language(req, &query, Language::En), &path),
+    };
+    let etag = format!("\"{}\"", pdf.sha256);
+    let cache = format!("public, max-age={FROZEN_MAX_AGE_SECONDS}");
+    if http_cache::client_has(http_cache::if_none_match(req.headers()), &etag) {
+        return StatusCode::NOT_MODIFIED
+            .with_header(header::ETAG, etag)
+            .with_header(header::CACHE_CONTROL, cache)
+            .into_response();
+    }
+    pdf.content
+        .with_content_type("application/pdf")
+        .with_header(header::ETAG, etag)
+        .with_header(header::CACHE_CONTROL, cache)
+        .with_header(
+            header::CONTENT_DISPOSITION,
+            format!("inline; filename=\"{}\"", pdf.file_name),
+        )
+        .into_response()
 }
 
 /// A public page marked for caches, or `304` when the visitor already holds it.

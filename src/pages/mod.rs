@@ -38,6 +38,7 @@ pub fn routes() -> impl poem::Endpoint {
         .at("/l/:slug/sign", poem::post(letter::sign))
         .at("/l/:slug/signatories", get(letter::signatories_page))
         .at("/l/:slug/badge.svg", get(badge::badge))
+        .at("/l/:slug/letter.pdf", get(letter::delivered_pdf))
         .at(
             "/verify/:token",
             get(links::verify_page).post(links::verify),

@@ -111,6 +111,27 @@ pub fn open_sealed(keys: &Keys, id: i64, sealed: &Sealed<'_>) -> AppResult<Optio
     }))
 }
 
+/// The contact person's name and email, without opening the other contact fields: for mail
+/// to many signers at once. `None` once the contact was erased.
+pub fn load_recipient(keys: &Keys, row: &signature::Model) -> AppResult<Option<(String, Email)>> {
+    let open = |column, value: &str| -> AppResult<String> {
+        keys.open(&place("signatures", row.id, column), value)
+            .with_context(|| format!("the {column} of signature {}", row.id))
+            .map_err(AppError::Internal)
+    };
+    let Some(email) = row.contact_email.as_deref() else {
+        return Ok(None);
+    };
+    let Ok(email) = Email::parse(&open("contact_email", email)?) else {
+        return Ok(None);
+    };
+    let name = match row.contact_name.as_deref() {
+        Some(name) => open("contact_name", name)?,
+        None => String::new(),
+    };
+    Ok(Some((name, email)))
+}
+
 /// Clears the contact fields of a row read for someone who may not see them; nothing is stored.
 pub fn hide(row: &mut signature::Model) {
     row.contact_name = None;
@@ -184,7 +205,7 @@ pub fn load_invitee(keys: &Keys, row: &invitation::Model) -> AppResult<Invitee> 
 
 /// The personal parts of an outbox email, sealed for its row.
 pub struct SealedEmail {
-    /// The recipient's address.
+    /// The recipients' addresses, one a line.
     pub recipient: String,
     /// The plain-text body.
     pub body_text: String,
@@ -192,35 +213,43 @@ pub struct SealedEmail {
     pub body_html: String,
 }
 
-/// Seals an email's recipient and bodies for the outbox row `outbox_id` (reserved beforehand).
+/// Seals an email's recipients and bodies for the outbox row `outbox_id` (reserved beforehand).
 pub fn seal_email(
     keys: &Keys,
     outbox_id: i64,
-    recipient: &Email,
+    recipients: &[Email],
     text: &str,
     html: &str,
 ) -> SealedEmail {
     let seal = sealer(keys, "outbox", outbox_id);
+    // One address a line: an address never holds whitespace (see `Email::parse`).
+    let recipients: Vec<&str> = recipients.iter().map(Email::as_str).collect();
     SealedEmail {
-        recipient: seal("recipient", recipient.as_str()),
+        recipient: seal("recipient", &recipients.join("\n")),
         body_text: seal("body_text", text),
         body_html: seal("body_html", html),
     }
 }
 
-/// An outbox email opened for sending: its recipient, and the row with the bodies in clear.
-pub fn open_email(keys: &Keys, email: &outbox::Model) -> anyhow::Result<(Email, outbox::Model)> {
+/// An outbox email opened for sending: its recipients (one, or several who see each other),
+/// and the row with the bodies in clear.
+pub fn open_email(
+    keys: &Keys,
+    email: &outbox::Model,
+) -> anyhow::Result<(Vec<Email>, outbox::Model)> {
     let open = |column, value: &str| {
         keys.open(&place("outbox", email.id, column), value)
             .with_context(|| format!("the {column} of outbox email {}", email.id))
     };
-    let recipient = Email::parse(&open("recipient", &email.recipient)?)
-        .map_err(|_| anyhow!("the recipient address is not valid"))?;
+    let recipients = open("recipient", &email.recipient)?
+        .lines()
+        .map(|line| Email::parse(line).map_err(|_| anyhow!("the recipient address is not valid")))
+        .collect::<anyhow::Result<Vec<Email>>>()?;
     let mut opened = email.clone();
     opened.recipient = String::new();
     opened.body_text = open("body_text", &email.body_text)?;
     opened.body_html = open("body_html", &email.body_html)?;
-    Ok((recipient, opened))
+    Ok((recipients, opened))
 }
 
 /// Seals an uploaded import file (its rows hold contacts) for the draft row `draft_id`

@@ -771,6 +771,45 @@ fn staff_row(
     })
 }
 
+/// A delivered letter's frozen PDF, as anyone may read it.
+#[derive(Debug)]
+pub struct PublicPdf {
+    /// The bytes frozen at delivery.
+    pub content: Vec<u8>,
+    /// Hex SHA-256 of the bytes.
+    pub sha256: String,
+    /// A file name for the download.
+    pub file_name: String,
+}
+
+/// The PDF frozen when the letter `slug` was delivered, in `language` when the letter has it,
+/// else in its own; not found for a letter that is not delivered.
+pub async fn public_pdf(
+    db: &DatabaseConnection,
+    slug: &str,
+    language: Option<Language>,
+) -> AppResult<PublicPdf> {
+    let letter = super::letters::published(db, slug).await?;
+    if letter.status != LetterStatus::Delivered {
+        return Err(AppError::not_found(
+            "This letter has not been delivered yet.",
+        ));
+    }
+    let language = text_in(&letter, language.unwrap_or(letter.language)).language;
+    let frozen = letter_snapshot::Entity::find()
+        .filter(letter_snapshot::Column::LetterId.eq(letter.id))
+        .filter(letter_snapshot::Column::Format.eq("pdf"))
+        .filter(letter_snapshot::Column::Language.eq(crate::i18n::code(language)))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("This letter has no delivered PDF."))?;
+    Ok(PublicPdf {
+        content: frozen.content,
+        sha256: frozen.sha256,
+        file_name: format!("{}-{}.pdf", letter.slug, crate::i18n::code(language)),
+    })
+}
+
 /// Freezes a letter's exports at delivery, in the delivering transaction: the PDF and the
 /// public CSV in the letter's language and in each translation.
 pub async fn freeze(db: &impl ConnectionTrait, letter: &letter::Model) -> AppResult<()> {

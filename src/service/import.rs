@@ -784,6 +784,8 @@ mod properties {
             invitation_reminder_days_before_deadline: None,
             confirmation_reminder_days: None,
             list_version: 0,
+            addressee_emails: "[]".into(),
+            cover_note: String::new(),
             embed_origins: "[]".into(),
         }
     }

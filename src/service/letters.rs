@@ -19,6 +19,8 @@ use serde_json::json;
 use super::accounts::Staff;
 use super::audit::{self, Actor, Event};
 use super::changes::ChangesFilter;
+use super::delivery::{DeliveryChanges, DeliveryFields};
+use super::signing::SigningContext;
 use super::{access, public_view};
 use crate::domain::{
     EmbedOrigins, FieldErrors, LeadSignatories, MAX_ADDRESSEES_CHARS, MAX_BODY_CHARS,
@@ -56,6 +58,8 @@ pub struct LetterChanges {
     pub retention_days: Option<RetentionDays>,
     /// The whole set of translations, replacing the current one.
     pub translations: Option<BTreeMap<Language, Translation>>,
+    /// Who delivery emails and what it says to them.
+    pub delivery: DeliveryChanges,
     /// The origins that may frame the embeddable form, replacing the current ones.
     pub embed_origins: Option<EmbedOrigins>,
 }
@@ -104,6 +108,8 @@ pub struct LetterFields {
     pub retention_days: Option<i64>,
     /// The whole set of translations by language code (`en`, `es`), replacing the current one.
     pub translations: Option<BTreeMap<String, TranslationFields>>,
+    /// Who delivery emails and what it says to them.
+    pub delivery: DeliveryFields,
     /// The origins that may frame the embeddable form, replacing the current ones.
     pub embed_origins: Option<Vec<String>>,
 }
@@ -182,6 +188,7 @@ impl LetterFields {
         let translations = self
             .translations
             .map(|entries| check_translations(entries, errors));
+        let delivery = self.delivery.check(errors);
         let embed_origins = self
             .embed_origins
             .as_deref()
@@ -200,6 +207,7 @@ impl LetterFields {
             lead_signatories,
             retention_days,
             translations,
+            delivery,
             embed_origins,
         }
     }
@@ -473,6 +481,7 @@ fn apply_changes(
     if let Some(days) = changes.retention_days {
         letter.retention_days = Set(days.days());
     }
+    changes.delivery.apply(letter);
     if let Some(origins) = changes.embed_origins {
         letter.embed_origins = Set(origins.to_json());
     }
@@ -533,6 +542,7 @@ pub async fn update(
 #[tracing::instrument(skip_all, fields(user_id = staff.user_id, letter_id))]
 pub async fn set_status(
     db: &DatabaseConnection,
+    ctx: &SigningContext,
     staff: &Staff,
     letter_id: i64,
     to: LetterStatus,
@@ -569,13 +579,11 @@ pub async fn set_status(
     }
     let updated = changed.update(&txn).await?;
     public_view::touch(&txn, letter_id).await?;
-    if to == LetterStatus::Delivered {
-        super::exports::freeze(&txn, &updated).await?;
-    }
+    let actor = Actor::from(staff);
     audit::record(
         &txn,
         Event {
-            actor: &Actor::from(staff),
+            actor: &actor,
             action: "letter.status_changed",
             letter_id: Some(letter_id),
             signature_id: None,
@@ -584,6 +592,11 @@ pub async fn set_status(
         },
     )
     .await?;
+    if to == LetterStatus::Delivered {
+        super::exports::freeze(&txn, &updated).await?;
+        // In this transaction: the letter is delivered once, so its emails are queued once.
+        super::delivery::queue(&txn, &ctx.keys, &ctx.base_url, &actor, &updated).await?;
+    }
     txn.commit().await?;
     details(db, updated).await
 }
@@ -889,6 +902,8 @@ fn audit_snapshot(letter: &letter::Model) -> serde_json::Value {
         "lead_signatories": LeadSignatories::from_json(&letter.lead_signatories).names(),
         "retention_days": letter.retention_days,
         "translations": Translations::from_json(&letter.translations).entries(),
+        "addressee_emails": super::delivery::addressee_emails(letter).emails().iter().map(|e| e.as_str()).collect::<Vec<_>>(),
+        "cover_note": letter.cover_note,
         "embed_origins": EmbedOrigins::from_json(&letter.embed_origins).origins(),
         "status": letter.status,
         "revision": letter.revision,

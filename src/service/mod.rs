@@ -6,6 +6,8 @@ pub mod accounts;
 pub mod audit;
 pub mod changes;
 pub mod contact;
+pub mod delivery;
+pub mod delivery_emails;
 pub mod digest;
 pub mod digest_email;
 pub mod emails;

@@ -70,12 +70,26 @@ fn sealed_row(
     queued: Queued<'_>,
     now: chrono::DateTime<Utc>,
 ) -> outbox::ActiveModel {
-    let email = queued.email;
-    let sealed = contact::seal_email(keys, id, queued.recipient, &email.text, &email.html);
+    let recipients = std::slice::from_ref(queued.recipient);
+    let mut row = new_row(keys, id, queued.kind, recipients, queued.email, now);
+    row.signature_id = Set(queued.signature_id);
+    row
+}
+
+/// A due, unclaimed outbox row `id` for no signature, its recipients and bodies sealed.
+fn new_row(
+    keys: &Keys,
+    id: i64,
+    kind: &str,
+    recipients: &[Email],
+    email: ComposedEmail,
+    now: chrono::DateTime<Utc>,
+) -> outbox::ActiveModel {
+    let sealed = contact::seal_email(keys, id, recipients, &email.text, &email.html);
     outbox::ActiveModel {
         id: Set(id),
-        signature_id: Set(queued.signature_id),
-        kind: Set(queued.kind.to_owned()),
+        signature_id: Set(None),
+        kind: Set(kind.to_owned()),
         recipient: Set(sealed.recipient),
         subject: Set(email.subject),
         body_text: Set(sealed.body_text),
@@ -89,7 +103,25 @@ fn sealed_row(
         last_error: Set(None),
         failed_at: Set(None),
         list_unsubscribe: Set(email.list_unsubscribe),
+        attachment_snapshot_id: Set(None),
     }
+}
+
+/// One email to several recipients together (each sees the others, as on a letter's
+/// addressee line), with a frozen export attached when it is sent: the row names the
+/// snapshot rather than holding its bytes.
+pub async fn enqueue_to_several(
+    db: &impl ConnectionTrait,
+    keys: &Keys,
+    kind: &str,
+    recipients: &[Email],
+    email: ComposedEmail,
+    attachment_snapshot_id: Option<i64>,
+) -> AppResult<i64> {
+    let id = crate::db::reserve_ids::<outbox::Entity>(db, 1).await?[0];
+    let mut row = new_row(keys, id, kind, recipients, email, Utc::now());
+    row.attachment_snapshot_id = Set(attachment_snapshot_id);
+    Ok(row.insert(db).await?.id)
 }
 
 /// The file name of an email's `.eml` copy: the outbox id, and the signature it was sent for,

@@ -16,7 +16,12 @@ use crate::child_server::{self, ChildServer};
 use crate::helpers::{Backend, EmptyDatabase, organization};
 
 /// An editor's token and an open letter `slug` (with the given retention period) on `base`.
-async fn open_letter(db: &DatabaseConnection, base: &str, slug: &str, retention: i32) -> String {
+pub(crate) async fn open_letter(
+    db: &DatabaseConnection,
+    base: &str,
+    slug: &str,
+    retention: i32,
+) -> String {
     let letter = json!({ "slug": slug, "title": "A letter", "body": "We ask you to act.",
                          "retention_days": retention });
     child_server::open_letter(db, base, &letter).await
@@ -81,7 +86,7 @@ fn emails_per_signature(dirs: &[&Path]) -> (HashMap<i64, usize>, Vec<String>) {
 }
 
 /// Emails claimed for sending and not sent: what a killed process held.
-async fn claimed_unsent(db: &DatabaseConnection) -> usize {
+pub(crate) async fn claimed_unsent(db: &DatabaseConnection) -> usize {
     entity::outbox::Entity::find()
         .filter(entity::outbox::Column::SentAt.is_null())
         .filter(entity::outbox::Column::ClaimedBy.is_not_null())
@@ -93,14 +98,14 @@ async fn claimed_unsent(db: &DatabaseConnection) -> usize {
 
 /// A database, a key file and a mail folder for child processes; the database's own
 /// connection for the test.
-struct Place {
+pub(crate) struct Place {
     _database: EmptyDatabase,
-    url: String,
+    pub(crate) url: String,
     dir: tempfile::TempDir,
 }
 
 impl Place {
-    async fn new(backend: Backend) -> Self {
+    pub(crate) async fn new(backend: Backend) -> Self {
         let database = EmptyDatabase::new(backend).await;
         Self {
             url: database.url.clone(),
@@ -109,11 +114,11 @@ impl Place {
         }
     }
 
-    fn path(&self, name: &str) -> PathBuf {
+    pub(crate) fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
 
-    async fn start(&self, mail: &str, log: &str, env: &[(&str, &str)]) -> ChildServer {
+    pub(crate) async fn start(&self, mail: &str, log: &str, env: &[(&str, &str)]) -> ChildServer {
         ChildServer::start(
             &self.url,
             &self.path("signon.key"),
@@ -245,7 +250,7 @@ async fn a_server_killed_mid_surge_loses_nothing_and_sends_every_email_within_a_
 
 backend_test!(a_server_killed_mid_surge_loses_nothing_and_sends_every_email_within_a_minute);
 
-async fn unsent(db: &DatabaseConnection) -> usize {
+pub(crate) async fn unsent(db: &DatabaseConnection) -> usize {
     entity::outbox::Entity::find()
         .filter(entity::outbox::Column::SentAt.is_null())
         .all(db)

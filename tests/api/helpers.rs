@@ -431,9 +431,13 @@ pub async fn assert_error(response: Response, status: StatusCode, code: &str) ->
 #[derive(Debug, Clone)]
 pub struct SentEmail {
     pub to: String,
+    /// Every `To` address, in order.
+    pub to_all: Vec<String>,
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// Each attachment's file name and bytes.
+    pub attachments: Vec<(String, Vec<u8>)>,
 }
 
 impl SentEmail {
@@ -449,9 +453,26 @@ impl SentEmail {
                 .and_then(|a| a.address())
                 .unwrap_or_default()
                 .to_owned(),
+            to_all: message
+                .to()
+                .map(|to| {
+                    to.iter()
+                        .filter_map(|a| a.address().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default(),
             subject: message.subject().unwrap_or_default().to_owned(),
             text: message.body_text(0).unwrap_or_default().into_owned(),
             html: message.body_html(0).unwrap_or_default().into_owned(),
+            attachments: message
+                .attachments()
+                .map(|part| {
+                    let name = mail_parser::MimeHeaders::attachment_name(part)
+                        .unwrap_or_default()
+                        .to_owned();
+                    (name, part.contents().to_vec())
+                })
+                .collect(),
         }
     }
 

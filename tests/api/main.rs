@@ -22,6 +22,7 @@ mod changes;
 mod child_server;
 mod cli;
 mod crash;
+mod delivery;
 mod digest;
 mod encryption;
 mod erasure;

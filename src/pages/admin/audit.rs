@@ -231,6 +231,7 @@ fn describe_letter_event(t: &Telling) -> String {
                 &t.after.get("count").and_then(Value::as_u64).unwrap_or(0).to_string(),
             )],
         ),
+        "letter.delivery_emails_queued" => describe_delivery_emails(t),
         "letter.reminders_changed" => t.say(
             "{actor} changed the reminders",
             "{actor} cambió los recordatorios",
@@ -238,6 +239,25 @@ fn describe_letter_event(t: &Telling) -> String {
         ),
         other => format!("{}: {other}", t.actor),
     }
+}
+
+/// "Delivery emails queued: 1 to the addressees, 12 notices to signatories".
+fn describe_delivery_emails(t: &Telling) -> String {
+    let count = |key: &str| {
+        t.after
+            .get(key)
+            .and_then(Value::as_u64)
+            .unwrap_or(0)
+            .to_string()
+    };
+    t.say(
+        "Delivery emails queued: {addressee} to the addressees, {notices} notices to signatories",
+        "Correos de la entrega en cola: {addressee} a los destinatarios, {notices} avisos a firmantes",
+        &[
+            ("addressee", &count("addressee_emails")),
+            ("notices", &count("notices")),
+        ],
+    )
 }
 
 fn describe_signature_event(t: &Telling) -> String {
@@ -342,7 +362,7 @@ fn describe_merge(t: &Telling) -> String {
 
 /// The settings an edit changed, in words.
 fn changed_settings(page: &Signed, before: &Value, after: &Value) -> Vec<&'static str> {
-    const SETTINGS: [(&str, &str, &str); 14] = [
+    const SETTINGS: [(&str, &str, &str); 16] = [
         ("slug", "the address", "la dirección"),
         ("title", "the title", "el título"),
         ("body", "the text", "el texto"),
@@ -364,6 +384,12 @@ fn changed_settings(page: &Signed, before: &Value, after: &Value) -> Vec<&'stati
             "cuánto tiempo se guardan los contactos",
         ),
         ("translations", "the translation", "la traducción"),
+        (
+            "addressee_emails",
+            "the addressees' email addresses",
+            "los correos de los destinatarios",
+        ),
+        ("cover_note", "the cover note", "la nota de presentación"),
         ("status", "the status", "el estado"),
     ];
     SETTINGS

@@ -20,6 +20,7 @@ use crate::domain::check_transition;
 use crate::error::AppError;
 use crate::i18n::{self, long_date};
 use crate::service::access;
+use crate::service::delivery::{self, DeliveryPlan};
 use crate::service::letters::{self, LetterView};
 use crate::state::AppState;
 
@@ -300,20 +301,21 @@ pub async fn confirm_status(
                 "No existe ese cambio de estado.",
             ))
         })?;
-    let (title, consequences): (&str, Vec<&str>) = match to {
+    let (title, consequences): (&str, Vec<String>) = match to {
         LetterStatus::Delivered => (
             ctx.t("Mark this letter as delivered?", "¿Marcar esta carta como entregada?"),
             vec![
-                ctx.t("The letter, its PDF and its public CSV are frozen as they are now, forever: every later download is the same file.", "La carta, su PDF y su CSV público quedan fijos tal como están ahora, para siempre: cada descarga posterior es el mismo archivo."),
-                ctx.t("No signature can change afterwards: no approvals, edits, withdrawals or imports.", "Ninguna firma puede cambiar después: ni aprobaciones, ni cambios, ni retiros, ni importaciones."),
-                ctx.t("This cannot be undone.", "Esto no se puede deshacer."),
+                ctx.t("The letter, its PDF and its public CSV are frozen as they are now, forever: every later download is the same file.", "La carta, su PDF y su CSV público quedan fijos tal como están ahora, para siempre: cada descarga posterior es el mismo archivo.").to_owned(),
+                delivery_emails_line(ctx, delivery::plan(&state.db, letter).await?),
+                ctx.t("No signature can change afterwards: no approvals, edits, withdrawals or imports.", "Ninguna firma puede cambiar después: ni aprobaciones, ni cambios, ni retiros, ni importaciones.").to_owned(),
+                ctx.t("This cannot be undone.", "Esto no se puede deshacer.").to_owned(),
             ],
         ),
         _ => (
             ctx.t("Close this letter?", "¿Cerrar esta carta?"),
             vec![
-                ctx.t("The public form stops taking signatures; the letter and its list stay public.", "El formulario público deja de recibir firmas; la carta y su lista siguen públicas."),
-                ctx.t("You can still moderate the signatures already received, and reopen the letter later.", "Aún puede moderar las firmas recibidas y reabrir la carta más tarde."),
+                ctx.t("The public form stops taking signatures; the letter and its list stay public.", "El formulario público deja de recibir firmas; la carta y su lista siguen públicas.").to_owned(),
+                ctx.t("You can still moderate the signatures already received, and reopen the letter later.", "Aún puede moderar las firmas recibidas y reabrir la carta más tarde.").to_owned(),
             ],
         ),
     };
@@ -346,6 +348,25 @@ pub async fn confirm_status(
             }
         },
     ))
+}
+
+/// What delivering will email, said before it is done.
+fn delivery_emails_line(ctx: &Signed, plan: DeliveryPlan) -> String {
+    let (addresses, notices) = (plan.addresses.to_string(), plan.notices.to_string());
+    let fill = |text: &str| {
+        text.replace("{addresses}", &addresses)
+            .replace("{notices}", &notices)
+    };
+    match plan.addresses {
+        0 => fill(ctx.t(
+            "No addressee email is sent (the letter lists no addresses); {notices} approved signatories are told by email that it went out, with a link to the PDF.",
+            "No se envía correo a los destinatarios (la carta no tiene direcciones); se avisa por correo a {notices} firmantes aprobados que se entregó, con un enlace al PDF.",
+        )),
+        _ => fill(ctx.t(
+            "This emails the PDF to {addresses} addressee addresses, and tells {notices} approved signatories by email that it went out, with a link to the PDF.",
+            "Esto envía el PDF por correo a {addresses} direcciones de destinatarios, y avisa por correo a {notices} firmantes aprobados que se entregó, con un enlace al PDF.",
+        )),
+    }
 }
 
 /// The status change as posted.
@@ -381,7 +402,7 @@ pub async fn set_status(
         ))
         .into_response());
     }
-    match letters::set_status(&state.db, &ctx.staff, id, to).await {
+    match letters::set_status(&state.db, &state.signing_context(), &ctx.staff, id, to).await {
         Ok(_) => Ok(redirect_with_notice(
             jar,
             ctx,
@@ -409,8 +430,8 @@ fn changed_notice(ctx: &Signed, to: LetterStatus) -> &'static str {
             "La carta está cerrada: su formulario ya no recibe firmas.",
         ),
         LetterStatus::Delivered => ctx.t(
-            "The letter is delivered; its PDF and lists are frozen.",
-            "La carta está entregada; su PDF y sus listas quedaron fijos.",
+            "The letter is delivered; its PDF and lists are frozen, and its emails are on their way.",
+            "La carta está entregada; su PDF y sus listas quedaron fijos, y sus correos van en camino.",
         ),
         LetterStatus::Draft => ctx.t(
             "The letter is a draft again.",

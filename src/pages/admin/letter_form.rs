@@ -22,6 +22,7 @@ use crate::error::AppError;
 use crate::i18n;
 use crate::pages::markdown::to_safe_html;
 use crate::service::access;
+use crate::service::delivery::{self, DeliveryFields};
 use crate::service::letters::{self, LetterFields, LetterView, TranslationFields};
 use crate::state::AppState;
 
@@ -46,6 +47,9 @@ pub struct LetterForm {
     translation_title: String,
     translation_body: String,
     translation_addressees: String,
+    /// The addressees' email addresses, one a line.
+    addressee_emails: String,
+    cover_note: String,
     /// The origins that may frame the embeddable form, one per line.
     embed_origins: String,
     /// Which button was pressed: `preview` or `save`.
@@ -73,6 +77,8 @@ impl Default for LetterForm {
             translation_title: String::new(),
             translation_body: String::new(),
             translation_addressees: String::new(),
+            addressee_emails: String::new(),
+            cover_note: String::new(),
             embed_origins: String::new(),
             action: String::new(),
         }
@@ -139,6 +145,13 @@ impl LetterForm {
             translation_addressees: translation
                 .map(|t| t.addressees.clone())
                 .unwrap_or_default(),
+            addressee_emails: delivery::addressee_emails(letter)
+                .emails()
+                .iter()
+                .map(|email| email.as_str())
+                .collect::<Vec<_>>()
+                .join("\n"),
+            cover_note: letter.cover_note.clone(),
             embed_origins: view.embed_origins().origins().join("\n"),
             action: String::new(),
         }
@@ -175,6 +188,17 @@ impl LetterForm {
             lead_signatories: Some(self.lead_signatories.lines().map(str::to_owned).collect()),
             retention_days,
             translations: Some(self.translations()),
+            delivery: DeliveryFields {
+                addressee_emails: Some(
+                    self.addressee_emails
+                        .lines()
+                        .map(str::trim)
+                        .filter(|line| !line.is_empty())
+                        .map(str::to_owned)
+                        .collect(),
+                ),
+                cover_note: Some(self.cover_note.clone()),
+            },
             embed_origins: Some(
                 self.embed_origins
                     .lines()
@@ -308,6 +332,7 @@ fn form_page(
             (text_section(ctx, &marks, form, target))
             (settings_section(ctx, &marks, form))
             (translation_section(ctx, &marks, form))
+            (delivery_section(ctx, &marks, form))
             (embed_section(ctx, &marks, form))
             div.actions {
                 button.secondary type="submit" name="action" value="preview" { (ctx.t("Preview", "Vista previa")) }
@@ -549,6 +574,24 @@ fn translation_section(ctx: &Signed, marks: &Marks<'_>, form: &LetterForm) -> Ma
                     aria-invalid=[described.map(|_| "true")] aria-describedby=[described] { (form.translation_body) }
             }
         }
+    }
+}
+
+fn delivery_section(ctx: &Signed, marks: &Marks<'_>, form: &LetterForm) -> Markup {
+    html! {
+        h2 { (ctx.t("Delivery", "Entrega")) }
+        p.hint { (ctx.t(
+            "When you mark the letter as delivered, signon emails it (the frozen PDF) to these addresses, and tells every approved signatory that it went out.",
+            "Cuando marque la carta como entregada, signon la envía por correo (el PDF fijo) a estas direcciones y avisa a cada firmante aprobado que se entregó.",
+        )) }
+        (marks.textarea("addressee_emails", ctx.t("Addressees' email addresses", "Correos de los destinatarios"), Some(ctx.t(
+            "One per line; they all receive one email together. Leave blank to send the letter yourself. Never shown on public pages.",
+            "Uno por línea; todos reciben un mismo correo. Déjelo en blanco si usted misma envía la carta. Nunca aparecen en las páginas públicas.",
+        )), &form.addressee_emails, 3))
+        (marks.textarea("cover_note", ctx.t("Cover note", "Nota de presentación"), Some(ctx.t(
+            "Optional: the coordinators' words above the letter in that email.",
+            "Opcional: las palabras de quienes coordinan, antes de la carta, en ese correo.",
+        )), &form.cover_note, 5))
     }
 }
 
