@@ -178,13 +178,9 @@ fn awaiting_reminder(letter_id: i64) -> sea_orm::Select<invitation::Entity> {
         .filter(C::ContactEmailKey.not_in_subquery(signed))
 }
 
-/// How many invitees the reminder of a letter would go to now (editors and owners).
-pub async fn awaiting_count(
-    db: &DatabaseConnection,
-    staff: &Staff,
-    letter_id: i64,
-) -> AppResult<u64> {
-    let letter = access::letter_for(db, staff, letter_id, Role::Editor).await?;
+/// How many invitees the reminder of a letter would go to now. The caller has loaded the
+/// letter for an editor or owner (see [`access::letter_for`]).
+pub async fn awaiting_count(db: &DatabaseConnection, letter: &letter::Model) -> AppResult<u64> {
     Ok(awaiting_reminder(letter.id).count(db).await?)
 }
 

@@ -113,7 +113,7 @@ async fn render(
     .await?;
     let editor = access::may_moderate(role);
     let awaiting = if editor {
-        reminders::awaiting_count(&state.db, &page.staff, letter_id).await?
+        reminders::awaiting_count(&state.db, &letter).await?
     } else {
         0
     };

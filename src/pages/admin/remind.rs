@@ -63,7 +63,7 @@ pub async fn confirm_page(
     Path(letter_id): Path<i64>,
 ) -> Result<Markup, PageError> {
     let letter = access::letter_for(&state.db, &ctx.staff, letter_id, entity::Role::Editor).await?;
-    let count = reminders::awaiting_count(&state.db, &ctx.staff, letter_id).await?;
+    let count = reminders::awaiting_count(&state.db, &letter).await?;
     let back = LetterTab::Invitations.path(letter_id);
     let title = match (ctx.lang, count) {
         (entity::Language::Es, 1) => {
