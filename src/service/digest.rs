@@ -24,7 +24,7 @@ use sea_orm::{
 
 use super::accounts::Staff;
 use super::digest_email::{self, DigestEmail, LetterSection, NewSignature};
-use super::letters::text_in;
+use super::letters::{counts_by_state, text_in};
 use super::reminders::Clock;
 use super::signing::SigningContext;
 use super::{outbox, schedule};
@@ -250,29 +250,11 @@ async fn counts_of(
     db: &DatabaseConnection,
     letters: &[letter::Model],
 ) -> AppResult<HashMap<i64, [u64; 5]>> {
-    let rows: Vec<(i64, SignatureStatus, i64)> = signature::Entity::find()
-        .select_only()
-        .column(signature::Column::LetterId)
-        .column(signature::Column::Status)
-        .column_as(signature::Column::Id.count(), "n")
-        .filter(signature::Column::LetterId.is_in(letters.iter().map(|l| l.id)))
-        .group_by(signature::Column::LetterId)
-        .group_by(signature::Column::Status)
-        .into_tuple()
-        .all(db)
-        .await?;
-    let mut counts: HashMap<i64, [u64; 5]> = letters.iter().map(|l| (l.id, [0; 5])).collect();
-    for (letter_id, status, n) in rows {
-        let slot = match status {
-            SignatureStatus::PendingVerification => 0,
-            SignatureStatus::Verified => 1,
-            SignatureStatus::Approved => 2,
-            SignatureStatus::Rejected => 3,
-            SignatureStatus::Withdrawn => 4,
-        };
-        counts.entry(letter_id).or_default()[slot] = n.max(0) as u64;
-    }
-    Ok(counts)
+    let mut counts = counts_by_state(db, letters.iter().map(|l| l.id).collect()).await?;
+    Ok(letters
+        .iter()
+        .map(|l| (l.id, counts.remove(&l.id).unwrap_or_default().by_state()))
+        .collect())
 }
 
 /// The signatures waiting for moderation that were confirmed after `since` (every one waiting,

@@ -277,6 +277,17 @@ impl Counts {
         }
     }
 
+    /// The counts in the order to confirm, to moderate, approved, rejected, withdrawn.
+    pub fn by_state(&self) -> [u64; 5] {
+        [
+            self.pending_verification,
+            self.verified,
+            self.approved,
+            self.rejected,
+            self.withdrawn,
+        ]
+    }
+
     /// Every signature, whatever its state.
     pub fn total(&self) -> u64 {
         self.pending_verification + self.verified + self.approved + self.rejected + self.withdrawn
@@ -841,28 +852,38 @@ async fn coordinators_of(
     Ok(coordinators)
 }
 
-/// Loads coordinators and counts for several letters in three queries, whatever their number.
-async fn views(db: &DatabaseConnection, letters: Vec<letter::Model>) -> AppResult<Vec<LetterView>> {
-    let ids: Vec<i64> = letters.iter().map(|l| l.id).collect();
-    let mut coordinators = coordinators_of(db, ids.clone()).await?;
-    let mut counts: HashMap<i64, Counts> = HashMap::new();
+/// The signatures of several letters by state, in one grouped query; a letter without
+/// signatures is absent. `changes_to_review` stays 0.
+pub(crate) async fn counts_by_state(
+    db: &impl ConnectionTrait,
+    ids: Vec<i64>,
+) -> AppResult<HashMap<i64, Counts>> {
     let rows: Vec<(i64, SignatureStatus, i64)> = signature::Entity::find()
         .select_only()
         .column(signature::Column::LetterId)
         .column(signature::Column::Status)
         .column_as(signature::Column::Id.count(), "n")
-        .filter(signature::Column::LetterId.is_in(ids.clone()))
+        .filter(signature::Column::LetterId.is_in(ids))
         .group_by(signature::Column::LetterId)
         .group_by(signature::Column::Status)
         .into_tuple()
         .all(db)
         .await?;
+    let mut counts: HashMap<i64, Counts> = HashMap::new();
     for (letter_id, status, n) in rows {
         counts
             .entry(letter_id)
             .or_default()
             .add(status, n.max(0) as u64);
     }
+    Ok(counts)
+}
+
+/// Loads coordinators and counts for several letters in three queries, whatever their number.
+async fn views(db: &DatabaseConnection, letters: Vec<letter::Model>) -> AppResult<Vec<LetterView>> {
+    let ids: Vec<i64> = letters.iter().map(|l| l.id).collect();
+    let mut coordinators = coordinators_of(db, ids.clone()).await?;
+    let mut counts = counts_by_state(db, ids.clone()).await?;
     let to_review: Vec<(i64, i64)> = signature::Entity::find()
         .select_only()
         .column(signature::Column::LetterId)
