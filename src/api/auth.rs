@@ -161,8 +161,8 @@ impl AuthApi {
     ///
     /// The logged-in staff member with their organizations and roles.
     #[oai(path = "/auth/me", method = "get", operation_id = "me")]
-    async fn me(&self, state: Data<&AppState>, auth: StaffAuth) -> Result<MeResponse, ApiError> {
-        let preferences = digest::preferences(&state.db, auth.0.user_id).await?;
+    async fn me(&self, auth: StaffAuth) -> Result<MeResponse, ApiError> {
+        let preferences = Preferences::of(&auth.0);
         Ok(MeResponse::Ok(Json(me_of(auth.0, preferences))))
     }
 

@@ -7,7 +7,7 @@ use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use chrono::{DateTime, Utc};
-use entity::{Role, access_token, membership, organization, user};
+use entity::{Language, Role, access_token, membership, organization, user};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, QueryFilter, QueryOrder,
@@ -57,6 +57,10 @@ pub struct Staff {
     pub memberships: Vec<Membership>,
     /// The access token in use, so logout can revoke exactly it.
     pub access_token_id: i64,
+    /// The language of their emails, as last chosen in the dashboard; `None` before any choice.
+    pub language: Option<Language>,
+    /// Whether they get the daily digest.
+    pub daily_digest: bool,
 }
 
 impl Staff {
@@ -342,6 +346,8 @@ async fn staff_of(
         name: user.name,
         memberships,
         access_token_id: token.id,
+        language: user.language,
+        daily_digest: user.daily_digest,
     })
 }
 
@@ -375,6 +381,8 @@ pub async fn staff_by_id(db: &DatabaseConnection, user_id: i64) -> AppResult<Sta
         email: user.email,
         name: user.name,
         access_token_id: 0,
+        language: user.language,
+        daily_digest: user.daily_digest,
     })
 }
 

@@ -29,7 +29,7 @@ use super::reminders::Clock;
 use super::signing::SigningContext;
 use super::{outbox, schedule};
 use crate::domain::Email;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 
 /// How often the job looks for digests due.
 pub const EVERY: std::time::Duration = std::time::Duration::from_secs(900);
@@ -50,19 +50,18 @@ pub struct Preferences {
     pub language: Language,
 }
 
-/// A staff member's digest settings.
-pub async fn preferences(db: &DatabaseConnection, user_id: i64) -> AppResult<Preferences> {
-    let user = user::Entity::find_by_id(user_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::not_found("There is no such staff account."))?;
-    Ok(Preferences {
-        daily_digest: user.daily_digest,
-        language: user.language.unwrap_or(Language::En),
-    })
+impl Preferences {
+    /// A staff member's settings, as loaded with their session or token.
+    pub fn of(staff: &Staff) -> Self {
+        Self {
+            daily_digest: staff.daily_digest,
+            language: staff.language.unwrap_or(Language::En),
+        }
+    }
 }
 
-/// Changes the caller's own settings; what is `None` stays as it is.
+/// Changes the caller's own settings; what is `None` stays as it is. Returns the settings now
+/// in force.
 pub async fn set_preferences(
     db: &DatabaseConnection,
     staff: &Staff,
@@ -84,16 +83,24 @@ pub async fn set_preferences(
         sea_orm::ActiveModelTrait::update(row, &txn).await?;
         txn.commit().await?;
     }
-    preferences(db, staff.user_id).await
+    let saved = Preferences::of(staff);
+    Ok(Preferences {
+        daily_digest: daily_digest.unwrap_or(saved.daily_digest),
+        language: language.unwrap_or(saved.language),
+    })
 }
 
 /// Remembers the language a signed-in staff member chose in the dashboard, for their emails.
-/// Written only when it changes, so browsing does not write.
+/// Nothing is written when it is the one they have, so browsing with `?lang=` does not write.
 pub async fn remember_language(
     db: &DatabaseConnection,
-    user_id: i64,
+    staff: &Staff,
     language: Language,
 ) -> AppResult<()> {
+    if staff.language == Some(language) {
+        return Ok(());
+    }
+    let user_id = staff.user_id;
     let _turn = crate::db::write_turn(db).await;
     user::Entity::update_many()
         .col_expr(user::Column::Language, Expr::value(Some(language)))

@@ -258,6 +258,27 @@ db_test!(
     }
 );
 
+db_test!(
+    the_dashboard_s_language_chosen_back_and_forth_is_remembered_each_time,
+    |app| {
+        let token = app
+            .staff_token("coord@wola.org", "WOLA", Role::Editor)
+            .await;
+        let browser = Browser::new(&app);
+        browser.sign_in("coord@wola.org").await;
+        for wanted in ["es", "es", "en", "es"] {
+            browser.get(&format!("/admin?lang={wanted}")).await;
+            let me: Value = app
+                .get("/api/v1/auth/me", Some(&token))
+                .await
+                .json()
+                .await
+                .unwrap();
+            assert_eq!(me["language"], wanted);
+        }
+    }
+);
+
 db_test!(a_viewer_s_digest_tells_only_of_their_own_letters, |app| {
     let wola = app
         .staff_token("coord@wola.org", "WOLA", Role::Editor)

@@ -12,7 +12,7 @@ use super::error::PageError;
 use super::layout::{csrf_field, redirect_with_notice};
 use super::session::Signed;
 use crate::i18n;
-use crate::service::digest::{self, SEND_FROM_HOUR_UTC};
+use crate::service::digest::{self, Preferences, SEND_FROM_HOUR_UTC};
 use crate::state::AppState;
 
 const PATH: &str = "/admin/account";
@@ -26,8 +26,8 @@ pub struct AccountForm {
 
 /// `GET /admin/account`: the caller's settings.
 #[handler]
-pub async fn account_page(state: Data<&AppState>, page: Signed) -> Result<maud::Markup, PageError> {
-    let saved = digest::preferences(&state.db, page.staff.user_id).await?;
+pub async fn account_page(page: Signed) -> Result<maud::Markup, PageError> {
+    let saved = Preferences::of(&page.staff);
     let title = page.t("Your settings", "Su configuración");
     let hour = format!("{SEND_FROM_HOUR_UTC}:00 UTC");
     let explained = match page.lang {

@@ -279,7 +279,7 @@ pub async fn guard<E: Endpoint>(next: Arc<E>, mut req: Request) -> poem::Result<
     if let Some(staff) = staff.as_ref().filter(|_| chosen) {
         // The staff member's emails (the daily digest) follow the dashboard's language; the
         // page itself does not depend on remembering it.
-        if let Err(err) = digest::remember_language(&state.db, staff.user_id, lang).await {
+        if let Err(err) = digest::remember_language(&state.db, staff, lang).await {
             tracing::warn!(
                 error = format!("{err:#}"),
                 "the chosen language was not remembered"
