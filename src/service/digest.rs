@@ -13,8 +13,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Timelike, Utc};
 use entity::{
-    Language, LetterStatus, SignatureStatus, letter, letter_coordinator, membership, signature,
-    staff_digest, user,
+    Language, LetterStatus, SignatureStatus, letter, membership, signature, staff_digest, user,
 };
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
@@ -24,7 +23,7 @@ use sea_orm::{
 
 use super::accounts::Staff;
 use super::digest_email::{self, DigestEmail, LetterSection, NewSignature};
-use super::letters::{counts_by_state, text_in};
+use super::letters::{coordinated_by, counts_by_state, text_in};
 use super::reminders::Clock;
 use super::signing::SigningContext;
 use super::{outbox, schedule};
@@ -236,15 +235,7 @@ async fn letters_of(db: &DatabaseConnection, user_id: i64) -> AppResult<Vec<lett
         .into_tuple()
         .all(db)
         .await?;
-    let coordinated: Vec<i64> = letter_coordinator::Entity::find()
-        .select_only()
-        .column(letter_coordinator::Column::LetterId)
-        .filter(letter_coordinator::Column::OrganizationId.is_in(organizations))
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(letter::Entity::find()
-        .filter(letter::Column::Id.is_in(coordinated))
+    Ok(coordinated_by(organizations)
         .filter(letter::Column::Status.is_in([LetterStatus::Open, LetterStatus::Closed]))
         .order_by_asc(letter::Column::Id)
         .all(db)

@@ -760,6 +760,18 @@ pub async fn events(
     audit::list_for_letter(db, letter_id, limit, offset).await
 }
 
+/// The letters coordinated by any of these organizations.
+pub(crate) fn coordinated_by(
+    organization_ids: impl IntoIterator<Item = i64>,
+) -> sea_orm::Select<letter::Entity> {
+    let coordinated = Query::select()
+        .column(letter_coordinator::Column::LetterId)
+        .from(letter_coordinator::Entity)
+        .and_where(letter_coordinator::Column::OrganizationId.is_in(organization_ids))
+        .to_owned();
+    letter::Entity::find().filter(letter::Column::Id.in_subquery(coordinated))
+}
+
 /// The letters coordinated by any of the staff member's organizations, most recently changed
 /// first, with the total count.
 pub async fn list(
@@ -768,17 +780,7 @@ pub async fn list(
     limit: u64,
     offset: u64,
 ) -> AppResult<(Vec<LetterView>, u64)> {
-    let organization_ids: Vec<i64> = staff
-        .memberships
-        .iter()
-        .map(|m| m.organization_id)
-        .collect();
-    let coordinated = Query::select()
-        .column(letter_coordinator::Column::LetterId)
-        .from(letter_coordinator::Entity)
-        .and_where(letter_coordinator::Column::OrganizationId.is_in(organization_ids))
-        .to_owned();
-    let query = letter::Entity::find().filter(letter::Column::Id.in_subquery(coordinated));
+    let query = coordinated_by(staff.memberships.iter().map(|m| m.organization_id));
     let total = query.clone().count(db).await?;
     let letters = query
         .order_by_desc(letter::Column::UpdatedAt)
