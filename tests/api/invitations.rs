@@ -79,6 +79,20 @@ fn email_to<'a>(emails: &'a [SentEmail], to: &str) -> Vec<&'a SentEmail> {
     emails.iter().rev().filter(|e| e.to == to).collect()
 }
 
+/// Signs as the organization `name` through the invitation link emailed to `to`; the answer's
+/// status.
+async fn sign_through_link(
+    app: &TestApp,
+    emails: &[SentEmail],
+    name: &str,
+    to: &str,
+) -> StatusCode {
+    let link = email_to(emails, to)[0].token("i");
+    app.post_form(&format!("/i/{link}"), &organization_form(name, to))
+        .await
+        .status()
+}
+
 db_test!(an_invitation_link_signs_in_one_step_and_only_once, |app| {
     let (token, letter) = open_letter(&app, "invited", None).await;
     let report = invite(
@@ -516,14 +530,10 @@ db_test!(
         );
 
         // One signs through its link; one more is typed, and a bad line is refused with nothing sent.
-        let link = email_to(&emails, "person3@org3.org")[0].token("i");
-        let signed = app
-            .post_form(
-                &format!("/i/{link}"),
-                &organization_form("Org 3", "person3@org3.org"),
-            )
-            .await;
-        assert_eq!(signed.status(), StatusCode::OK);
+        assert_eq!(
+            sign_through_link(&app, &emails, "Org 3", "person3@org3.org").await,
+            StatusCode::OK
+        );
         let refused = browser
             .post(
                 &path,
@@ -602,14 +612,10 @@ db_test!(
         )
         .await;
         let emails = app.delivered_emails().await;
-        let link = email_to(&emails, "signs@org.org")[0].token("i");
-        let signed = app
-            .post_form(
-                &format!("/i/{link}"),
-                &organization_form("Signs", "signs@org.org"),
-            )
-            .await;
-        assert_eq!(signed.status(), StatusCode::OK);
+        assert_eq!(
+            sign_through_link(&app, &emails, "Signs", "signs@org.org").await,
+            StatusCode::OK
+        );
         let signature = list(&app, &token, letter, "signed").await["items"][0]["signature_id"]
             .as_i64()
             .unwrap();
@@ -834,14 +840,10 @@ async fn five_invitees_three_answer(app: &TestApp, token: &str, letter: i64) -> 
     )
     .await;
     let emails = app.delivered_emails().await;
-    let link = email_to(&emails, "yes@signs.org")[0].token("i");
-    let signed = app
-        .post_form(
-            &format!("/i/{link}"),
-            &organization_form("Signs", "yes@signs.org"),
-        )
-        .await;
-    assert_eq!(signed.status(), StatusCode::OK);
+    assert_eq!(
+        sign_through_link(app, &emails, "Signs", "yes@signs.org").await,
+        StatusCode::OK
+    );
     let decline = email_to(&emails, "no@declines.org")[0]
         .link("i")
         .replace("?lang", "/decline?lang");
