@@ -131,8 +131,16 @@ pub async fn send_due(
         .await?;
     let mut sent = 0;
     for subscriber in subscribers {
-        if digest_one(db, ctx, &subscriber, &day).await? {
-            sent += 1;
+        // One subscriber's failure (a stored address that no longer parses, say) must not
+        // keep everyone after them from their digest, run after run.
+        match digest_one(db, ctx, &subscriber, &day).await {
+            Ok(true) => sent += 1,
+            Ok(false) => {}
+            Err(error) => tracing::warn!(
+                user_id = subscriber.id,
+                error = %error,
+                "a staff member's digest could not be queued; the others go on"
+            ),
         }
     }
     Ok(sent)
