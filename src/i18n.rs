@@ -462,6 +462,14 @@ fn letter_setting_error(message: &str) -> Option<&'static str> {
     Some(spanish)
 }
 
+/// The English or the Spanish of a text, by the reader's language.
+pub fn pick<T>(language: Language, en: T, es: T) -> T {
+    match language {
+        Language::En => en,
+        Language::Es => es,
+    }
+}
+
 /// `en` or `es`.
 pub fn parse_code(code: &str) -> Option<Language> {
     match code.trim() {

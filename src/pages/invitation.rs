@@ -15,17 +15,10 @@ use super::letter::letter_article;
 use super::{LangQuery, html_response, language, message_page, server_error};
 use crate::client::ClientInfo;
 use crate::domain::{Intake, SignatureInput};
-use crate::i18n::{self, texts};
+use crate::i18n::{self, pick, texts};
 use crate::service::invitations::{self, Answer, InvitedSubmission, Opened, SignOutcome};
 use crate::service::letters::{accepting_signatures, text_in};
 use crate::state::AppState;
-
-fn pick(lang: Language, en: &'static str, es: &'static str) -> &'static str {
-    match lang {
-        Language::En => en,
-        Language::Es => es,
-    }
-}
 
 fn unknown_link(lang: Language, path: &str) -> Response {
     let t = texts(lang);

@@ -4,8 +4,7 @@
 use entity::Language;
 use maud::html;
 
-use super::emails::ComposedEmail;
-use crate::i18n::code;
+use super::emails::{ComposedEmail, html_page};
 
 /// What the email to the addressees says.
 pub struct AddresseeEmail<'a> {
@@ -53,21 +52,18 @@ fn compose(language: Language, subject: String, paragraphs: &[Paragraph<'_>]) ->
             None => format!("{}\n\n", p.text),
         })
         .collect();
-    let html = html! {
-        (maud::DOCTYPE)
-        html lang=(code(language)) {
-            head { meta charset="utf-8"; title { (subject) } }
-            body style="font-family: sans-serif; line-height: 1.5; max-width: 40em" {
-                @for p in paragraphs {
-                    p style="white-space: pre-line" {
-                        (p.text)
-                        @if let Some(url) = p.link { br; a href=(url) { (url) } }
-                    }
+    let html = html_page(
+        language,
+        &subject,
+        html! {
+            @for p in paragraphs {
+                p style="white-space: pre-line" {
+                    (p.text)
+                    @if let Some(url) = p.link { br; a href=(url) { (url) } }
                 }
             }
-        }
-    }
-    .into_string();
+        },
+    );
     ComposedEmail {
         subject,
         text,

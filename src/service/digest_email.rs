@@ -4,8 +4,8 @@
 use entity::Language;
 use maud::html;
 
-use super::emails::ComposedEmail;
-use crate::i18n::code;
+use super::emails::{ComposedEmail, html_page};
+use crate::i18n::pick;
 
 /// At most this many new signatures are named per letter; the rest are counted.
 const NAMED_PER_LETTER: usize = 20;
@@ -43,13 +43,6 @@ pub struct DigestEmail<'a> {
     pub sections: Vec<LetterSection<'a>>,
     /// The page where the digest is turned off.
     pub settings_url: &'a str,
-}
-
-fn pick<'a>(language: Language, en: &'a str, es: &'a str) -> &'a str {
-    match language {
-        Language::En => en,
-        Language::Es => es,
-    }
 }
 
 /// The labels of the five counts, in order.
@@ -163,32 +156,29 @@ pub fn digest(email: &DigestEmail<'_>) -> ComposedEmail {
     }
     text.push_str(&format!("{footer}\n{}\n", email.settings_url));
     let subject = subject(lang, new);
-    let html = html! {
-        (maud::DOCTYPE)
-        html lang=(code(lang)) {
-            head { meta charset="utf-8"; title { (subject) } }
-            body style="font-family: sans-serif; line-height: 1.5; max-width: 40em" {
-                p { (greeting) }
-                p { (intro) }
-                @for section in &email.sections {
-                    h2 style="font-size: 1.1em; margin-bottom: .2em" {
-                        (section.title) @if section.closed { " " (closed) }
-                    }
-                    p style="margin-top: 0" { (counts_line(lang, &section.counts)) }
-                    p { (new_line(lang, section)) }
-                    @if !section.new.is_empty() {
-                        ul {
-                            @for signature in section.new.iter().take(NAMED_PER_LETTER) { li { (named(signature)) } }
-                            @if let Some(more) = more_line(lang, section.new.len().saturating_sub(NAMED_PER_LETTER)) { li { (more) } }
-                        }
-                    }
-                    p { a href=(section.queue_url) style="font-weight: bold" { (pick(lang, "Open the moderation queue", "Abrir la cola de moderación")) } }
+    let html = html_page(
+        lang,
+        &subject,
+        html! {
+            p { (greeting) }
+            p { (intro) }
+            @for section in &email.sections {
+                h2 style="font-size: 1.1em; margin-bottom: .2em" {
+                    (section.title) @if section.closed { " " (closed) }
                 }
-                p style="color: #555" { (footer) " " a href=(email.settings_url) { (pick(lang, "Your settings", "Su configuración")) } }
+                p style="margin-top: 0" { (counts_line(lang, &section.counts)) }
+                p { (new_line(lang, section)) }
+                @if !section.new.is_empty() {
+                    ul {
+                        @for signature in section.new.iter().take(NAMED_PER_LETTER) { li { (named(signature)) } }
+                        @if let Some(more) = more_line(lang, section.new.len().saturating_sub(NAMED_PER_LETTER)) { li { (more) } }
+                    }
+                }
+                p { a href=(section.queue_url) style="font-weight: bold" { (pick(lang, "Open the moderation queue", "Abrir la cola de moderación")) } }
             }
-        }
-    }
-    .into_string();
+            p style="color: #555" { (footer) " " a href=(email.settings_url) { (pick(lang, "Your settings", "Su configuración")) } }
+        },
+    );
     ComposedEmail {
         subject,
         text,

@@ -20,6 +20,18 @@ pub struct ComposedEmail {
     pub list_unsubscribe: Option<String>,
 }
 
+/// Every email's HTML: the reader's language, a title, and the body in one readable column.
+pub fn html_page(language: Language, title: &str, body: Markup) -> String {
+    html! {
+        (maud::DOCTYPE)
+        html lang=(crate::i18n::code(language)) {
+            head { meta charset="utf-8"; title { (title) } }
+            body style="font-family: sans-serif; line-height: 1.5; max-width: 40em" { (body) }
+        }
+    }
+    .into_string()
+}
+
 /// What the confirmation email says.
 pub struct VerificationEmail<'a> {
     /// The signer's language.
@@ -74,27 +86,24 @@ pub fn verification(email: &VerificationEmail<'_>) -> ComposedEmail {
         withdraw_url = email.withdraw_url,
         ignore = t.email_ignore,
     );
-    let html = html! {
-        (maud::DOCTYPE)
-        html lang=(t.code) {
-            head { meta charset="utf-8"; title { (email.letter_title) } }
-            body style="font-family: sans-serif; line-height: 1.5; max-width: 40em" {
-                p { (greeting) }
-                p { (intro) }
-                @if let Some(change) = email.change {
-                    (change_table(email.language, change))
-                }
-                p { (confirm) }
-                p { a href=(email.verify_url) style="font-weight: bold" {
-                    (if email.change.is_some() { t.verify_change_button } else { t.verify_button })
-                } }
-                p { (expiry) }
-                p { (t.email_withdraw) " " a href=(email.withdraw_url) { (t.withdraw_button) } }
-                p style="color: #555" { (t.email_ignore) }
+    let html = html_page(
+        email.language,
+        email.letter_title,
+        html! {
+            p { (greeting) }
+            p { (intro) }
+            @if let Some(change) = email.change {
+                (change_table(email.language, change))
             }
-        }
-    }
-    .into_string();
+            p { (confirm) }
+            p { a href=(email.verify_url) style="font-weight: bold" {
+                (if email.change.is_some() { t.verify_change_button } else { t.verify_button })
+            } }
+            p { (expiry) }
+            p { (t.email_withdraw) " " a href=(email.withdraw_url) { (t.withdraw_button) } }
+            p style="color: #555" { (t.email_ignore) }
+        },
+    );
     ComposedEmail {
         subject: fill(subject, &[("title", email.letter_title)]),
         text,
@@ -212,20 +221,17 @@ pub fn password_link(email: &PasswordLinkEmail<'_>) -> ComposedEmail {
         "{greeting}\n\n{intro}\n{url}\n\n{expiry}\n\n{ignore}\n",
         url = email.url
     );
-    let html = html! {
-        (maud::DOCTYPE)
-        html lang=(crate::i18n::code(email.language)) {
-            head { meta charset="utf-8"; title { (subject) } }
-            body style="font-family: sans-serif; line-height: 1.5; max-width: 40em" {
-                p { (greeting) }
-                p { (intro) }
-                p { a href=(email.url) style="font-weight: bold" { (email.url) } }
-                p { (expiry) }
-                p style="color: #555" { (ignore) }
-            }
-        }
-    }
-    .into_string();
+    let html = html_page(
+        email.language,
+        &subject,
+        html! {
+            p { (greeting) }
+            p { (intro) }
+            p { a href=(email.url) style="font-weight: bold" { (email.url) } }
+            p { (expiry) }
+            p style="color: #555" { (ignore) }
+        },
+    );
     ComposedEmail {
         subject,
         text,
@@ -274,18 +280,15 @@ pub fn signed_through_invitation(email: &SignedEmail<'_>) -> ComposedEmail {
         "{greeting}\n\n{intro}\n\n{withdraw}\n{url}\n",
         url = email.withdraw_url
     );
-    let html = html! {
-        (maud::DOCTYPE)
-        html lang=(crate::i18n::code(email.language)) {
-            head { meta charset="utf-8"; title { (subject) } }
-            body style="font-family: sans-serif; line-height: 1.5; max-width: 40em" {
-                p { (greeting) }
-                p { (intro) }
-                p { (withdraw) " " a href=(email.withdraw_url) { (button) } }
-            }
-        }
-    }
-    .into_string();
+    let html = html_page(
+        email.language,
+        &subject,
+        html! {
+            p { (greeting) }
+            p { (intro) }
+            p { (withdraw) " " a href=(email.withdraw_url) { (button) } }
+        },
+    );
     ComposedEmail {
         subject,
         text,

@@ -5,8 +5,8 @@
 use entity::Language;
 use maud::html;
 
-use super::emails::ComposedEmail;
-use crate::i18n::code;
+use super::emails::{ComposedEmail, html_page};
+use crate::i18n::pick;
 
 /// What an invitation (or its reminder) says.
 pub struct InvitationEmail<'a> {
@@ -51,33 +51,23 @@ fn compose(
             None => format!("{}\n\n", p.text),
         })
         .collect();
-    let html = html! {
-        (maud::DOCTYPE)
-        html lang=(code(language)) {
-            head { meta charset="utf-8"; title { (subject) } }
-            body style="font-family: sans-serif; line-height: 1.5; max-width: 40em" {
-                @for p in paragraphs {
-                    p {
-                        (p.text)
-                        @if let Some((url, label)) = &p.link { " " a href=(url) style="font-weight: bold" { (label) } }
-                    }
+    let html = html_page(
+        language,
+        &subject,
+        html! {
+            @for p in paragraphs {
+                p {
+                    (p.text)
+                    @if let Some((url, label)) = &p.link { " " a href=(url) style="font-weight: bold" { (label) } }
                 }
             }
-        }
-    }
-    .into_string();
+        },
+    );
     ComposedEmail {
         subject,
         text,
         html,
         list_unsubscribe: Some(unsubscribe_url.to_owned()),
-    }
-}
-
-fn pick<'a>(language: Language, en: &'a str, es: &'a str) -> &'a str {
-    match language {
-        Language::En => en,
-        Language::Es => es,
     }
 }
 

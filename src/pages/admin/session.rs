@@ -52,10 +52,7 @@ pub struct PageContext {
 impl PageContext {
     /// The English or the Spanish text, in the reader's language.
     pub fn t<'a>(&self, en: &'a str, es: &'a str) -> &'a str {
-        match self.lang {
-            Language::En => en,
-            Language::Es => es,
-        }
+        crate::i18n::pick(self.lang, en, es)
     }
 }
 
