@@ -22,6 +22,11 @@ use signon::service::exports::{self, ExportBody, ExportKind};
 use signon::service::import::{self, ImportOptions};
 use signon::service::{key_store, keys::Keys};
 
+/// The allocator of the `signon` binary (see `src/main.rs`), so that an export measured here
+/// costs what `signon export` and a download from the server cost.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const FIXTURE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/tests/fixtures/open-letter-2020-400-orgs.csv"
