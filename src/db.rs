@@ -14,6 +14,7 @@ use sea_orm::{
 };
 
 mod name_keys;
+mod sqlite_memory;
 
 /// Which engine a database URL names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +64,7 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
         .sqlx_logging(false);
     match engine {
         Engine::Sqlite => {
+            sqlite_memory::use_mimalloc();
             options.max_connections(8).map_sqlx_sqlite_opts(|opts| {
                 opts.create_if_missing(true)
                     .journal_mode(SqliteJournalMode::Wal)
