@@ -72,6 +72,11 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
                     .synchronous(SqliteSynchronous::Full)
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(10))
+                    // sqlx passes rows from SQLite's thread to ours through a queue of this
+                    // many; at its default of 50, on a long read the two threads took turns row
+                    // by row (staff CSV of 100,000, read in pages of 1,000: 1.0-1.2 s, against
+                    // 0.75-0.96 s with the page fitting in the queue).
+                    .row_buffer_size(1000)
             });
         }
         Engine::Postgres => {
