@@ -254,6 +254,10 @@ pub async fn import(
     .await?;
     txn.commit().await?;
     report.committed = true;
+    // The rows are in; slower plans until autovacuum catches up are the worst a failure means.
+    if let Err(error) = crate::db::refresh_statistics::<signature::Entity>(db).await {
+        tracing::warn!(%error, "could not refresh the planner's statistics after an import");
+    }
     Ok(report)
 }
 
